@@ -1,0 +1,335 @@
+"""Load, check and write world packages (ARCHITECTURE §4)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradewar.data.tables import read_table, require_nonnegative, scatter, table_path
+from tradewar.data.world import World
+from tradewar.errors import DataError
+
+#: Relative tolerance of the accounting checks (share of the larger side of each identity).
+BALANCE_RTOL = 1e-6
+
+
+def load_world(source: str | os.PathLike[str]) -> World:
+    """Load a world package from a directory, or a bundled dataset by name.
+
+    Parameters
+    ----------
+    source
+        A bundled name (see `tradewar.list_datasets`) or a path to a world-package directory.
+
+    Returns
+    -------
+    World
+        The checked baseline. Accounting identities hold to ``BALANCE_RTOL``.
+
+    Raises
+    ------
+    DataError
+        Naming the file, row and field of the first problem found.
+    """
+    from tradewar.datasets import dataset_path, is_dataset
+
+    text = os.fspath(source)
+    directory = dataset_path(text) if is_dataset(text) else Path(text)
+    if not directory.is_dir():
+        raise DataError(
+            "no such world package directory or bundled dataset "
+            "(run `tradewar datasets` for the bundled names)",
+            file=text,
+        )
+    return _read_package(directory)
+
+
+def _read_package(directory: Path) -> World:
+    meta = _read_meta(directory)
+    name = str(meta.get("name", directory.name))
+
+    countries_t = read_table(_need(directory, "countries"), {"country": "str", "name": "str"})
+    sectors_t = read_table(
+        _need(directory, "sectors"),
+        {"sector": "str", "name": "str", "theta": "float", "tradable": "bool"},
+    )
+    countries = _unique_codes(countries_t, "country")
+    sectors = _unique_codes(sectors_t, "sector")
+    theta = sectors_t["theta"].to_numpy()
+    bad = np.flatnonzero(theta <= 0)
+    if bad.size:
+        raise DataError(
+            f"trade elasticity must be > 0, got {theta[bad[0]]}",
+            file=sectors_t.attrs["file"],
+            row=int(bad[0]) + sectors_t.attrs["row_offset"],
+            field="theta",
+        )
+    tradable = sectors_t["tradable"].to_numpy()
+
+    flows_t = read_table(
+        _need(directory, "flows"),
+        {"exporter": "str", "importer": "str", "sector": "str", "value": "float"},
+    )
+    require_nonnegative(flows_t, "value")
+    flows = scatter(
+        flows_t, [("importer", countries), ("exporter", countries), ("sector", sectors)], "value"
+    )
+    _check_nontradable(flows, tradable, sectors, flows_t.attrs["file"])
+
+    tariffs = _read_tariffs(directory, "tariffs", countries, sectors)
+    tables = {}
+    for path in sorted(directory.glob("tariffs_*")):
+        label = path.stem.removeprefix("tariffs_")
+        if path.suffix in (".csv", ".parquet") and label not in tables:
+            tables[label] = _read_tariffs(directory, path.stem, countries, sectors)
+
+    has = {s: table_path(directory, s) for s in ("value_added", "intermediates", "final_demand")}
+    if any(has.values()) and not all(has.values()):
+        missing = [s for s, p in has.items() if p is None]
+        raise DataError(
+            "value_added, intermediates and final_demand come together; missing "
+            + ", ".join(f"{m}.csv" for m in missing),
+            file=str(directory),
+        )
+    if all(has.values()):
+        va_t = read_table(has["value_added"], {"country": "str", "sector": "str", "value_added": "float"})
+        require_nonnegative(va_t, "value_added")
+        value_added = scatter(va_t, [("country", countries), ("sector", sectors)], "value_added")
+        z_t = read_table(
+            has["intermediates"],
+            {"country": "str", "input_sector": "str", "using_sector": "str", "value": "float"},
+        )
+        require_nonnegative(z_t, "value")
+        intermediates = scatter(
+            z_t,
+            [("country", countries), ("input_sector", sectors), ("using_sector", sectors)],
+            "value",
+        )
+        f_t = read_table(has["final_demand"], {"country": "str", "sector": "str", "value": "float"})
+        require_nonnegative(f_t, "value")
+        final_demand = scatter(f_t, [("country", countries), ("sector", sectors)], "value")
+    else:
+        # Gravity world: all output is value added, all spending is final.
+        value_added = flows.sum(axis=0)
+        intermediates = np.zeros((len(countries), len(sectors), len(sectors)))
+        final_demand = ((1.0 + tariffs) * flows).sum(axis=1)
+
+    world = World(
+        name=name,
+        countries=countries,
+        country_names=tuple(countries_t["name"]),
+        sectors=sectors,
+        sector_names=tuple(sectors_t["name"]),
+        theta=theta,
+        tradable=tradable,
+        flows=flows,
+        tariffs=tariffs,
+        value_added=value_added,
+        intermediates=intermediates,
+        final_demand=final_demand,
+        tariff_tables=tables,
+        meta=meta,
+    )
+    check_world(world)
+    return world
+
+
+def _read_meta(directory: Path) -> dict[str, Any]:
+    path = directory / "world.toml"
+    if not path.exists():
+        return {"name": directory.name}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"malformed TOML: {exc}", file=path.name) from None
+
+
+def _need(directory: Path, stem: str) -> Path:
+    path = table_path(directory, stem)
+    if path is None:
+        raise DataError(f"missing required file {stem}.csv (or {stem}.parquet)", file=str(directory))
+    return path
+
+
+def _unique_codes(frame: pd.DataFrame, field: str) -> tuple[str, ...]:
+    codes = frame[field]
+    dup = np.flatnonzero(codes.duplicated().to_numpy())
+    if dup.size:
+        raise DataError(
+            f"duplicate code '{codes.iloc[dup[0]]}'",
+            file=frame.attrs["file"],
+            row=int(dup[0]) + frame.attrs["row_offset"],
+            field=field,
+        )
+    if len(codes) == 0:
+        raise DataError("no rows", file=frame.attrs["file"], field=field)
+    return tuple(codes)
+
+
+def _read_tariffs(
+    directory: Path, stem: str, countries: tuple[str, ...], sectors: tuple[str, ...]
+) -> np.ndarray:
+    path = table_path(directory, stem)
+    shape = (len(countries), len(countries), len(sectors))
+    if path is None:
+        return np.zeros(shape)
+    frame = read_table(
+        path, {"importer": "str", "exporter": "str", "sector": "str", "tariff_pct": "float"}
+    )
+    bad = np.flatnonzero(frame["tariff_pct"].to_numpy() <= -100.0)
+    if bad.size:
+        raise DataError(
+            f"tariff {frame['tariff_pct'].iloc[bad[0]]}% is not above -100%",
+            file=path.name,
+            row=int(bad[0]) + frame.attrs["row_offset"],
+            field="tariff_pct",
+        )
+    pct = scatter(
+        frame, [("importer", countries), ("exporter", countries), ("sector", sectors)], "tariff_pct"
+    )
+    return pct / 100.0
+
+
+def _check_nontradable(
+    flows: np.ndarray, tradable: np.ndarray, sectors: tuple[str, ...], file: str
+) -> None:
+    n = flows.shape[0]
+    cross = (flows * (1.0 - np.eye(n))[:, :, None]).sum(axis=(0, 1))
+    bad = np.flatnonzero(~tradable & (cross > 0))
+    if bad.size:
+        raise DataError(
+            f"sector '{sectors[bad[0]]}' is marked tradable=false but has cross-border flows "
+            f"of {cross[bad[0]]:.6g}",
+            file=file,
+            field="sector",
+        )
+
+
+def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
+    """Check the accounting identities of a world; raise `DataError` naming the worst cell.
+
+    * costs equal output: ``Y[n, j] = value_added[n, j] + sum_k intermediates[n, k, j]``;
+    * spending is absorbed: ``X[n, k] = sum_j intermediates[n, k, j] + final_demand[n, k]``;
+    * every array is finite and non-negative, tariffs above -100%.
+    """
+    for label, arr in (
+        ("flows", world.flows),
+        ("value_added", world.value_added),
+        ("intermediates", world.intermediates),
+        ("final_demand", world.final_demand),
+    ):
+        if not np.all(np.isfinite(arr)):
+            raise DataError("contains NaN or infinite values", file=label)
+        if np.any(arr < 0):
+            raise DataError("contains negative values", file=label)
+    if np.any(world.tariffs <= -1.0) or not np.all(np.isfinite(world.tariffs)):
+        raise DataError("tariffs must be finite and above -100%", file="tariffs", field="tariff_pct")
+    if world.value_added.sum() <= 0:
+        raise DataError("world value added is zero", file="value_added", field="value_added")
+    output = world.gross_output
+    cost = world.value_added + world.intermediates.sum(axis=1)
+    _report_gap(world, output, cost, rtol, "value_added.csv + intermediates.csv",
+                "gross output (sum of flows over importers) differs from value added plus inputs")
+    spend = world.expenditure
+    use = world.intermediates.sum(axis=2) + world.final_demand
+    _report_gap(world, spend, use, rtol, "final_demand.csv + intermediates.csv",
+                "expenditure (flows with tariffs) differs from intermediate plus final use")
+
+
+def _report_gap(
+    world: World, a: np.ndarray, b: np.ndarray, rtol: float, file: str, what: str
+) -> None:
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), rtol * a.sum() / a.size)
+    gap = np.abs(a - b) / scale
+    worst = np.unravel_index(np.argmax(gap), gap.shape)
+    if gap[worst] > rtol:
+        n, j = worst
+        raise DataError(
+            f"unbalanced at country {world.countries[n]}, sector {world.sectors[j]}: {what} "
+            f"by {a[worst] - b[worst]:.6g} {world.unit} ({100 * gap[worst]:.3g}% of the cell; "
+            f"tolerance {100 * rtol:.1g}%)",
+            file=file,
+            field="value",
+        )
+
+
+def write_world(world: World, directory: str | os.PathLike[str], fmt: str = "csv") -> Path:
+    """Write ``world`` as a world package, atomically (a temporary folder renamed into place).
+
+    Parameters
+    ----------
+    world
+        The world to write.
+    directory
+        Target folder; replaced if it exists.
+    fmt
+        ``"csv"`` or ``"parquet"`` for the large tables (flows, tariffs, intermediates).
+    """
+    target = Path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        _write_files(world, tmp, fmt)
+        if target.exists():
+            backup = target.with_name(f".{target.name}.old")
+            shutil.rmtree(backup, ignore_errors=True)
+            target.rename(backup)
+            tmp.rename(target)
+            shutil.rmtree(backup)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+def _write_files(world: World, out: Path, fmt: str) -> None:
+    meta = {"name": world.name, **{k: v for k, v in world.meta.items() if k != "name"}}
+    lines = [f"{k} = {_toml_value(v)}" for k, v in meta.items() if not isinstance(v, dict)]
+    (out / "world.toml").write_text("\n".join(lines) + "\n")
+    c, s = np.array(world.countries), np.array(world.sectors)
+    pd.DataFrame({"country": c, "name": world.country_names}).to_csv(out / "countries.csv", index=False)
+    pd.DataFrame(
+        {"sector": s, "name": world.sector_names, "theta": world.theta,
+         "tradable": np.where(world.tradable, "true", "false")}
+    ).to_csv(out / "sectors.csv", index=False)
+
+    def save(frame: pd.DataFrame, stem: str, big: bool) -> None:
+        if big and fmt == "parquet":
+            frame.to_parquet(out / f"{stem}.parquet", index=False)
+        else:
+            frame.to_csv(out / f"{stem}.csv", index=False, float_format="%.17g")
+
+    n, i, j = np.nonzero(world.flows)
+    save(pd.DataFrame({"exporter": c[i], "importer": c[n], "sector": s[j],
+                       "value": world.flows[n, i, j]}), "flows", True)
+    for label, table in [("", world.tariffs), *[(f"_{k}", v) for k, v in world.tariff_tables.items()]]:
+        n, i, j = np.nonzero(table)
+        save(pd.DataFrame({"importer": c[n], "exporter": c[i], "sector": s[j],
+                           "tariff_pct": 100.0 * table[n, i, j]}), f"tariffs{label}", True)
+    nn, jj = np.indices(world.value_added.shape).reshape(2, -1)
+    save(pd.DataFrame({"country": c[nn], "sector": s[jj],
+                       "value_added": world.value_added[nn, jj]}), "value_added", False)
+    n, k, j = np.nonzero(world.intermediates)
+    save(pd.DataFrame({"country": c[n], "input_sector": s[k], "using_sector": s[j],
+                       "value": world.intermediates[n, k, j]}), "intermediates", True)
+    save(pd.DataFrame({"country": c[nn], "sector": s[jj],
+                       "value": world.final_demand[nn, jj]}), "final_demand", False)

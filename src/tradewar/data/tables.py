@@ -1,0 +1,135 @@
+"""Reading and checking the tables of a world package (CSV or Parquet), with precise errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tradewar.errors import DataError
+
+
+def table_path(directory: Path, stem: str) -> Path | None:
+    """The CSV or Parquet file for ``stem`` in ``directory`` (CSV first), or None."""
+    for suffix in (".csv", ".parquet"):
+        path = directory / f"{stem}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def read_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
+    """Read ``path`` and check that it has ``columns`` (name -> "str" | "float" | "bool").
+
+    Returns a frame with exactly those columns, codes as ``str``, numbers as ``float64``.
+    A column that is missing, or a number that is not finite, raises `DataError` naming the
+    file, the row (the line in a CSV, header = line 1; the 1-based record in Parquet) and field.
+    """
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot be read: {exc}", file=path.name) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"missing column(s) {missing}; found {list(frame.columns)}",
+            file=path.name,
+            field=missing[0],
+        )
+    out = {}
+    offset = 2 if path.suffix == ".csv" else 1
+    for name, kind in columns.items():
+        col = frame[name]
+        if kind == "str":
+            values = col.astype(str).str.strip()
+            bad = np.flatnonzero((values == "") | (values.str.lower() == "nan"))
+            if bad.size:
+                raise DataError("empty code", file=path.name, row=int(bad[0]) + offset, field=name)
+            out[name] = values.to_numpy()
+        elif kind == "float":
+            numbers = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+            bad = np.flatnonzero(~np.isfinite(numbers))
+            if bad.size:
+                raise DataError(
+                    f"not a finite number: {col.iloc[bad[0]]!r}",
+                    file=path.name,
+                    row=int(bad[0]) + offset,
+                    field=name,
+                )
+            out[name] = numbers
+        elif kind == "bool":
+            text = col.astype(str).str.strip().str.lower()
+            truth = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+            bad = np.flatnonzero(~text.isin(list(truth)))
+            if bad.size:
+                raise DataError(
+                    f"not true/false: {col.iloc[bad[0]]!r}",
+                    file=path.name,
+                    row=int(bad[0]) + offset,
+                    field=name,
+                )
+            out[name] = text.map(truth).to_numpy(dtype=bool)
+    result = pd.DataFrame(out)
+    result.attrs["row_offset"] = offset
+    result.attrs["file"] = path.name
+    return result
+
+
+def codes_to_index(frame: pd.DataFrame, field: str, valid: tuple[str, ...]) -> np.ndarray:
+    """Map the codes in ``frame[field]`` to positions in ``valid``; unknown codes raise."""
+    lookup = {code: k for k, code in enumerate(valid)}
+    idx = frame[field].map(lookup)
+    bad = np.flatnonzero(idx.isna().to_numpy())
+    if bad.size:
+        shown = ", ".join(valid[:12]) + (", ..." if len(valid) > 12 else "")
+        raise DataError(
+            f"unknown code '{frame[field].iloc[bad[0]]}' (valid: {shown})",
+            file=frame.attrs.get("file"),
+            row=int(bad[0]) + frame.attrs.get("row_offset", 1),
+            field=field,
+        )
+    return idx.to_numpy(dtype=np.int64)
+
+
+def require_nonnegative(frame: pd.DataFrame, field: str) -> None:
+    """Raise `DataError` at the first negative value of ``frame[field]``."""
+    bad = np.flatnonzero(frame[field].to_numpy() < 0)
+    if bad.size:
+        raise DataError(
+            f"negative value {frame[field].iloc[bad[0]]}; values must be >= 0",
+            file=frame.attrs.get("file"),
+            row=int(bad[0]) + frame.attrs.get("row_offset", 1),
+            field=field,
+        )
+
+
+def scatter(
+    frame: pd.DataFrame,
+    index_fields: list[tuple[str, tuple[str, ...]]],
+    value_field: str,
+) -> np.ndarray:
+    """Place ``frame[value_field]`` into a dense array indexed by coded fields; missing = 0.
+
+    Duplicate keys raise `DataError` naming the row of the second occurrence.
+    """
+    idx = tuple(codes_to_index(frame, f, valid) for f, valid in index_fields)
+    shape = tuple(len(valid) for _, valid in index_fields)
+    flat = np.ravel_multi_index(idx, shape) if idx else np.zeros(0, dtype=np.int64)
+    _, first = np.unique(flat, return_index=True)
+    if first.size != flat.size:
+        dup_mask = np.ones(flat.size, dtype=bool)
+        dup_mask[first] = False
+        row = int(np.flatnonzero(dup_mask)[0])
+        raise DataError(
+            "duplicate entry for " + ", ".join(f"{f}={frame[f].iloc[row]}" for f, _ in index_fields),
+            file=frame.attrs.get("file"),
+            row=row + frame.attrs.get("row_offset", 1),
+            field=index_fields[0][0],
+        )
+    out = np.zeros(int(np.prod(shape)), dtype=np.float64)
+    out[flat] = frame[value_field].to_numpy()
+    return out.reshape(shape)

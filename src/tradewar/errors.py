@@ -1,0 +1,89 @@
+"""Domain exceptions: each says what is wrong and where, so the user can fix it."""
+
+from __future__ import annotations
+
+
+class TradewarError(Exception):
+    """Base class of every error tradewar raises on purpose."""
+
+
+class DataError(TradewarError, ValueError):
+    """A world package is malformed or violates an accounting identity.
+
+    Parameters
+    ----------
+    message
+        What is wrong.
+    file
+        The file (or table) where the problem was found.
+    row
+        1-based data row in that file (the header is row 0), when one row is to blame.
+    field
+        The column or key that is wrong.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file, self.row, self.field, self.reason = file, row, field, message
+        where = []
+        if file:
+            where.append(str(file))
+        if row is not None:
+            where.append(f"row {row}")
+        if field:
+            where.append(f"field '{field}'")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class ScenarioError(TradewarError, ValueError):
+    """A scenario (TOML) is malformed, or names a country, sector or key that does not exist.
+
+    Parameters
+    ----------
+    message
+        What is wrong.
+    file
+        The scenario file.
+    key
+        The dotted key that is wrong, e.g. ``policy[1].importer``.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        self.file, self.key, self.reason = file, key, message
+        where = []
+        if file:
+            where.append(str(file))
+        if key:
+            where.append(f"key '{key}'")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class ConvergenceError(TradewarError, RuntimeError):
+    """The equilibrium solver stopped before meeting its tolerance.
+
+    Attributes
+    ----------
+    iterations
+        Outer iterations performed.
+    max_residual
+        Largest relative labour-market excess demand at the last iterate.
+    tolerance
+        The tolerance that was not met.
+    """
+
+    def __init__(self, iterations: int, max_residual: float, tolerance: float, hint: str = "") -> None:
+        self.iterations, self.max_residual, self.tolerance = iterations, max_residual, tolerance
+        remedy = hint or (
+            "raise SolverOptions.max_iterations, lower SolverOptions.damping, "
+            "or check the shock for extreme values"
+        )
+        super().__init__(
+            f"equilibrium not found after {iterations} iterations: max residual "
+            f"{max_residual:.3e} > tolerance {tolerance:.1e}; {remedy}"
+        )

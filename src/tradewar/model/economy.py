@@ -1,0 +1,130 @@
+"""Engine inputs: the baseline as unlabelled arrays (a JAX pytree) and the policy shock.
+
+Index names: ``n`` importer / user, ``i`` exporter, ``j`` and ``k`` sectors. Shapes use
+``N`` countries and ``J`` sectors. Money values are in the world's currency unit; after a solve
+they are in units of the numeraire, baseline world value added (which the solver holds fixed).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from tradewar.data.world import World
+
+
+class Economy(NamedTuple):
+    """Baseline shares and levels of the multi-sector model (ARCHITECTURE §2).
+
+    Attributes
+    ----------
+    pi
+        ``(N, N, J)`` expenditure share of importer ``n`` on exporter ``i`` in sector ``j``, tariffs
+        included; sums to one over ``i`` for every ``(n, j)``.
+    tau
+        ``(N, N, J)`` baseline ad valorem tariffs (fractions) levied by ``n`` on ``i``.
+    theta
+        ``(J,)`` trade elasticities.
+    gamma_va
+        ``(N, J)`` value-added share of costs.
+    gamma_io
+        ``(N, J, J)`` share of input ``k`` (axis 1) in the costs of sector ``j`` (axis 2);
+        ``gamma_va + gamma_io.sum(axis=1) == 1``.
+    alpha
+        ``(N, J)`` final-demand shares, summing to one over ``j``.
+    va
+        ``(N,)`` value added (wage bill) of each country.
+    deficit
+        ``(N,)`` trade deficit (imports minus exports, before tariffs); sums to zero.
+    expenditure
+        ``(N, J)`` sector spending including tariffs (used for warm starts and reporting).
+    """
+
+    pi: jnp.ndarray
+    tau: jnp.ndarray
+    theta: jnp.ndarray
+    gamma_va: jnp.ndarray
+    gamma_io: jnp.ndarray
+    alpha: jnp.ndarray
+    va: jnp.ndarray
+    deficit: jnp.ndarray
+    expenditure: jnp.ndarray
+
+
+class Shock(NamedTuple):
+    """Counterfactual policies, in levels.
+
+    Attributes
+    ----------
+    tau
+        ``(N, N, J)`` new tariffs (fractions) that importer ``n`` levies on exporter ``i``.
+    cost_hat
+        ``(N, N, J)`` change in iceberg trade costs (1 = unchanged); no revenue.
+    deficit
+        ``(N,)`` deficits in units of the numeraire (baseline world value added).
+    """
+
+    tau: jnp.ndarray
+    cost_hat: jnp.ndarray
+    deficit: jnp.ndarray
+
+
+def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:
+    """Compute the engine's shares from a `World`.
+
+    Parameters
+    ----------
+    world
+        A checked world.
+    model
+        ``"caliendo-parro"`` keeps input-output linkages; ``"armington"`` treats gross output as
+        value added and all spending as final demand (structural gravity, no intermediates).
+    """
+    flows, tau = world.flows, world.tariffs
+    spend_bilateral = (1.0 + tau) * flows
+    X = spend_bilateral.sum(axis=1)
+    n_countries = world.n_countries
+    eye = np.eye(n_countries)[:, :, None]
+    pi = np.where(X[:, None, :] > 0, spend_bilateral / np.where(X > 0, X, 1.0)[:, None, :], eye)
+    Y = flows.sum(axis=0)
+    safe_Y = np.where(Y > 0, Y, 1.0)
+    if model == "armington":
+        gamma_va = np.ones_like(Y)
+        gamma_io = np.zeros_like(world.intermediates)
+        total = X.sum(axis=1, keepdims=True)
+        alpha = X / np.where(total > 0, total, 1.0)
+        va = Y.sum(axis=1)
+    else:
+        gamma_io = np.where(Y[:, None, :] > 0, world.intermediates / safe_Y[:, None, :], 0.0)
+        gamma_va = np.where(Y > 0, world.value_added / safe_Y, 1.0)
+        # Remove rounding so that the cost shares sum to exactly one.
+        gamma_va = 1.0 - gamma_io.sum(axis=1)
+        fd = world.final_demand
+        total = fd.sum(axis=1, keepdims=True)
+        alpha = fd / np.where(total > 0, total, 1.0)
+        va = world.value_added.sum(axis=1)
+    revenue = (tau * flows).sum(axis=(1, 2))
+    deficit = X.sum(axis=1) - revenue - Y.sum(axis=1)
+    deficit = deficit - deficit.sum() * va / va.sum()
+    return Economy(
+        pi=jnp.asarray(pi),
+        tau=jnp.asarray(tau),
+        theta=jnp.asarray(world.theta),
+        gamma_va=jnp.asarray(gamma_va),
+        gamma_io=jnp.asarray(gamma_io),
+        alpha=jnp.asarray(alpha),
+        va=jnp.asarray(va),
+        deficit=jnp.asarray(deficit),
+        expenditure=jnp.asarray(X),
+    )
+
+
+def no_shock(economy: Economy) -> Shock:
+    """The shock that changes nothing."""
+    return Shock(
+        tau=economy.tau,
+        cost_hat=jnp.ones_like(economy.tau),
+        deficit=economy.deficit,
+    )

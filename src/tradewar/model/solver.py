@@ -1,0 +1,257 @@
+"""Exact hat-algebra equilibrium solver (JAX, float64).
+
+The unknowns are log wage changes ``x = log w_hat`` (N). For a given ``x`` the inner systems are
+solved to a tight tolerance, warm-started from the previous outer iterate:
+
+1. prices: ``log P_hat`` is the fixed point of unit costs (eq. 1) and CES price indices (eq. 2),
+   a contraction because value-added shares are positive;
+2. shares ``pi'`` (eq. 3);
+3. expenditure ``X'``: the linear goods-market system (eqs. 4–5), iterated as a contraction.
+
+The outer map sets each wage bill to the value added its producers earn (eq. 6),
+``w_hat_new = sum_j gamma_va Y' / va``, damped in logs and sped up with Anderson acceleration.
+Walras' law keeps world value added (the numeraire) fixed along the iteration; the solver
+re-imposes it each step against rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from tradewar.model.economy import Economy, Shock
+
+jax.config.update("jax_enable_x64", True)
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Tolerances and limits of the equilibrium solver.
+
+    Parameters
+    ----------
+    tol
+        Convergence when every country's labour-market excess demand, relative to its wage bill,
+        is below ``tol`` in absolute value.
+    max_iterations
+        Outer iterations before `ConvergenceError`.
+    inner_tol
+        Tolerance (max abs change) of the inner price and expenditure loops, relative.
+    max_inner
+        Iteration cap of each inner loop per outer iteration.
+    damping
+        Step size ``0 < damping <= 1`` of the wage update in logs.
+    anderson_memory
+        Number of past iterates in Anderson acceleration; 0 turns it off.
+    """
+
+    tol: float = 1e-10
+    max_iterations: int = 500
+    inner_tol: float = 1e-13
+    max_inner: int = 400
+    damping: float = 0.5
+    anderson_memory: int = 6
+
+    def __post_init__(self) -> None:
+        checks = [
+            (0 < self.tol < 1, "tol must be in (0, 1)"),
+            (self.max_iterations >= 1, "max_iterations must be >= 1"),
+            (0 < self.inner_tol < 1, "inner_tol must be in (0, 1)"),
+            (self.max_inner >= 1, "max_inner must be >= 1"),
+            (0 < self.damping <= 1, "damping must be in (0, 1]"),
+            (0 <= self.anderson_memory <= 50, "anderson_memory must be in 0..50"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"SolverOptions: {message}")
+
+
+class Solution(NamedTuple):
+    """Raw solver output (arrays; labels live in `Result`).
+
+    Attributes
+    ----------
+    w_hat
+        ``(N,)`` wage (value-added) changes, numeraire = world value added.
+    log_P_hat
+        ``(N, J)`` log sector price-index changes.
+    expenditure
+        ``(N, J)`` counterfactual spending X' including tariffs.
+    pi
+        ``(N, N, J)`` counterfactual expenditure shares.
+    iterations
+        Outer iterations used.
+    max_residual
+        Max relative labour-market excess demand at the solution.
+    inner_residual
+        Largest last-step change of the inner loops at the final iterate.
+    """
+
+    w_hat: jnp.ndarray
+    log_P_hat: jnp.ndarray
+    expenditure: jnp.ndarray
+    pi: jnp.ndarray
+    iterations: jnp.ndarray
+    max_residual: jnp.ndarray
+    inner_residual: jnp.ndarray
+
+
+def _trade_weights(econ: Economy, shock: Shock) -> jnp.ndarray:
+    """``A[n, i, j] = pi * (kappa_hat * d_hat)^(-theta)``: the shock part of the price index."""
+    kappa = (1.0 + shock.tau) / (1.0 + econ.tau) * shock.cost_hat
+    return econ.pi * jnp.exp(-econ.theta * jnp.log(kappa))
+
+
+def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):
+    """Solve eqs. 1–2 for ``log P_hat`` (N, J); returns (log_P, log_c, last change)."""
+
+    def costs(log_P):
+        return econ.gamma_va * log_w[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
+
+    def step(log_P):
+        log_c = costs(log_P)
+        s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
+        return jnp.where(s > 0, -jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
+
+    def cond(state):
+        k, _, change = state
+        return (k < max_inner) & (change > tol)
+
+    def body(state):
+        k, log_P, _ = state
+        new = step(log_P)
+        return k + 1, new, jnp.max(jnp.abs(new - log_P))
+
+    _, log_P, change = jax.lax.while_loop(cond, body, (0, log_P0, jnp.inf))
+    return log_P, costs(log_P), change
+
+
+def _shares(A, econ: Economy, log_c, log_P):
+    """Counterfactual shares (eq. 3), ``(N, N, J)``."""
+    return A * jnp.exp(-econ.theta * (log_c[None, :, :] - log_P[:, None, :]))
+
+
+def _expenditure(pi_new, shock: Shock, econ: Economy, w_hat, X0, tol, max_inner):
+    """Solve the goods-market system (eqs. 4–5) for X' (N, J) by contraction."""
+    net = pi_new / (1.0 + shock.tau)  # share of spending that reaches producers
+    leak = 1.0 - net.sum(axis=1)  # tariff share of spending, (N, J)
+    wage_bill = w_hat * econ.va + shock.deficit
+
+    def step(X):
+        Y = jnp.einsum("nik,nk->ik", net, X)
+        income = wage_bill + jnp.sum(leak * X, axis=1)
+        return jnp.einsum("nkj,nj->nk", econ.gamma_io, Y) + econ.alpha * income[:, None]
+
+    scale = jnp.sum(econ.va)
+
+    def cond(state):
+        k, _, change = state
+        return (k < max_inner) & (change > tol)
+
+    def body(state):
+        k, X, _ = state
+        new = step(X)
+        return k + 1, new, jnp.max(jnp.abs(new - X)) / scale
+
+    _, X, change = jax.lax.while_loop(cond, body, (0, X0, jnp.inf))
+    return X, change
+
+
+def _labour_demand(pi_new, shock: Shock, econ: Economy, X):
+    """Value added earned by each country's producers, ``sum_j gamma_va Y'`` (N,)."""
+    Y = jnp.einsum("nik,nk->ik", pi_new / (1.0 + shock.tau), X)
+    return jnp.sum(econ.gamma_va * Y, axis=1)
+
+
+class _State(NamedTuple):
+    k: jnp.ndarray
+    x: jnp.ndarray
+    log_P: jnp.ndarray
+    X: jnp.ndarray
+    dF: jnp.ndarray  # (m, N) differences of residuals
+    dG: jnp.ndarray  # (m, N) differences of map values
+    f_prev: jnp.ndarray
+    g_prev: jnp.ndarray
+    residual: jnp.ndarray
+    inner: jnp.ndarray
+
+
+@partial(jax.jit, static_argnames=("options",))
+def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOptions()) -> Solution:
+    """Solve the equilibrium in changes for ``shock`` on ``econ``.
+
+    This is the jitted array kernel; `tradewar.solve` wraps it with labels and checks.
+    """
+    n = econ.va.shape[0]
+    m = max(options.anderson_memory, 1)
+    A = _trade_weights(econ, shock)
+    total_va = jnp.sum(econ.va)
+    weights = econ.va / total_va
+
+    def normalise(x):
+        return x - jnp.log(jnp.sum(weights * jnp.exp(x)))
+
+    def evaluate(x, log_P0, X0):
+        w = jnp.exp(x)
+        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, options.inner_tol, options.max_inner)
+        pi_new = _shares(A, econ, log_c, log_P)
+        X, ch_x = _expenditure(pi_new, shock, econ, w, X0, options.inner_tol, options.max_inner)
+        demand = _labour_demand(pi_new, shock, econ, X)
+        excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
+        residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
+        return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x)
+
+    def cond(s: _State):
+        return (s.k < options.max_iterations) & (s.residual > options.tol)
+
+    def body(s: _State):
+        excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
+        f = options.damping * excess
+        g = normalise(s.x + f)
+        slot = (s.k - 1) % m
+        use_history = (s.k > 0) & (options.anderson_memory > 0)
+        dF = jnp.where(use_history, s.dF.at[slot].set(f - s.f_prev), s.dF)
+        dG = jnp.where(use_history, s.dG.at[slot].set(g - s.g_prev), s.dG)
+        count = jnp.minimum(s.k, m)
+        mask = (jnp.arange(m) < count).astype(f.dtype)
+        dFm = dF * mask[:, None]
+        gram = dFm @ dFm.T
+        reg = 1e-10 * (jnp.trace(gram) + 1e-30)
+        gamma = jnp.linalg.solve(gram + (reg + (1.0 - mask)) * jnp.eye(m), dFm @ f)
+        x_aa = g - (gamma * mask) @ dG
+        ok = jnp.all(jnp.isfinite(x_aa)) & (jnp.max(jnp.abs(x_aa - g)) < 1.0)
+        x_new = normalise(jnp.where(use_history & ok, x_aa, g))
+        x_new = jnp.where(residual <= options.tol, s.x, x_new)
+        return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner)
+
+    zeros_nj = jnp.zeros_like(econ.alpha)
+    init = _State(
+        k=jnp.asarray(0),
+        x=jnp.zeros(n),
+        log_P=zeros_nj,
+        X=econ.expenditure,
+        dF=jnp.zeros((m, n)),
+        dG=jnp.zeros((m, n)),
+        f_prev=jnp.zeros(n),
+        g_prev=jnp.zeros(n),
+        residual=jnp.asarray(jnp.inf),
+        inner=jnp.asarray(jnp.inf),
+    )
+    s = jax.lax.while_loop(cond, body, init)
+    # Final consistent evaluation at the returned wages.
+    excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
+    A_log_c = econ.gamma_va * s.x[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
+    pi_new = _shares(A, econ, A_log_c, log_P)
+    return Solution(
+        w_hat=jnp.exp(s.x),
+        log_P_hat=log_P,
+        expenditure=X,
+        pi=pi_new,
+        iterations=s.k,
+        max_residual=residual,
+        inner_residual=inner,
+    )
