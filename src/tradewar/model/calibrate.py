@@ -1,0 +1,125 @@
+"""Turn a solved counterfactual into a new baseline, and build balanced worlds from shares.
+
+Both are the same operation: the equilibrium of the model at given shares, taken in levels. This is
+how the zero-deficit baselines of Caliendo–Parro (2015) and Ossa (2014) are made, and how data whose
+accounts do not add up exactly (inventories, rounding) become a consistent world package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from tradewar.data.io import check_world
+from tradewar.data.world import World
+from tradewar.errors import ConvergenceError
+from tradewar.model.economy import Economy, Shock
+from tradewar.model.solver import Solution, SolverOptions, solve_arrays
+
+
+def economy_after(econ: Economy, shock: Shock, sol: Solution) -> Economy:
+    """The counterfactual equilibrium as a new baseline economy (hats reset to one)."""
+    return Economy(
+        pi=sol.pi,
+        tau=shock.tau,
+        theta=econ.theta,
+        gamma_va=econ.gamma_va,
+        gamma_io=econ.gamma_io,
+        alpha=econ.alpha,
+        va=sol.w_hat * econ.va,
+        deficit=shock.deficit,
+        expenditure=sol.expenditure,
+    )
+
+
+def rebalanced(
+    econ: Economy, deficit: jnp.ndarray, options: SolverOptions = SolverOptions()
+) -> Economy:
+    """Re-solve the baseline with new deficits (e.g. zero) and return it as the new baseline.
+
+    Raises
+    ------
+    ConvergenceError
+        If the re-solve does not meet ``options.tol``.
+    """
+    shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=jnp.asarray(deficit))
+    sol = solve_arrays(econ, shock, options)
+    if not float(sol.max_residual) <= options.tol:
+        raise ConvergenceError(
+            int(sol.iterations), float(sol.max_residual), options.tol,
+            "the baseline could not be re-solved with the requested deficits",
+        )
+    return economy_after(econ, shock, sol)
+
+
+def world_from_shares(
+    *,
+    name: str,
+    countries: tuple[str, ...],
+    country_names: tuple[str, ...],
+    sectors: tuple[str, ...],
+    sector_names: tuple[str, ...],
+    theta: np.ndarray,
+    tradable: np.ndarray,
+    pi: np.ndarray,
+    tau: np.ndarray,
+    gamma_io: np.ndarray,
+    alpha: np.ndarray,
+    va: np.ndarray,
+    deficit: np.ndarray,
+    expenditure_guess: np.ndarray,
+    meta: dict[str, Any],
+    tariff_tables: dict[str, np.ndarray] | None = None,
+    options: SolverOptions = SolverOptions(),
+) -> tuple[World, np.ndarray]:
+    """Build a balanced `World` whose levels are the model's equilibrium at the given shares.
+
+    Parameters
+    ----------
+    pi, tau
+        ``(N, N, J)`` tariff-inclusive expenditure shares and tariffs (fractions), ``[n, i, j]``.
+    gamma_io
+        ``(N, J, J)`` input cost shares ``[n, k, j]``; the value-added share is the remainder.
+    alpha
+        ``(N, J)`` final-demand shares.
+    va, deficit
+        ``(N,)`` value added and trade deficits from the data (deficits are re-centred to sum to 0).
+    expenditure_guess
+        ``(N, J)`` data spending, used as the solver's starting point.
+
+    Returns
+    -------
+    world, w_hat
+        The balanced world and the wage changes needed to balance it (1 means the data already were).
+    """
+    va = np.asarray(va, dtype=float)
+    deficit = np.asarray(deficit, dtype=float)
+    deficit = deficit - deficit.sum() * va / va.sum()
+    econ = Economy(
+        pi=jnp.asarray(pi), tau=jnp.asarray(tau), theta=jnp.asarray(theta),
+        gamma_va=jnp.asarray(1.0 - gamma_io.sum(axis=1)), gamma_io=jnp.asarray(gamma_io),
+        alpha=jnp.asarray(alpha), va=jnp.asarray(va), deficit=jnp.asarray(deficit),
+        expenditure=jnp.asarray(expenditure_guess),
+    )
+    shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=econ.deficit)
+    sol = solve_arrays(econ, shock, options)
+    if not float(sol.max_residual) <= options.tol:
+        raise ConvergenceError(int(sol.iterations), float(sol.max_residual), options.tol)
+    X = np.asarray(sol.expenditure)
+    pi_new = np.asarray(sol.pi)
+    flows = pi_new * X[:, None, :] / (1.0 + tau)
+    Y = flows.sum(axis=0)
+    intermediates = gamma_io * Y[:, None, :]
+    value_added = Y - intermediates.sum(axis=1)
+    final_demand = X - intermediates.sum(axis=2)
+    world = World(
+        name=name, countries=countries, country_names=country_names, sectors=sectors,
+        sector_names=sector_names, theta=np.asarray(theta, dtype=float),
+        tradable=np.asarray(tradable, dtype=bool), flows=flows, tariffs=np.asarray(tau),
+        value_added=np.maximum(value_added, 0.0), intermediates=intermediates,
+        final_demand=np.maximum(final_demand, 0.0), tariff_tables=tariff_tables or {}, meta=meta,
+    )
+    check_world(world)
+    return world, np.asarray(sol.w_hat)

@@ -1,0 +1,244 @@
+"""Build the bundled world packages from the source files in ``../shared/data``.
+
+Run from the repository root: ``python tools/build_datasets.py [cp2015 wiod2014 wiod2014-s3 tiny]``.
+It needs scipy (to read MATLAB files). The package itself never reads ``../shared``: the output
+goes to ``src/tradewar/datasets/<name>/``. Each world is the model's equilibrium at the source's
+shares (see `tradewar.model.calibrate.world_from_shares`), so its accounts balance exactly.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from tradewar.data.io import write_world  # noqa: E402
+from tradewar.model.calibrate import world_from_shares  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+OUT = ROOT / "src" / "tradewar" / "datasets"
+
+
+def build_cp2015() -> None:
+    import scipy.io as sio
+
+    src = SHARED / "caliendo_parro_2015"
+    d = sio.loadmat(src / "baseline" / "initial_condition_1993_withS.mat")
+    N, J = 31, 40
+    countries = pd.read_csv(src / "countries.csv")
+    sectors = pd.read_csv(src / "sectors.csv")
+    tau = d["tau"].reshape(J, N, N).transpose(1, 2, 0) - 1.0  # [n, i, j]
+    pi = d["Din"].reshape(J, N, N).transpose(1, 2, 0)
+    G = d["G"].reshape(N, J, J).copy()  # [n, k, j], columns sum to 1 (or 0)
+    negative = G < 0
+    print(f"cp2015: clipping {negative.sum()} negative I-O coefficient(s), min {G.min():.6g}")
+    G[negative] = 0.0
+    col = G.sum(axis=1, keepdims=True)
+    G = np.where(col > 0, G / np.where(col > 0, col, 1.0), 0.0)
+    B = d["B"].T  # [n, j]
+    gamma_io = (1.0 - B)[:, None, :] * G
+    alpha = d["alphas"].T
+    scale = 1e9  # the file's unit is 1e15 USD; the package's is USD million
+    va = d["VAn"].ravel() * scale
+    deficit = -d["Sn"].ravel() * scale
+    X = d["X0"].T * scale
+    theta = 1.0 / d["T"].ravel()
+    t05 = np.loadtxt(src / "raw" / "tariffs2005.txt").reshape(20, N, N).transpose(1, 2, 0) / 100.0
+    tau05 = np.zeros_like(tau)
+    tau05[:, :, :20] = t05
+    meta = {
+        "name": "cp2015",
+        "description": "Caliendo-Parro (2015) NAFTA world: 31 countries x 40 sectors, 1993, "
+        "with 1993 trade deficits; 2005 applied tariffs in tariffs_2005",
+        "year": 1993,
+        "unit": "USD million",
+        "countries": N,
+        "sectors": J,
+        "source": "Caliendo & Parro replication package (Data_and_Codes_CP), "
+        "baseline/initial_condition_1993_withS.mat and raw/tariffs2005.txt",
+        "citation": "Caliendo, L. and Parro, F. (2015). Estimates of the Trade and Welfare Effects "
+        "of NAFTA. Review of Economic Studies 82(1), 1-44. doi:10.1093/restud/rdu035",
+        "license": "Replication data published with the article for research use; "
+        "cite the article. Underlying sources: UN COMTRADE, TRAINS, OECD STAN/IO.",
+        "notes": "Flows are the authors' equilibrium re-solve of the 1993 data at observed deficits "
+        "(their script.m). One negative input-output coefficient (-0.000846) was set to zero and "
+        "its column renormalised. Trade elasticities are the authors' T.txt (8.22 for services).",
+    }
+    world, w_hat = world_from_shares(
+        name="cp2015",
+        countries=tuple(countries["code"]),
+        country_names=tuple(countries["name"]),
+        sectors=tuple(f"S{k:02d}" for k in sectors["index"]),
+        sector_names=tuple(sectors["short_name"]),
+        theta=theta,
+        tradable=sectors["tradable"].to_numpy().astype(bool),
+        pi=pi, tau=tau, gamma_io=gamma_io, alpha=alpha, va=va, deficit=deficit,
+        expenditure_guess=X, meta=meta, tariff_tables={"2005": tau05},
+    )
+    print(f"cp2015: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
+    write_world(world, OUT / "cp2015", fmt="parquet")
+
+
+# CP (2015) Table 1 / T.txt elasticities mapped onto WIOD's 22 goods sectors (ISIC Rev. 4).
+_CP_THETA = {
+    "C01": 9.11, "C02": 9.11, "C03": 9.11, "C04": 13.53, "C05": 2.62, "C06": 8.10,
+    "C07": 11.50, "C08": 16.52, "C09": 16.52, "C10": 64.85, "C11": 3.13, "C12": 3.13,
+    "C13": 1.67, "C14": 2.41, "C15": 3.28, "C16": 6.99,
+    "C17": round((12.95 + 3.95 + 8.71) / 3, 4),  # office, communication, medical (ISIC3 30, 32, 33)
+    "C18": 12.91, "C19": 1.45, "C20": 8.22, "C21": 8.22, "C22": 3.98,
+}
+#: CP (2015) aggregate trade elasticity (full sample), used for services and the 3-sector world.
+_AGGREGATE_THETA = 4.55
+
+_WIOD_CITATION = (
+    "Felbermayr, G., Groeschl, J. and Heiland, I. (2022). Complex Europe: Quantifying the cost of "
+    "disintegration. Journal of International Economics 138, 103647; Timmer, M. P. et al. (2015). "
+    "An Illustrated User Guide to the World Input-Output Database. Review of International "
+    "Economics 23, 575-605"
+)
+_WIOD_LICENSE = (
+    "WIOD 2016 release: CC BY 4.0 (cite Timmer et al. 2015). The derived baseline files come from "
+    "the FGH (2022) replication repository (ingaheiland/FelbermayrGroeschlHeilandJIE2022), which "
+    "states no licence: cite FGH (2022) and ask the authors before redistributing further. "
+    "Tariffs: WITS/TRAINS applied rates as compiled by FGH."
+)
+
+
+_WIOD_NAMES = {
+    "AUS": "Australia", "AUT": "Austria", "BEL": "Belgium", "BGR": "Bulgaria", "BRA": "Brazil",
+    "CAN": "Canada", "CHE": "Switzerland", "CHN": "China", "CYP": "Cyprus", "CZE": "Czechia",
+    "DEU": "Germany", "DNK": "Denmark", "ESP": "Spain", "EST": "Estonia", "FIN": "Finland",
+    "FRA": "France", "GBR": "United Kingdom", "GRC": "Greece", "HRV": "Croatia", "HUN": "Hungary",
+    "IDN": "Indonesia", "IND": "India", "IRL": "Ireland", "ITA": "Italy", "JPN": "Japan",
+    "KOR": "South Korea", "LTU": "Lithuania", "LUX": "Luxembourg", "LVA": "Latvia",
+    "MEX": "Mexico", "MLT": "Malta", "NLD": "Netherlands", "NOR": "Norway", "POL": "Poland",
+    "PRT": "Portugal", "ROU": "Romania", "ROW": "Rest of the world", "RUS": "Russia",
+    "SVK": "Slovakia", "SVN": "Slovenia", "SWE": "Sweden", "TUR": "Turkey", "TWN": "Taiwan",
+    "USA": "United States",
+}
+
+
+def build_wiod(version: str) -> None:
+    src = SHARED / "wiod2014_fgh"
+    folder = src / version
+    N = 44
+
+    def load(f: str) -> np.ndarray:
+        return np.loadtxt(folder / f, delimiter=",")
+
+    alpha_kn = load("alphas.txt")
+    J = alpha_kn.shape[0]
+    pi = load("Din2014.txt").reshape(J, N, N).transpose(1, 2, 0)
+    taug = load("tariffs2014.txt").reshape(J, N, N).transpose(1, 2, 0)
+    diag = np.arange(N)
+    domestic = taug[diag, diag, :]
+    print(f"wiod {version}: setting {np.sum(domestic != 1)} domestic (ROW-ROW) tariffs to zero")
+    taug[diag, diag, :] = 1.0
+    X = load("X0.txt").T
+    G = load("G.txt").reshape(N, J, J)
+    B = np.clip(load("B.txt").T, 0.0, 1.0)
+    gamma_io = (1.0 - B)[:, None, :] * G
+    va = load("VA_n.txt").ravel()
+    deficit = -load("S_n.txt").ravel()
+    alpha = alpha_kn.T
+    countries = pd.read_csv(src / "labels" / "countries.csv")["iso"].tolist()
+    if version == "s50":
+        labels = pd.read_csv(src / "labels" / "sectors_50.csv")
+        codes = tuple(labels["code"])
+        names = tuple(labels["short_name"])
+        theta = np.array([_CP_THETA.get(c, _AGGREGATE_THETA) for c in codes])
+        name = "wiod2014"
+    else:
+        labels = pd.read_csv(src / "labels" / "sectors_3.csv")
+        codes = tuple(labels["code"])
+        names = ("Goods", "Tradable services", "Non-tradable services")
+        theta = np.full(J, _AGGREGATE_THETA)
+        name = "wiod2014-s3"
+    country_names = tuple(_WIOD_NAMES[c] for c in countries)
+    cross = (pi * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
+    tradable = cross > 0
+    meta = {
+        "name": name,
+        "description": f"WIOD 2016 release, 2014: 44 regions x {J} sectors, with 2014 applied "
+        "tariffs and observed trade deficits",
+        "year": 2014,
+        "unit": "USD million",
+        "countries": N,
+        "sectors": J,
+        "source": f"FGH (2022) replication files, simulation input for 2014 ({version}); "
+        "see docs/datasets.md",
+        "citation": _WIOD_CITATION,
+        "license": _WIOD_LICENSE,
+        "notes": "Levels are the model's equilibrium at the source shares (inventories dropped, "
+        "deficits = -S_n). ROW-ROW domestic tariffs set to zero. Trade elasticities: "
+        "Caliendo-Parro (2015) sector values for goods, their aggregate 4.55 for services.",
+    }
+    world, w_hat = world_from_shares(
+        name=name, countries=tuple(countries), country_names=country_names, sectors=codes,
+        sector_names=names, theta=theta, tradable=tradable, pi=pi, tau=taug - 1.0,
+        gamma_io=gamma_io, alpha=alpha, va=va, deficit=deficit, expenditure_guess=X, meta=meta,
+    )
+    print(f"{name}: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
+    write_world(world, OUT / name, fmt="parquet")
+
+
+def build_tiny() -> None:
+    """A 3-country, 3-sector world with intermediates, tariffs and deficits, for tests and docs."""
+    countries = ("HOM", "FOR", "ROW")
+    names = ("Home", "Foreign", "Rest of the world")
+    sectors = ("AGR", "MAN", "SRV")
+    sector_names = ("Agriculture", "Manufacturing", "Services")
+    N, J = 3, 3
+    theta = np.array([8.0, 4.0, 5.0])
+    tradable = np.array([True, True, False])
+    home_bias = np.array([[0.80, 0.10, 0.10], [0.15, 0.75, 0.10], [0.10, 0.10, 0.80]])
+    manuf = np.array([[0.60, 0.25, 0.15], [0.20, 0.70, 0.10], [0.15, 0.15, 0.70]])
+    pi = np.zeros((N, N, J))
+    pi[:, :, 0] = home_bias
+    pi[:, :, 1] = manuf
+    pi[:, :, 2] = np.eye(N)
+    tau = np.zeros((N, N, J))
+    tau[:, :, 0] = [[0, 0.05, 0.08], [0.10, 0, 0.06], [0.04, 0.03, 0]]
+    tau[:, :, 1] = [[0, 0.03, 0.04], [0.07, 0, 0.05], [0.02, 0.02, 0]]
+    gamma_io = np.zeros((N, J, J))
+    base = np.array([[0.10, 0.05, 0.05], [0.15, 0.35, 0.10], [0.10, 0.15, 0.25]])
+    for n in range(N):
+        gamma_io[n] = base * (1.0 + 0.1 * n)
+    alpha = np.array([[0.10, 0.35, 0.55], [0.15, 0.35, 0.50], [0.20, 0.30, 0.50]])
+    va = np.array([100.0, 80.0, 120.0])
+    deficit = np.array([6.0, -4.0, -2.0])
+    meta = {
+        "name": "tiny",
+        "description": "A made-up 3-country, 3-sector world for tests and documentation",
+        "year": 2024,
+        "unit": "USD billion",
+        "countries": N,
+        "sectors": J,
+        "source": "Synthetic: shares chosen by hand, levels solved for consistency",
+        "citation": "tradewar test data",
+        "license": "CC0-1.0",
+    }
+    world, _ = world_from_shares(
+        name="tiny", countries=countries, country_names=names, sectors=sectors,
+        sector_names=sector_names, theta=theta, tradable=tradable, pi=pi, tau=tau,
+        gamma_io=gamma_io, alpha=alpha, va=va, deficit=deficit,
+        expenditure_guess=np.full((N, J), 50.0), meta=meta,
+    )
+    write_world(world, OUT / "tiny", fmt="csv")
+
+
+BUILDERS = {
+    "cp2015": build_cp2015,
+    "wiod2014": lambda: build_wiod("s50"),
+    "wiod2014-s3": lambda: build_wiod("s3"),
+    "tiny": build_tiny,
+}
+
+if __name__ == "__main__":
+    for target in sys.argv[1:] or list(BUILDERS):
+        BUILDERS[target]()
