@@ -1,0 +1,48 @@
+"""tradewar: simulate trade wars before they happen.
+
+Load a world, apply policies, get tidy results::
+
+    import tradewar as tw
+    world = tw.load_world("wiod2014")
+    result = tw.solve(world, [tw.Tariff(importer="USA", exporter="CHN", add_pct=25)])
+    result.country_table()
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from tradewar.api import run_scenario, solve
+from tradewar.data.io import check_world, load_world, write_world
+from tradewar.data.world import World
+from tradewar.datasets import list_datasets
+from tradewar.errors import ConvergenceError, DataError, ScenarioError, TradewarError
+from tradewar.model.solver import SolverOptions
+from tradewar.policy import Scenario, Step, Tariff, TradeCost, load_scenario, parse_scenario
+from tradewar.results import Result
+
+try:
+    __version__ = version("tradewar")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.1.0"
+
+__all__ = [
+    "ConvergenceError",
+    "DataError",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "SolverOptions",
+    "Step",
+    "Tariff",
+    "TradeCost",
+    "TradewarError",
+    "World",
+    "__version__",
+    "check_world",
+    "list_datasets",
+    "load_scenario",
+    "load_world",
+    "parse_scenario",
+    "run_scenario",
+    "solve",
+    "write_world",
+]

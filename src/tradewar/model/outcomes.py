@@ -1,0 +1,145 @@
+"""Economic outcomes of a solved equilibrium: welfare, prices, trade, revenue, decomposition.
+
+All arrays are numpy float64. Levels are in the world's currency unit at the baseline (the
+numeraire, world value added, is unchanged by construction). Shapes: ``(N,)`` per country,
+``(N, J)`` per country and sector, ``(N, N)`` per country and partner, ``(N, N, J)`` bilateral by
+sector with axes ``[importer, exporter, sector]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tradewar.model.economy import Economy, Shock
+from tradewar.model.solver import Solution
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Outcome of one counterfactual (see the module docstring for units and shapes)."""
+
+    w_hat: np.ndarray
+    P_hat: np.ndarray
+    c_hat: np.ndarray
+    price_index_hat: np.ndarray
+    income_hat: np.ndarray
+    welfare_hat: np.ndarray
+    real_wage_hat: np.ndarray
+    terms_of_trade: np.ndarray
+    volume_of_trade: np.ndarray
+    terms_of_trade_bilateral: np.ndarray
+    volume_of_trade_bilateral: np.ndarray
+    flows_before: np.ndarray
+    flows_after: np.ndarray
+    tariffs_after: np.ndarray
+    output_before: np.ndarray
+    output_after: np.ndarray
+    revenue_before: np.ndarray
+    revenue_after: np.ndarray
+    deficit_before: np.ndarray
+    deficit_after: np.ndarray
+    iterations: int
+    max_residual: float
+    inner_residual: float
+    walras_residual: float
+    converged: bool
+
+    @property
+    def exports_before(self) -> np.ndarray:
+        """Exports before tariffs, excluding domestic sales, ``(N,)``."""
+        return _offdiag(self.flows_before).sum(axis=(0, 2))
+
+    @property
+    def exports_after(self) -> np.ndarray:
+        """Counterfactual exports, ``(N,)``."""
+        return _offdiag(self.flows_after).sum(axis=(0, 2))
+
+    @property
+    def imports_before(self) -> np.ndarray:
+        """Imports before tariffs, excluding domestic purchases, ``(N,)``."""
+        return _offdiag(self.flows_before).sum(axis=(1, 2))
+
+    @property
+    def imports_after(self) -> np.ndarray:
+        """Counterfactual imports, ``(N,)``."""
+        return _offdiag(self.flows_after).sum(axis=(1, 2))
+
+
+def _offdiag(flows: np.ndarray) -> np.ndarray:
+    return flows * (1.0 - np.eye(flows.shape[0]))[:, :, None]
+
+
+def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    return np.where(old > 0, new / np.where(old > 0, old, 1.0), np.nan)
+
+
+def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> Outcome:
+    """Derive every reported quantity from a solution.
+
+    The terms-of-trade / volume-of-trade split is Caliendo–Parro (2015, eq. 16) with discrete
+    changes, as in their ``Welfarelineal.m``: for country ``n`` with baseline income ``I``,
+    ``ToT = [sum E_ni (c_n - 1) - M_ni (c_i - 1)] / I`` and
+    ``VoT = sum t_ni M_ni [(x_ni - 1) - (c_i - 1)] / I``, where ``E``/``M`` are baseline exports and
+    imports before tariffs, ``c`` unit-cost changes, ``x`` flow changes and ``t`` baseline tariffs.
+    """
+    pi0, tau0 = np.asarray(econ.pi), np.asarray(econ.tau)
+    X0 = np.asarray(econ.expenditure)
+    va0, d0 = np.asarray(econ.va), np.asarray(econ.deficit)
+    alpha = np.asarray(econ.alpha)
+    tau1, d1 = np.asarray(shock.tau), np.asarray(shock.deficit)
+    w_hat = np.asarray(sol.w_hat)
+    log_P = np.asarray(sol.log_P_hat)
+    X1, pi1 = np.asarray(sol.expenditure), np.asarray(sol.pi)
+
+    log_c = np.asarray(econ.gamma_va) * np.log(w_hat)[:, None] + np.einsum(
+        "nkj,nk->nj", np.asarray(econ.gamma_io), log_P
+    )
+    c_hat, P_hat = np.exp(log_c), np.exp(log_P)
+    price_index_hat = np.exp(np.sum(alpha * log_P, axis=1))
+
+    M0 = pi0 * X0[:, None, :] / (1.0 + tau0)
+    M1 = pi1 * X1[:, None, :] / (1.0 + tau1)
+    R0, R1 = (tau0 * M0).sum(axis=(1, 2)), (tau1 * M1).sum(axis=(1, 2))
+    I0 = va0 + R0 + d0
+    I1 = w_hat * va0 + R1 + d1
+    income_hat = I1 / I0
+
+    x_hat = np.where(M0 > 0, M1 / np.where(M0 > 0, M0, 1.0), 0.0)
+    exports0 = M0.transpose(1, 0, 2)  # [n, i, j]: n's sales to i
+    tot_b = (
+        (exports0 * (c_hat[:, None, :] - 1.0)).sum(axis=2)
+        - (M0 * (c_hat[None, :, :] - 1.0)).sum(axis=2)
+    ) / I0[:, None]
+    vot_b = (tau0 * M0 * ((x_hat - 1.0) - (c_hat[None, :, :] - 1.0))).sum(axis=2) / I0[:, None]
+
+    trade_gap = _offdiag(M1).sum(axis=(1, 2)) - _offdiag(M1).sum(axis=(0, 2)) - d1
+    walras = float(np.max(np.abs(trade_gap)) / va0.sum())
+    return Outcome(
+        w_hat=w_hat,
+        P_hat=P_hat,
+        c_hat=c_hat,
+        price_index_hat=price_index_hat,
+        income_hat=income_hat,
+        welfare_hat=income_hat / price_index_hat,
+        real_wage_hat=w_hat / price_index_hat,
+        terms_of_trade=tot_b.sum(axis=1),
+        volume_of_trade=vot_b.sum(axis=1),
+        terms_of_trade_bilateral=tot_b,
+        volume_of_trade_bilateral=vot_b,
+        flows_before=M0,
+        flows_after=M1,
+        tariffs_after=tau1,
+        output_before=M0.sum(axis=0),
+        output_after=M1.sum(axis=0),
+        revenue_before=R0,
+        revenue_after=R1,
+        deficit_before=d0,
+        deficit_after=d1,
+        iterations=int(sol.iterations),
+        max_residual=float(sol.max_residual),
+        inner_residual=float(sol.inner_residual),
+        walras_residual=walras,
+        converged=bool(float(sol.max_residual) <= tol),
+    )

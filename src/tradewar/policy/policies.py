@@ -1,0 +1,77 @@
+"""Policy instruments as validated objects (ARCHITECTURE §5).
+
+A selector (``importer``, ``exporter``, ``sectors``) is a code, a list of codes, or ``"*"`` for all.
+Domestic pairs (importer == exporter) are never affected: a tariff on one's own goods is not a
+trade policy.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Selector = str | list[str]
+
+
+class _Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tariff(_Policy):
+    """An ad valorem tariff that ``importer`` levies on goods from ``exporter``; revenue to the importer.
+
+    Exactly one of ``set_pct`` (new rate, percent), ``add_pct`` (percentage points on top of the
+    current rate) or ``set_from`` (label of a tariff table of the world, e.g. ``"2005"``).
+    """
+
+    kind: Literal["tariff"] = "tariff"
+    importer: Selector
+    exporter: Selector
+    sectors: Selector = "*"
+    set_pct: float | None = None
+    add_pct: float | None = None
+    set_from: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Tariff:
+        given = [k for k in ("set_pct", "add_pct", "set_from") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a tariff needs exactly one of set_pct, add_pct, set_from (got {given or 'none'})"
+            )
+        if self.set_pct is not None and self.set_pct <= -100:
+            raise ValueError(f"set_pct = {self.set_pct}: a tariff must be above -100%")
+        return self
+
+
+class TradeCost(_Policy):
+    """A change in iceberg trade costs (a non-tariff barrier): no revenue.
+
+    Exactly one of ``factor`` (multiplies the cost, > 0) or ``add_pct`` (``add_pct = 20`` is
+    ``factor = 1.2``).
+    """
+
+    kind: Literal["trade_cost"] = "trade_cost"
+    importer: Selector
+    exporter: Selector
+    sectors: Selector = "*"
+    factor: float | None = None
+    add_pct: float | None = None
+
+    @model_validator(mode="after")
+    def _one_change(self) -> TradeCost:
+        given = [k for k in ("factor", "add_pct") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a trade_cost needs exactly one of factor, add_pct (got {given or 'none'})")
+        if self.cost_factor <= 0:
+            raise ValueError("the trade-cost factor must be positive (add_pct above -100)")
+        return self
+
+    @property
+    def cost_factor(self) -> float:
+        """The multiplicative change in trade costs."""
+        return self.factor if self.factor is not None else 1.0 + (self.add_pct or 0.0) / 100.0
+
+
+Policy = Annotated[Tariff | TradeCost, Field(discriminator="kind")]

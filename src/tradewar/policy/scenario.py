@@ -1,0 +1,138 @@
+"""Scenarios: a world, a model and policies, optionally as a dated timeline (ARCHITECTURE §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tradewar.errors import ScenarioError
+from tradewar.policy.policies import Policy
+
+#: Models a scenario may name, and those this version can solve.
+KNOWN_MODELS = ("armington", "caliendo-parro", "ces-network", "ossa")
+AVAILABLE_MODELS = ("armington", "caliendo-parro")
+
+
+class Step(BaseModel):
+    """One dated step of a timeline; its policies apply on top of all earlier steps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    label: str
+    source: str = ""
+    policy: list[Policy] = Field(default_factory=list)
+
+
+class SolverSettings(BaseModel):
+    """Optional ``[solver]`` table of a scenario (see `tradewar.SolverOptions`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tol: float = 1e-10
+    max_iterations: int = 500
+
+
+class Scenario(BaseModel):
+    """A validated scenario.
+
+    ``policy`` lists policies applied before any step. Without steps the scenario has one
+    step, "policy", holding them; with steps, each step's results are relative to the baseline
+    and include every earlier step's policies.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    world: str
+    model: Literal["armington", "caliendo-parro", "ces-network", "ossa"] = "caliendo-parro"
+    deficits: Literal["keep", "zero"] = "keep"
+    description: str = ""
+    policy: list[Policy] = Field(default_factory=list)
+    step: list[Step] = Field(default_factory=list)
+    solver: SolverSettings = SolverSettings()
+
+    def steps(self) -> list[Step]:
+        """The steps to solve: the dated timeline, or a single step of the top-level policies."""
+        if not self.step:
+            return [Step(date=dt.date.today(), label="policy", policy=list(self.policy))]
+        first = self.step[0]
+        merged = Step(
+            date=first.date, label=first.label, source=first.source,
+            policy=[*self.policy, *first.policy],
+        )
+        return [merged, *self.step[1:]]
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("tariff", "trade_cost"):
+            continue  # discriminator tag inserted by pydantic
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def parse_scenario(data: dict, file: str | None = None) -> Scenario:
+    """Validate a scenario given as a dict (e.g. parsed TOML); raise `ScenarioError` naming the key."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = _loc(tuple(err["loc"]))
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        elif err["type"] == "union_tag_invalid":
+            message = f"unknown policy kind {err.get('input', {}).get('kind')!r}; use tariff or trade_cost"
+        elif err["type"] == "union_tag_not_found":
+            message = "policy needs a 'kind' (tariff or trade_cost)"
+        raise ScenarioError(message.removeprefix("Value error, "), file=file, key=key) from None
+    dates = [s.date for s in scenario.step]
+    for k in range(1, len(dates)):
+        if dates[k] < dates[k - 1]:
+            raise ScenarioError(
+                f"steps must be in date order: {dates[k]} comes after {dates[k - 1]}",
+                file=file, key=f"step[{k}].date",
+            )
+    if scenario.model not in AVAILABLE_MODELS:
+        raise ScenarioError(
+            f"model '{scenario.model}' is not available in this version; "
+            f"use one of {', '.join(AVAILABLE_MODELS)}",
+            file=file, key="model",
+        )
+    return scenario
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises
+    ------
+    ScenarioError
+        For a missing file, malformed TOML, unknown keys or bad values (naming the key).
+    """
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError("no such scenario file", file=str(p)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"malformed TOML: {exc}", file=str(p)) from None
+    world = data.get("world")
+    if isinstance(world, str) and ("/" in world or world.startswith(".")):
+        candidate = (p.parent / world).resolve()
+        if candidate.is_dir():
+            data = {**data, "world": str(candidate)}
+    return parse_scenario(data, file=str(p))

@@ -1,0 +1,281 @@
+"""Labelled results: tidy DataFrames, the JSON contract (ARCHITECTURE §6) and saved runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradewar.model.outcomes import Outcome
+
+PCT = "percent"
+
+#: Country-level variables of the JSON contract, in order, with their units (None = world unit).
+COUNTRY_VARIABLES: dict[str, str | None] = {
+    "welfare_pct": PCT,
+    "terms_of_trade_pct": PCT,
+    "volume_of_trade_pct": PCT,
+    "real_wage_pct": PCT,
+    "price_index_pct": PCT,
+    "exports_pct": PCT,
+    "imports_pct": PCT,
+    "tariff_revenue": None,
+    "tariff_revenue_before": None,
+    "wage_pct": PCT,
+    "income_pct": PCT,
+    "trade_balance": None,
+    "trade_balance_before": None,
+}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One solved step: its label, date, source and outcome."""
+
+    label: str
+    date: dt.date | None
+    source: str
+    outcome: Outcome
+
+
+def _pct(ratio: np.ndarray) -> np.ndarray:
+    return 100.0 * (np.asarray(ratio) - 1.0)
+
+
+def _safe_ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    return np.where(old > 0, new / np.where(old > 0, old, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The solved scenario.
+
+    Attributes
+    ----------
+    scenario, world, model, deficits
+        What was solved.
+    countries, sectors
+        Labels of the world (``N`` and ``J`` codes).
+    unit
+        The world's currency unit, for levels.
+    steps
+        One `StepResult` per step (a plain scenario has one).
+    elapsed_s
+        Wall time of all solves, seconds.
+    """
+
+    scenario: str
+    world: str
+    model: str
+    deficits: str
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    unit: str
+    steps: list[StepResult]
+    elapsed_s: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ diagnostics
+    @property
+    def converged(self) -> bool:
+        """True if every step met the solver tolerance."""
+        return all(s.outcome.converged for s in self.steps)
+
+    @property
+    def iterations(self) -> int:
+        """Total outer iterations over all steps."""
+        return sum(s.outcome.iterations for s in self.steps)
+
+    @property
+    def max_residual(self) -> float:
+        """Largest labour-market residual over all steps."""
+        return max(s.outcome.max_residual for s in self.steps)
+
+    # ------------------------------------------------------------------ tables
+    def country_table(self, step: int = -1) -> pd.DataFrame:
+        """Country results of one step (default: the last), one row per country, contract order."""
+        o = self.steps[step].outcome
+        exports = _safe_ratio(o.exports_after, o.exports_before)
+        imports = _safe_ratio(o.imports_after, o.imports_before)
+        data = {
+            "welfare_pct": _pct(o.welfare_hat),
+            "terms_of_trade_pct": 100.0 * o.terms_of_trade,
+            "volume_of_trade_pct": 100.0 * o.volume_of_trade,
+            "real_wage_pct": _pct(o.real_wage_hat),
+            "price_index_pct": _pct(o.price_index_hat),
+            "exports_pct": _pct(exports),
+            "imports_pct": _pct(imports),
+            "tariff_revenue": o.revenue_after,
+            "tariff_revenue_before": o.revenue_before,
+            "wage_pct": _pct(o.w_hat),
+            "income_pct": _pct(o.income_hat),
+            "trade_balance": o.exports_after - o.imports_after,
+            "trade_balance_before": o.exports_before - o.imports_before,
+        }
+        return pd.DataFrame(data, index=pd.Index(self.countries, name="country"))
+
+    def trade(self, step: int = -1) -> pd.DataFrame:
+        """Bilateral trade by sector before and after (before tariffs), long format."""
+        o = self.steps[step].outcome
+        n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
+        c, s = np.array(self.countries), np.array(self.sectors)
+        before, after = o.flows_before[n, i, j], o.flows_after[n, i, j]
+        return pd.DataFrame(
+            {
+                "importer": c[n],
+                "exporter": c[i],
+                "sector": s[j],
+                "before": before,
+                "after": after,
+                "change_pct": _pct(_safe_ratio(after, before)),
+                "tariff_pct": 100.0 * o.tariffs_after[n, i, j],
+            }
+        )
+
+    def to_frame(self, detail: bool = False) -> pd.DataFrame:
+        """Tidy long table of every result.
+
+        Columns: ``scenario, step, date, label, country, partner, sector, variable, unit, value``.
+        ``partner`` and ``sector`` are empty where a variable is not bilateral or sectoral.
+        With ``detail=True`` bilateral trade by sector (``trade``, ``trade_pct``) is included too.
+        """
+        frames = []
+        for k, step in enumerate(self.steps):
+            for part in self._step_parts(k, detail):
+                part.insert(0, "label", step.label)
+                part.insert(0, "date", step.date.isoformat() if step.date else "")
+                part.insert(0, "step", k)
+                part.insert(0, "scenario", self.scenario)
+                frames.append(part)
+        cols = ["scenario", "step", "date", "label", "country", "partner", "sector", "variable",
+                "unit", "value"]
+        out = pd.concat(frames, ignore_index=True)[cols]
+        for col in ("partner", "sector"):
+            out[col] = out[col].fillna("")
+        return out
+
+    def _step_parts(self, step: int, detail: bool) -> list[pd.DataFrame]:
+        o = self.steps[step].outcome
+        c, s = np.array(self.countries), np.array(self.sectors)
+        N, J = len(c), len(s)
+        parts = []
+        table = self.country_table(step)
+        for var, unit in COUNTRY_VARIABLES.items():
+            parts.append(pd.DataFrame({"country": c, "variable": var, "unit": unit or self.unit,
+                                       "value": table[var].to_numpy()}))
+        pn, pi_ = np.indices((N, N)).reshape(2, -1)
+        off = pn != pi_
+        imp_before = o.flows_before.sum(axis=2)
+        imp_after = o.flows_after.sum(axis=2)
+        pair_vars = {
+            "terms_of_trade_pct": (100.0 * o.terms_of_trade_bilateral, PCT),
+            "volume_of_trade_pct": (100.0 * o.volume_of_trade_bilateral, PCT),
+            "imports_pct": (_pct(_safe_ratio(imp_after, imp_before)), PCT),
+            "imports": (imp_after, self.unit),
+        }
+        for var, (arr, unit) in pair_vars.items():
+            parts.append(pd.DataFrame({"country": c[pn[off]], "partner": c[pi_[off]],
+                                       "variable": var, "unit": unit,
+                                       "value": arr[pn[off], pi_[off]]}))
+        sn, sj = np.indices((N, J)).reshape(2, -1)
+        sector_vars = {
+            "price_index_pct": (_pct(o.P_hat), PCT),
+            "unit_cost_pct": (_pct(o.c_hat), PCT),
+            "output_pct": (_pct(_safe_ratio(o.output_after, o.output_before)), PCT),
+            "output_real_pct": (
+                _pct(_safe_ratio(o.output_after / o.c_hat, o.output_before)), PCT),
+            "output": (o.output_after, self.unit),
+        }
+        for var, (arr, unit) in sector_vars.items():
+            parts.append(pd.DataFrame({"country": c[sn], "sector": s[sj], "variable": var,
+                                       "unit": unit, "value": arr[sn, sj]}))
+        if detail:
+            n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
+            ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
+            for var, arr, unit in (("trade", o.flows_after[n, i, j], self.unit),
+                                   ("trade_pct", _pct(ratio), PCT)):
+                parts.append(pd.DataFrame({"country": c[n], "partner": c[i], "sector": s[j],
+                                           "variable": var, "unit": unit, "value": arr}))
+        return parts
+
+    # ------------------------------------------------------------------ JSON
+    def _countries_json(self, step: int) -> list[dict[str, Any]]:
+        table = self.country_table(step)
+        rows = []
+        for code, row in table.iterrows():
+            rows.append({"country": code, **{k: _num(v) for k, v in row.items()}})
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` object of ARCHITECTURE §6 (a plain dict; `json.dumps` it)."""
+        steps = []
+        for k, st in enumerate(self.steps):
+            o = st.outcome
+            steps.append({
+                "step": k,
+                "date": st.date.isoformat() if st.date else None,
+                "label": st.label,
+                "source": st.source,
+                "converged": o.converged,
+                "iterations": o.iterations,
+                "max_residual": o.max_residual,
+                "countries": self._countries_json(k),
+            })
+        return {
+            "scenario": self.scenario,
+            "world": self.world,
+            "model": self.model,
+            "deficits": self.deficits,
+            "unit": self.unit,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "max_residual": self.max_residual,
+            "countries": self._countries_json(-1),
+            "steps": steps,
+        }
+
+    # ------------------------------------------------------------------ saving
+    def save(self, directory: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
+        """Write ``results.parquet`` (tidy, with detail) and ``manifest.json`` into ``directory``.
+
+        Each file is written to a temporary name and renamed into place, so a failure never
+        leaves a half-written file; the manifest is written last.
+        """
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        frame = self.to_frame(detail=True)
+        _atomic_write(out / "results.parquet", lambda p: frame.to_parquet(p, index=False))
+        full = {**manifest, "converged": self.converged, "iterations": self.iterations,
+                "max_residual": self.max_residual, "elapsed_s": self.elapsed_s,
+                "steps": [{"label": s.label, "date": s.date.isoformat() if s.date else None,
+                           "converged": s.outcome.converged, "iterations": s.outcome.iterations,
+                           "max_residual": s.outcome.max_residual,
+                           "walras_residual": s.outcome.walras_residual}
+                          for s in self.steps]}
+        text = json.dumps(full, indent=2, default=str)
+        _atomic_write(out / "manifest.json", lambda p: Path(p).write_text(text))
+        return out
+
+
+def _num(value: Any) -> float | None:
+    v = float(value)
+    return None if math.isnan(v) else v
+
+
+def _atomic_write(path: Path, writer: Any) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
