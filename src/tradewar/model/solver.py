@@ -255,3 +255,36 @@ def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOpt
         max_residual=residual,
         inner_residual=inner,
     )
+
+
+def equilibrium_residuals(
+    econ: Economy, shock: Shock, w_hat: jnp.ndarray, log_P: jnp.ndarray, X: jnp.ndarray
+) -> dict[str, jnp.ndarray]:
+    """Residuals of every equilibrium condition at a candidate solution (for verification).
+
+    Returns max absolute residuals of: ``prices`` (eqs. 1–2, in logs), ``goods`` (eqs. 4–5,
+    relative to world value added), ``labour`` (eq. 6, relative to each wage bill) and
+    ``trade_balance`` (imports - exports - deficit, relative to world value added; Walras' law).
+    Scaling ``w_hat``, ``exp(log_P)``, ``X`` and the deficits by one factor leaves them unchanged.
+    """
+    A = _trade_weights(econ, shock)
+    log_w = jnp.log(w_hat)
+    log_c = econ.gamma_va * log_w[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
+    s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
+    price_res = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
+    pi_new = _shares(A, econ, log_c, log_P)
+    net = pi_new / (1.0 + shock.tau)
+    Y = jnp.einsum("nik,nk->ik", net, X)
+    income = w_hat * econ.va + shock.deficit + jnp.sum((1.0 - net.sum(axis=1)) * X, axis=1)
+    goods = X - jnp.einsum("nkj,nj->nk", econ.gamma_io, Y) - econ.alpha * income[:, None]
+    scale = jnp.sum(w_hat * econ.va)
+    labour = jnp.sum(econ.gamma_va * Y, axis=1) / (w_hat * econ.va) - 1.0
+    flows = net * X[:, None, :]
+    off = flows * (1.0 - jnp.eye(flows.shape[0]))[:, :, None]
+    balance = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - shock.deficit
+    return {
+        "prices": jnp.max(jnp.abs(price_res)),
+        "goods": jnp.max(jnp.abs(goods)) / scale,
+        "labour": jnp.max(jnp.abs(labour)),
+        "trade_balance": jnp.max(jnp.abs(balance)) / scale,
+    }
