@@ -136,29 +136,42 @@ def _shares(A, econ: Economy, log_c, log_P):
 
 
 def _expenditure(pi_new, shock: Shock, econ: Economy, w_hat, X0, tol, max_inner):
-    """Solve the goods-market system (eqs. 4–5) for X' (N, J) by contraction."""
+    """Solve the goods-market system (eqs. 4–5) for X' (N, J).
+
+    The system is linear, ``X = T X + b``. It is iterated from the warm start while that
+    contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
+    system is solved by GMRES instead.
+    """
     net = pi_new / (1.0 + shock.tau)  # share of spending that reaches producers
     leak = 1.0 - net.sum(axis=1)  # tariff share of spending, (N, J)
     wage_bill = w_hat * econ.va + shock.deficit
 
-    def step(X):
+    def linear(X):
         Y = jnp.einsum("nik,nk->ik", net, X)
-        income = wage_bill + jnp.sum(leak * X, axis=1)
+        income = jnp.sum(leak * X, axis=1)
         return jnp.einsum("nkj,nj->nk", econ.gamma_io, Y) + econ.alpha * income[:, None]
 
+    b = econ.alpha * wage_bill[:, None]
     scale = jnp.sum(econ.va)
 
     def cond(state):
         k, _, change = state
-        return (k < max_inner) & (change > tol)
+        return (k < max_inner) & (change > tol) & (change < 1e3)
 
     def body(state):
         k, X, _ = state
-        new = step(X)
+        new = linear(X) + b
         return k + 1, new, jnp.max(jnp.abs(new - X)) / scale
 
     _, X, change = jax.lax.while_loop(cond, body, (0, X0, jnp.inf))
-    return X, change
+
+    def krylov(_):
+        sol, _ = jax.scipy.sparse.linalg.gmres(
+            lambda v: v - linear(v), b, x0=X0, tol=0.0, atol=tol * scale, restart=40, maxiter=20
+        )
+        return sol, jnp.max(jnp.abs(sol - linear(sol) - b)) / scale
+
+    return jax.lax.cond(change <= tol, lambda _: (X, change), krylov, None)
 
 
 def _labour_demand(pi_new, shock: Shock, econ: Economy, X):
@@ -220,7 +233,7 @@ def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOpt
         mask = (jnp.arange(m) < count).astype(f.dtype)
         dFm = dF * mask[:, None]
         gram = dFm @ dFm.T
-        reg = 1e-10 * (jnp.trace(gram) + 1e-30)
+        reg = 1e-10 * jnp.trace(gram) + 1e-200
         gamma = jnp.linalg.solve(gram + (reg + (1.0 - mask)) * jnp.eye(m), dFm @ f)
         x_aa = g - (gamma * mask) @ dG
         ok = jnp.all(jnp.isfinite(x_aa)) & (jnp.max(jnp.abs(x_aa - g)) < 1.0)

@@ -1,0 +1,118 @@
+"""Analytic identities of the engine: zero shock, ACR, equilibrium conditions, Walras' law."""
+
+import numpy as np
+import pytest
+
+import tradewar as tw
+from tradewar.data.world import World
+from tradewar.model.economy import Shock, economy_from_world
+from tradewar.model.solver import equilibrium_residuals, solve_arrays
+
+
+def one_sector_world(seed: int = 0, n: int = 5) -> World:
+    rng = np.random.default_rng(seed)
+    flows = rng.uniform(1.0, 10.0, size=(n, n, 1))
+    flows[np.arange(n), np.arange(n), 0] += 60.0
+    return World(
+        name="gravity", countries=tuple(f"C{k}" for k in range(n)),
+        country_names=tuple(f"Country {k}" for k in range(n)), sectors=("G",),
+        sector_names=("Goods",), theta=np.array([5.0]), tradable=np.array([True]),
+        flows=flows, tariffs=np.zeros_like(flows), value_added=flows.sum(axis=0),
+        intermediates=np.zeros((n, 1, 1)), final_demand=flows.sum(axis=1), meta={"unit": "USD"},
+    )
+
+
+@pytest.mark.parametrize("model", ["armington", "caliendo-parro"])
+def test_zero_shock_changes_nothing(tiny, model):
+    result = tw.solve(tiny, [], model=model)
+    table = result.country_table()
+    assert result.converged
+    np.testing.assert_allclose(table.welfare_pct, 0.0, atol=1e-8)
+    np.testing.assert_allclose(table.real_wage_pct, 0.0, atol=1e-8)
+    np.testing.assert_allclose(table.price_index_pct, 0.0, atol=1e-8)
+    np.testing.assert_allclose(table.terms_of_trade_pct, 0.0, atol=1e-8)
+    np.testing.assert_allclose(table.imports_pct, 0.0, atol=1e-8)
+    np.testing.assert_allclose(table.tariff_revenue, table.tariff_revenue_before, rtol=1e-9)
+
+
+def test_zero_shock_on_cp2015_keeps_the_baseline(cp2015):
+    result = tw.solve(cp2015, [])
+    np.testing.assert_allclose(result.steps[0].outcome.w_hat, 1.0, atol=1e-9)
+    np.testing.assert_allclose(result.country_table().welfare_pct, 0.0, atol=1e-7)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_armington_matches_acr_formula(seed):
+    world = one_sector_world(seed)
+    rng = np.random.default_rng(100 + seed)
+    shocks = [tw.TradeCost(importer=a, exporter=b, factor=float(rng.uniform(0.7, 1.5)))
+              for a in world.countries for b in world.countries if a != b]
+    result = tw.solve(world, shocks, model="armington", deficits="zero",
+                      options=tw.SolverOptions(tol=1e-13))
+    o = result.steps[0].outcome
+    n = np.arange(world.n_countries)
+    own_before = o.flows_before[n, n, 0] / o.flows_before[:, :, 0].sum(axis=1)
+    own_after = o.flows_after[n, n, 0] / o.flows_after[:, :, 0].sum(axis=1)
+    acr = (own_after / own_before) ** (-1.0 / 5.0)
+    np.testing.assert_allclose(o.welfare_hat, acr, rtol=1e-10, atol=1e-10)
+
+
+def test_armington_with_tariffs_on_a_multisector_world(tiny):
+    result = tw.solve(tiny, [tw.Tariff(importer="HOM", exporter="FOR", add_pct=30)],
+                      model="armington")
+    table = result.country_table()
+    assert table.loc["FOR", "welfare_pct"] < 0
+    assert table.loc["HOM", "tariff_revenue"] > table.loc["HOM", "tariff_revenue_before"]
+
+
+@pytest.mark.parametrize("deficits", ["keep", "zero"])
+def test_equilibrium_conditions_and_walras_hold(tiny, deficits):
+    result = tw.solve(tiny, [tw.Tariff(importer="HOM", exporter="*", add_pct=40),
+                             tw.TradeCost(importer="FOR", exporter="ROW", factor=1.3)],
+                      deficits=deficits)
+    o = result.steps[0].outcome
+    assert o.max_residual < 1e-10
+    assert o.walras_residual < 1e-10
+
+
+def test_residuals_at_solution_and_homogeneity(tiny):
+    econ = economy_from_world(tiny)
+    tau = np.asarray(econ.tau).copy()
+    tau[0, 1, :2] += 0.5
+    shock = Shock(tau=tau, cost_hat=np.ones_like(tau), deficit=econ.deficit)
+    sol = solve_arrays(econ, shock)
+    res = equilibrium_residuals(econ, shock, sol.w_hat, sol.log_P_hat, sol.expenditure)
+    for name, value in res.items():
+        assert float(value) < 1e-9, name
+    # Numeraire invariance: scaling every nominal variable (and deficits) by one factor is
+    # still an equilibrium, so real outcomes cannot depend on the choice of numeraire.
+    lam = 1.7
+    scaled = Shock(tau=tau, cost_hat=shock.cost_hat, deficit=lam * econ.deficit)
+    econ_scaled = econ._replace(deficit=lam * econ.deficit)
+    res2 = equilibrium_residuals(econ_scaled, scaled, lam * sol.w_hat,
+                                 sol.log_P_hat + np.log(lam), lam * sol.expenditure)
+    for name, value in res2.items():
+        assert float(value) < 1e-9, name
+
+
+def test_tariff_raises_own_revenue_and_hurts_target(tiny):
+    table = tw.solve(tiny, [tw.Tariff(importer="HOM", exporter="FOR", set_pct=50)]).country_table()
+    assert table.loc["FOR", "welfare_pct"] < 0
+    assert table.loc["FOR", "exports_pct"] < 0
+
+
+def test_non_convergence_raises_and_strict_false_flags(tiny):
+    policies = [tw.Tariff(importer="HOM", exporter="*", add_pct=80)]
+    options = tw.SolverOptions(max_iterations=1)
+    with pytest.raises(tw.ConvergenceError, match="not found after 1 iterations"):
+        tw.solve(tiny, policies, options=options)
+    result = tw.solve(tiny, policies, options=options, strict=False)
+    assert not result.converged
+    assert result.to_json()["converged"] is False
+
+
+def test_solver_options_validate():
+    with pytest.raises(ValueError, match="damping"):
+        tw.SolverOptions(damping=0)
+    with pytest.raises(ValueError, match="tol"):
+        tw.SolverOptions(tol=2.0)
