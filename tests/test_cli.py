@@ -1,0 +1,208 @@
+"""The command line: contracts of `run --json`, `--out`, exit codes and one-line errors."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tradewar.cli import app
+from tradewar.datasets import dataset_path
+
+runner = CliRunner()
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+GOOD = """
+name = "tiny test"
+world = "tiny"
+model = "caliendo-parro"
+
+[[policy]]
+kind = "tariff"
+importer = "HOM"
+exporter = "FOR"
+sectors = "*"
+add_pct = 25
+"""
+
+
+def test_run_json_contract(tmp_path):
+    res = runner.invoke(app, ["run", str(write(tmp_path, GOOD)), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    for key in ("scenario", "world", "model", "converged", "iterations", "max_residual",
+                "countries", "steps"):
+        assert key in data
+    assert data["converged"] is True
+    row = data["countries"][0]
+    for key in ("country", "welfare_pct", "terms_of_trade_pct", "volume_of_trade_pct",
+                "real_wage_pct", "price_index_pct", "exports_pct", "imports_pct",
+                "tariff_revenue"):
+        assert key in row
+    assert {r["country"] for r in data["countries"]} == {"HOM", "FOR", "ROW"}
+
+
+def test_nafta_json_gives_table2(tmp_path):
+    res = runner.invoke(app, ["run", str(SCENARIOS / "cp2015_nafta.toml"), "--json"])
+    assert res.exit_code == 0
+    rows = {r["country"]: r for r in json.loads(res.stdout)["countries"]}
+    assert rows["MEX"]["terms_of_trade_pct"] == pytest.approx(-0.41, abs=0.01)
+    assert rows["MEX"]["volume_of_trade_pct"] == pytest.approx(1.72, abs=0.01)
+    assert rows["CAN"]["real_wage_pct"] == pytest.approx(0.32, abs=0.01)
+
+
+def test_run_table_output(tmp_path):
+    res = runner.invoke(app, ["run", str(write(tmp_path, GOOD))])
+    assert res.exit_code == 0
+    assert "Welfare" in res.stdout and "HOM" in res.stdout
+
+
+def test_out_writes_parquet_and_manifest(tmp_path):
+    out = tmp_path / "results"
+    res = runner.invoke(app, ["run", str(write(tmp_path, GOOD)), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["converged"] is True
+    assert len(manifest["data_hash"]) == 64
+    assert manifest["tradewar_version"]
+    frame = pd.read_parquet(out / "results.parquet")
+    assert {"scenario", "step", "country", "partner", "sector", "variable", "unit",
+            "value"} <= set(frame.columns)
+    assert "trade" in set(frame.variable)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_timeline_has_one_entry_per_step(tmp_path):
+    text = """
+name = "timeline"
+world = "tiny"
+
+[[step]]
+date = 2025-02-04
+label = "first"
+source = "test"
+[[step.policy]]
+kind = "tariff"
+importer = "HOM"
+exporter = "FOR"
+add_pct = 10
+
+[[step]]
+date = 2025-04-09
+label = "second"
+[[step.policy]]
+kind = "tariff"
+importer = "FOR"
+exporter = "HOM"
+add_pct = 10
+"""
+    res = runner.invoke(app, ["run", str(write(tmp_path, text)), "--json"])
+    assert res.exit_code == 0, res.output
+    steps = json.loads(res.stdout)["steps"]
+    assert [s["label"] for s in steps] == ["first", "second"]
+    assert steps[0]["date"] == "2025-02-04"
+    hom = [next(r for r in s["countries"] if r["country"] == "HOM") for s in steps]
+    assert hom[0]["tariff_revenue"] > hom[1]["tariff_revenue"] * 0  # both solved
+    assert hom[1]["exports_pct"] < hom[0]["exports_pct"]  # retaliation hits HOM's exports
+
+
+BAD_SCENARIOS = [
+    ("name = 'x'\nworld = 'tiny'\n[[policy]\nkind='tariff'", "malformed TOML"),
+    (GOOD.replace("add_pct = 25", "add_pct = 25\ncolour = 'red'"), "key 'policy[0].colour': unknown key"),
+    (GOOD.replace('importer = "HOM"', 'importer = "USA"'), "key 'policy[0].importer': unknown code 'USA'"),
+    (GOOD.replace('sectors = "*"', 'sectors = ["STEEL"]'), "key 'policy[0].sectors': unknown code 'STEEL'"),
+    (GOOD.replace("add_pct = 25", "set_pct = -100"), "above -100%"),
+    (GOOD.replace("add_pct = 25", "add_pct = -150"), "at or below -100%"),
+    (GOOD.replace("add_pct = 25", "set_from = '1999'"), "no tariff table '1999'"),
+    (GOOD.replace('kind = "tariff"', 'kind = "embargo"'), "unknown policy kind 'embargo'"),
+    (GOOD.replace('world = "tiny"', 'world = "atlantis"'), "no such world package"),
+    (GOOD.replace('model = "caliendo-parro"', 'model = "gravity"'), "key 'model'"),
+    (GOOD.replace('name = "tiny test"', ""), "key 'name': required key is missing"),
+    ("name='t'\nworld='tiny'\n[[step]]\ndate=2025-05-01\nlabel='a'\n[[step]]\ndate=2025-01-01\n"
+     "label='b'\n", "step[1].date"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_SCENARIOS)
+def test_bad_scenarios_exit_2_with_one_line(tmp_path, text, message):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(write(tmp_path, text)), "--json", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert message in " ".join(res.stderr.split())
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert res.stdout == ""
+    assert not out.exists()
+
+
+def test_missing_scenario_file_exits_2(tmp_path):
+    res = runner.invoke(app, ["run", str(tmp_path / "nope.toml")])
+    assert res.exit_code == 2
+    assert "nope.toml" in res.stderr and "no such scenario file" in res.stderr
+
+
+@pytest.mark.parametrize(("file", "edit", "message"), [
+    ("flows.csv", ("value", "-1"), "flows.csv, row 2, field 'value': negative value"),
+    ("flows.csv", ("value", "nan"), "flows.csv, row 2, field 'value': not a finite number"),
+    ("tariffs.csv", ("tariff_pct", "-120"), "tariffs.csv, row 2, field 'tariff_pct'"),
+    ("flows.csv", ("importer", "USA"), "flows.csv, row 2, field 'importer': unknown code"),
+    ("value_added.csv", ("value_added", "0"), "unbalanced"),
+])
+def test_bad_world_exits_2(tmp_path, file, edit, message):
+    pkg = tmp_path / "world"
+    shutil.copytree(dataset_path("tiny"), pkg)
+    frame = pd.read_csv(pkg / file, dtype=str, keep_default_na=False)
+    frame.loc[0, edit[0]] = edit[1]
+    frame.to_csv(pkg / file, index=False)
+    scenario = write(tmp_path, GOOD.replace('world = "tiny"', f'world = "{pkg}"'))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(scenario), "--json", "--out", str(out)])
+    assert res.exit_code == 2
+    assert message in res.stderr
+    assert not out.exists()
+
+
+def test_missing_world_file_exits_2(tmp_path):
+    pkg = tmp_path / "world"
+    shutil.copytree(dataset_path("tiny"), pkg)
+    (pkg / "sectors.csv").unlink()
+    res = runner.invoke(app, ["run", str(write(tmp_path, GOOD.replace('world = "tiny"',
+                                                                      f'world = "{pkg}"')))])
+    assert res.exit_code == 2
+    assert "missing required file sectors.csv" in res.stderr
+
+
+def test_non_convergence_exits_1_and_flags_json(tmp_path):
+    text = GOOD.replace("add_pct = 25", "add_pct = 90") + "\n[solver]\nmax_iterations = 1\n"
+    res = runner.invoke(app, ["run", str(write(tmp_path, text)), "--json"])
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["converged"] is False
+    assert "not found after 1 iterations" in res.stderr
+
+
+def test_datasets_and_describe():
+    res = runner.invoke(app, ["datasets"])
+    assert res.exit_code == 0 and "cp2015" in res.stdout and "wiod2014" in res.stdout
+    res = runner.invoke(app, ["describe", "cp2015", "--json"])
+    assert res.exit_code == 0
+    summary = json.loads(res.stdout)
+    assert summary["countries"] == 31 and summary["sectors"] == 40
+    assert runner.invoke(app, ["describe", "atlantis"]).exit_code == 2
+
+
+def test_console_script_entry_point(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "tradewar.cli", "run",
+                           str(write(tmp_path, GOOD)), "--json"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["world"] == "tiny"
