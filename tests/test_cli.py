@@ -41,14 +41,30 @@ def test_run_json_contract(tmp_path):
     res = runner.invoke(app, ["run", str(write(tmp_path, GOOD)), "--json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    for key in ("scenario", "world", "model", "converged", "iterations", "max_residual",
-                "countries", "steps"):
+    for key in (
+        "scenario",
+        "world",
+        "model",
+        "converged",
+        "iterations",
+        "max_residual",
+        "countries",
+        "steps",
+    ):
         assert key in data
     assert data["converged"] is True
     row = data["countries"][0]
-    for key in ("country", "welfare_pct", "terms_of_trade_pct", "volume_of_trade_pct",
-                "real_wage_pct", "price_index_pct", "exports_pct", "imports_pct",
-                "tariff_revenue"):
+    for key in (
+        "country",
+        "welfare_pct",
+        "terms_of_trade_pct",
+        "volume_of_trade_pct",
+        "real_wage_pct",
+        "price_index_pct",
+        "exports_pct",
+        "imports_pct",
+        "tariff_revenue",
+    ):
         assert key in row
     assert {r["country"] for r in data["countries"]} == {"HOM", "FOR", "ROW"}
 
@@ -77,8 +93,9 @@ def test_out_writes_parquet_and_manifest(tmp_path):
     assert len(manifest["data_hash"]) == 64
     assert manifest["tradewar_version"]
     frame = pd.read_parquet(out / "results.parquet")
-    assert {"scenario", "step", "country", "partner", "sector", "variable", "unit",
-            "value"} <= set(frame.columns)
+    assert {"scenario", "step", "country", "partner", "sector", "variable", "unit", "value"} <= set(
+        frame.columns
+    )
     assert "trade" in set(frame.variable)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
@@ -119,9 +136,18 @@ add_pct = 10
 
 BAD_SCENARIOS = [
     ("name = 'x'\nworld = 'tiny'\n[[policy]\nkind='tariff'", "malformed TOML"),
-    (GOOD.replace("add_pct = 25", "add_pct = 25\ncolour = 'red'"), "key 'policy[0].colour': unknown key"),
-    (GOOD.replace('importer = "HOM"', 'importer = "USA"'), "key 'policy[0].importer': unknown code 'USA'"),
-    (GOOD.replace('sectors = "*"', 'sectors = ["STEEL"]'), "key 'policy[0].sectors': unknown code 'STEEL'"),
+    (
+        GOOD.replace("add_pct = 25", "add_pct = 25\ncolour = 'red'"),
+        "key 'policy[0].colour': unknown key",
+    ),
+    (
+        GOOD.replace('importer = "HOM"', 'importer = "USA"'),
+        "key 'policy[0].importer': unknown code 'USA'",
+    ),
+    (
+        GOOD.replace('sectors = "*"', 'sectors = ["STEEL"]'),
+        "key 'policy[0].sectors': unknown code 'STEEL'",
+    ),
     (GOOD.replace("add_pct = 25", "set_pct = -100"), "above -100%"),
     (GOOD.replace("add_pct = 25", "add_pct = -150"), "at or below -100%"),
     (GOOD.replace("add_pct = 25", "set_from = '1999'"), "no tariff table '1999'"),
@@ -129,8 +155,11 @@ BAD_SCENARIOS = [
     (GOOD.replace('world = "tiny"', 'world = "atlantis"'), "no such world package"),
     (GOOD.replace('model = "caliendo-parro"', 'model = "gravity"'), "key 'model'"),
     (GOOD.replace('name = "tiny test"', ""), "key 'name': required key is missing"),
-    ("name='t'\nworld='tiny'\n[[step]]\ndate=2025-05-01\nlabel='a'\n[[step]]\ndate=2025-01-01\n"
-     "label='b'\n", "step[1].date"),
+    (
+        "name='t'\nworld='tiny'\n[[step]]\ndate=2025-05-01\nlabel='a'\n[[step]]\ndate=2025-01-01\n"
+        "label='b'\n",
+        "step[1].date",
+    ),
 ]
 
 
@@ -151,13 +180,16 @@ def test_missing_scenario_file_exits_2(tmp_path):
     assert "nope.toml" in res.stderr and "no such scenario file" in res.stderr
 
 
-@pytest.mark.parametrize(("file", "edit", "message"), [
-    ("flows.csv", ("value", "-1"), "flows.csv, row 2, field 'value': negative value"),
-    ("flows.csv", ("value", "nan"), "flows.csv, row 2, field 'value': not a finite number"),
-    ("tariffs.csv", ("tariff_pct", "-120"), "tariffs.csv, row 2, field 'tariff_pct'"),
-    ("flows.csv", ("importer", "USA"), "flows.csv, row 2, field 'importer': unknown code"),
-    ("value_added.csv", ("value_added", "0"), "unbalanced"),
-])
+@pytest.mark.parametrize(
+    ("file", "edit", "message"),
+    [
+        ("flows.csv", ("value", "-1"), "flows.csv, row 2, field 'value': negative value"),
+        ("flows.csv", ("value", "nan"), "flows.csv, row 2, field 'value': not a finite number"),
+        ("tariffs.csv", ("tariff_pct", "-120"), "tariffs.csv, row 2, field 'tariff_pct'"),
+        ("flows.csv", ("importer", "USA"), "flows.csv, row 2, field 'importer': unknown code"),
+        ("value_added.csv", ("value_added", "0"), "unbalanced"),
+    ],
+)
 def test_bad_world_exits_2(tmp_path, file, edit, message):
     pkg = tmp_path / "world"
     shutil.copytree(dataset_path("tiny"), pkg)
@@ -176,8 +208,9 @@ def test_missing_world_file_exits_2(tmp_path):
     pkg = tmp_path / "world"
     shutil.copytree(dataset_path("tiny"), pkg)
     (pkg / "sectors.csv").unlink()
-    res = runner.invoke(app, ["run", str(write(tmp_path, GOOD.replace('world = "tiny"',
-                                                                      f'world = "{pkg}"')))])
+    res = runner.invoke(
+        app, ["run", str(write(tmp_path, GOOD.replace('world = "tiny"', f'world = "{pkg}"')))]
+    )
     assert res.exit_code == 2
     assert "missing required file sectors.csv" in res.stderr
 
@@ -201,8 +234,12 @@ def test_datasets_and_describe():
 
 
 def test_console_script_entry_point(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tradewar.cli", "run",
-                           str(write(tmp_path, GOOD)), "--json"],
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tradewar.cli", "run", str(write(tmp_path, GOOD)), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["world"] == "tiny"

@@ -55,10 +55,12 @@ def test_gravity_world_needs_only_countries_sectors_flows(tmp_path):
     (d / "countries.csv").write_text("country,name\nAAA,A\nBBB,B\n")
     (d / "sectors.csv").write_text("sector,name,theta,tradable\nG,Goods,5,true\n")
     (d / "flows.csv").write_text(
-        "exporter,importer,sector,value\nAAA,AAA,G,80\nAAA,BBB,G,20\nBBB,AAA,G,20\nBBB,BBB,G,70\n")
+        "exporter,importer,sector,value\nAAA,AAA,G,80\nAAA,BBB,G,20\nBBB,AAA,G,20\nBBB,BBB,G,70\n"
+    )
     world = tw.load_world(d)
-    result = tw.solve(world, [tw.Tariff(importer="AAA", exporter="BBB", set_pct=10)],
-                      model="armington")
+    result = tw.solve(
+        world, [tw.Tariff(importer="AAA", exporter="BBB", set_pct=10)], model="armington"
+    )
     assert result.converged
 
 

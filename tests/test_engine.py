@@ -14,11 +14,19 @@ def one_sector_world(seed: int = 0, n: int = 5) -> World:
     flows = rng.uniform(1.0, 10.0, size=(n, n, 1))
     flows[np.arange(n), np.arange(n), 0] += 60.0
     return World(
-        name="gravity", countries=tuple(f"C{k}" for k in range(n)),
-        country_names=tuple(f"Country {k}" for k in range(n)), sectors=("G",),
-        sector_names=("Goods",), theta=np.array([5.0]), tradable=np.array([True]),
-        flows=flows, tariffs=np.zeros_like(flows), value_added=flows.sum(axis=0),
-        intermediates=np.zeros((n, 1, 1)), final_demand=flows.sum(axis=1), meta={"unit": "USD"},
+        name="gravity",
+        countries=tuple(f"C{k}" for k in range(n)),
+        country_names=tuple(f"Country {k}" for k in range(n)),
+        sectors=("G",),
+        sector_names=("Goods",),
+        theta=np.array([5.0]),
+        tradable=np.array([True]),
+        flows=flows,
+        tariffs=np.zeros_like(flows),
+        value_added=flows.sum(axis=0),
+        intermediates=np.zeros((n, 1, 1)),
+        final_demand=flows.sum(axis=1),
+        meta={"unit": "USD"},
     )
 
 
@@ -45,10 +53,15 @@ def test_zero_shock_on_cp2015_keeps_the_baseline(cp2015):
 def test_armington_matches_acr_formula(seed):
     world = one_sector_world(seed)
     rng = np.random.default_rng(100 + seed)
-    shocks = [tw.TradeCost(importer=a, exporter=b, factor=float(rng.uniform(0.7, 1.5)))
-              for a in world.countries for b in world.countries if a != b]
-    result = tw.solve(world, shocks, model="armington", deficits="zero",
-                      options=tw.SolverOptions(tol=1e-13))
+    shocks = [
+        tw.TradeCost(importer=a, exporter=b, factor=float(rng.uniform(0.7, 1.5)))
+        for a in world.countries
+        for b in world.countries
+        if a != b
+    ]
+    result = tw.solve(
+        world, shocks, model="armington", deficits="zero", options=tw.SolverOptions(tol=1e-13)
+    )
     o = result.steps[0].outcome
     n = np.arange(world.n_countries)
     own_before = o.flows_before[n, n, 0] / o.flows_before[:, :, 0].sum(axis=1)
@@ -58,8 +71,9 @@ def test_armington_matches_acr_formula(seed):
 
 
 def test_armington_with_tariffs_on_a_multisector_world(tiny):
-    result = tw.solve(tiny, [tw.Tariff(importer="HOM", exporter="FOR", add_pct=30)],
-                      model="armington")
+    result = tw.solve(
+        tiny, [tw.Tariff(importer="HOM", exporter="FOR", add_pct=30)], model="armington"
+    )
     table = result.country_table()
     assert table.loc["FOR", "welfare_pct"] < 0
     assert table.loc["HOM", "tariff_revenue"] > table.loc["HOM", "tariff_revenue_before"]
@@ -67,9 +81,14 @@ def test_armington_with_tariffs_on_a_multisector_world(tiny):
 
 @pytest.mark.parametrize("deficits", ["keep", "zero"])
 def test_equilibrium_conditions_and_walras_hold(tiny, deficits):
-    result = tw.solve(tiny, [tw.Tariff(importer="HOM", exporter="*", add_pct=40),
-                             tw.TradeCost(importer="FOR", exporter="ROW", factor=1.3)],
-                      deficits=deficits)
+    result = tw.solve(
+        tiny,
+        [
+            tw.Tariff(importer="HOM", exporter="*", add_pct=40),
+            tw.TradeCost(importer="FOR", exporter="ROW", factor=1.3),
+        ],
+        deficits=deficits,
+    )
     o = result.steps[0].outcome
     assert o.max_residual < 1e-10
     assert o.walras_residual < 1e-10
@@ -89,8 +108,9 @@ def test_residuals_at_solution_and_homogeneity(tiny):
     lam = 1.7
     scaled = Shock(tau=tau, cost_hat=shock.cost_hat, deficit=lam * econ.deficit)
     econ_scaled = econ._replace(deficit=lam * econ.deficit)
-    res2 = equilibrium_residuals(econ_scaled, scaled, lam * sol.w_hat,
-                                 sol.log_P_hat + np.log(lam), lam * sol.expenditure)
+    res2 = equilibrium_residuals(
+        econ_scaled, scaled, lam * sol.w_hat, sol.log_P_hat + np.log(lam), lam * sol.expenditure
+    )
     for name, value in res2.items():
         assert float(value) < 1e-9, name
 

@@ -9,11 +9,14 @@ import tradewar as tw
 COUNTRIES = ("HOM", "FOR", "ROW")
 rates = st.floats(min_value=-50.0, max_value=200.0, allow_nan=False)
 pairs = st.tuples(st.sampled_from(COUNTRIES), st.sampled_from(COUNTRIES)).filter(
-    lambda p: p[0] != p[1])
-shock_lists = st.lists(st.tuples(pairs, rates, st.sampled_from(["AGR", "MAN", "*"])),
-                       min_size=1, max_size=4)
-SETTINGS = settings(max_examples=15, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+    lambda p: p[0] != p[1]
+)
+shock_lists = st.lists(
+    st.tuples(pairs, rates, st.sampled_from(["AGR", "MAN", "*"])), min_size=1, max_size=4
+)
+SETTINGS = settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _policies(shocks):
@@ -25,9 +28,12 @@ def _policies(shocks):
 def test_country_order_does_not_matter(tiny, shocks, perm):
     base = tw.solve(tiny, _policies(shocks)).country_table()
     other = tw.solve(tiny.reordered(list(perm)), _policies(shocks)).country_table()
-    np.testing.assert_allclose(other.loc[list(COUNTRIES)].to_numpy(dtype=float),
-                               base.loc[list(COUNTRIES)].to_numpy(dtype=float),
-                               rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose(
+        other.loc[list(COUNTRIES)].to_numpy(dtype=float),
+        base.loc[list(COUNTRIES)].to_numpy(dtype=float),
+        rtol=1e-7,
+        atol=1e-7,
+    )
 
 
 @SETTINGS
@@ -37,8 +43,9 @@ def test_currency_unit_does_not_matter(tiny, shocks, factor):
     other = tw.solve(tiny.scaled(factor), _policies(shocks)).country_table()
     pct = [c for c in base.columns if c.endswith("_pct")]
     np.testing.assert_allclose(other[pct].to_numpy(), base[pct].to_numpy(), rtol=1e-7, atol=1e-7)
-    np.testing.assert_allclose(other.tariff_revenue.to_numpy(),
-                               factor * base.tariff_revenue.to_numpy(), rtol=1e-7)
+    np.testing.assert_allclose(
+        other.tariff_revenue.to_numpy(), factor * base.tariff_revenue.to_numpy(), rtol=1e-7
+    )
 
 
 @SETTINGS

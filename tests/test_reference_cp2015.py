@@ -18,15 +18,34 @@ TABLE2 = {
     "USA": (0.04, 0.04, 0.08, 0.11),
 }
 # Table 5: import growth (importer, exporter) in percent.
-TABLE5 = {("MEX", "CAN"): 116.60, ("MEX", "USA"): 118.31, ("CAN", "MEX"): 58.57,
-          ("CAN", "USA"): 9.49, ("USA", "MEX"): 109.54, ("USA", "CAN"): 6.57}
+TABLE5 = {
+    ("MEX", "CAN"): 116.60,
+    ("MEX", "USA"): 118.31,
+    ("CAN", "MEX"): 58.57,
+    ("CAN", "USA"): 9.49,
+    ("USA", "MEX"): 109.54,
+    ("USA", "CAN"): 6.57,
+}
 # Table 7 (welfare = ToT + VoT, ToT, VoT).
-TABLE7 = {"MEX": (1.36, -0.40, 1.76), "CAN": (0.10, -0.08, 0.17), "USA": (0.22, 0.11, 0.11),
-          "CHN": (13.90, -1.68, 15.57), "PRT": (12.70, 11.48, 1.21), "IND": (3.64, -0.72, 4.36),
-          "AUT": (2.02, 0.38, 1.64), "ROW": (2.83, -0.22, 3.05)}
+TABLE7 = {
+    "MEX": (1.36, -0.40, 1.76),
+    "CAN": (0.10, -0.08, 0.17),
+    "USA": (0.22, 0.11, 0.11),
+    "CHN": (13.90, -1.68, 15.57),
+    "PRT": (12.70, 11.48, 1.21),
+    "IND": (3.64, -0.72, 4.36),
+    "AUT": (2.02, 0.38, 1.64),
+    "ROW": (2.83, -0.22, 3.05),
+}
 # Table A9: import growth, world scenario.
-TABLEA9 = {("MEX", "CAN"): 109.85, ("MEX", "USA"): 107.29, ("CAN", "MEX"): 49.54,
-           ("CAN", "USA"): 4.52, ("USA", "MEX"): 96.15, ("USA", "CAN"): 4.76}
+TABLEA9 = {
+    ("MEX", "CAN"): 109.85,
+    ("MEX", "USA"): 107.29,
+    ("CAN", "MEX"): 49.54,
+    ("CAN", "USA"): 4.52,
+    ("USA", "MEX"): 96.15,
+    ("USA", "CAN"): 4.76,
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +86,11 @@ def test_nafta_matches_authors_solver_for_every_country(nafta, cp2015):
 def test_nafta_table3_bilateral_split(nafta):
     frame = nafta.to_frame()
     bloc = {"MEX", "CAN", "USA"}
-    expected = {"MEX": (-0.39, -0.02, 1.80, -0.08), "CAN": (-0.09, -0.02, 0.08, -0.04),
-                "USA": (0.03, 0.01, 0.04, 0.00)}
+    expected = {
+        "MEX": (-0.39, -0.02, 1.80, -0.08),
+        "CAN": (-0.09, -0.02, 0.08, -0.04),
+        "USA": (0.03, 0.01, 0.04, 0.00),
+    }
     for code, (tot_n, tot_r, vot_n, vot_r) in expected.items():
         rows = frame[(frame.country == code) & (frame.partner != "")]
         tot = rows[rows.variable == "terms_of_trade_pct"]
@@ -104,7 +126,8 @@ def test_world_scenario_tables_7_and_a9(world_scenario):
 
 def test_nafta_with_observed_deficits_table_a4(cp2015):
     scenario = tw.load_scenario(SCENARIOS / "cp2015_nafta.toml").model_copy(
-        update={"deficits": "keep"})
+        update={"deficits": "keep"}
+    )
     result = tw.run_scenario(scenario, world=cp2015)
     ref = pd.read_csv(REF / "nafta_only_with_deficit" / "country_results.csv")
     table = result.country_table().loc[list(cp2015.countries)]

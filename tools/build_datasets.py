@@ -65,7 +65,8 @@ def build_cp2015() -> None:
         "of NAFTA. Review of Economic Studies 82(1), 1-44. doi:10.1093/restud/rdu035",
         "license": "Replication data published with the article for research use; "
         "cite the article. Underlying sources: UN COMTRADE, TRAINS, OECD STAN/IO.",
-        "notes": "Flows are the authors' equilibrium re-solve of the 1993 data at observed deficits "
+        "notes": "Flows are the authors' equilibrium re-solve of the 1993 data at observed "
+        "deficits "
         "(their script.m). One negative input-output coefficient (-0.000846) was set to zero and "
         "its column renormalised. Trade elasticities are the authors' T.txt (8.22 for services).",
     }
@@ -77,8 +78,15 @@ def build_cp2015() -> None:
         sector_names=tuple(sectors["short_name"]),
         theta=theta,
         tradable=sectors["tradable"].to_numpy().astype(bool),
-        pi=pi, tau=tau, gamma_io=gamma_io, alpha=alpha, va=va, deficit=deficit,
-        expenditure_guess=X, meta=meta, tariff_tables={"2005": tau05},
+        pi=pi,
+        tau=tau,
+        gamma_io=gamma_io,
+        alpha=alpha,
+        va=va,
+        deficit=deficit,
+        expenditure_guess=X,
+        meta=meta,
+        tariff_tables={"2005": tau05},
     )
     print(f"cp2015: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
     write_world(world, OUT / "cp2015", fmt="parquet")
@@ -86,11 +94,28 @@ def build_cp2015() -> None:
 
 # CP (2015) Table 1 / T.txt elasticities mapped onto WIOD's 22 goods sectors (ISIC Rev. 4).
 _CP_THETA = {
-    "C01": 9.11, "C02": 9.11, "C03": 9.11, "C04": 13.53, "C05": 2.62, "C06": 8.10,
-    "C07": 11.50, "C08": 16.52, "C09": 16.52, "C10": 64.85, "C11": 3.13, "C12": 3.13,
-    "C13": 1.67, "C14": 2.41, "C15": 3.28, "C16": 6.99,
+    "C01": 9.11,
+    "C02": 9.11,
+    "C03": 9.11,
+    "C04": 13.53,
+    "C05": 2.62,
+    "C06": 8.10,
+    "C07": 11.50,
+    "C08": 16.52,
+    "C09": 16.52,
+    "C10": 64.85,
+    "C11": 3.13,
+    "C12": 3.13,
+    "C13": 1.67,
+    "C14": 2.41,
+    "C15": 3.28,
+    "C16": 6.99,
     "C17": round((12.95 + 3.95 + 8.71) / 3, 4),  # office, communication, medical (ISIC3 30, 32, 33)
-    "C18": 12.91, "C19": 1.45, "C20": 8.22, "C21": 8.22, "C22": 3.98,
+    "C18": 12.91,
+    "C19": 1.45,
+    "C20": 8.22,
+    "C21": 8.22,
+    "C22": 3.98,
 }
 #: CP (2015) aggregate trade elasticity (full sample), used for services and the 3-sector world.
 _AGGREGATE_THETA = 4.55
@@ -110,15 +135,49 @@ _WIOD_LICENSE = (
 
 
 _WIOD_NAMES = {
-    "AUS": "Australia", "AUT": "Austria", "BEL": "Belgium", "BGR": "Bulgaria", "BRA": "Brazil",
-    "CAN": "Canada", "CHE": "Switzerland", "CHN": "China", "CYP": "Cyprus", "CZE": "Czechia",
-    "DEU": "Germany", "DNK": "Denmark", "ESP": "Spain", "EST": "Estonia", "FIN": "Finland",
-    "FRA": "France", "GBR": "United Kingdom", "GRC": "Greece", "HRV": "Croatia", "HUN": "Hungary",
-    "IDN": "Indonesia", "IND": "India", "IRL": "Ireland", "ITA": "Italy", "JPN": "Japan",
-    "KOR": "South Korea", "LTU": "Lithuania", "LUX": "Luxembourg", "LVA": "Latvia",
-    "MEX": "Mexico", "MLT": "Malta", "NLD": "Netherlands", "NOR": "Norway", "POL": "Poland",
-    "PRT": "Portugal", "ROU": "Romania", "ROW": "Rest of the world", "RUS": "Russia",
-    "SVK": "Slovakia", "SVN": "Slovenia", "SWE": "Sweden", "TUR": "Turkey", "TWN": "Taiwan",
+    "AUS": "Australia",
+    "AUT": "Austria",
+    "BEL": "Belgium",
+    "BGR": "Bulgaria",
+    "BRA": "Brazil",
+    "CAN": "Canada",
+    "CHE": "Switzerland",
+    "CHN": "China",
+    "CYP": "Cyprus",
+    "CZE": "Czechia",
+    "DEU": "Germany",
+    "DNK": "Denmark",
+    "ESP": "Spain",
+    "EST": "Estonia",
+    "FIN": "Finland",
+    "FRA": "France",
+    "GBR": "United Kingdom",
+    "GRC": "Greece",
+    "HRV": "Croatia",
+    "HUN": "Hungary",
+    "IDN": "Indonesia",
+    "IND": "India",
+    "IRL": "Ireland",
+    "ITA": "Italy",
+    "JPN": "Japan",
+    "KOR": "South Korea",
+    "LTU": "Lithuania",
+    "LUX": "Luxembourg",
+    "LVA": "Latvia",
+    "MEX": "Mexico",
+    "MLT": "Malta",
+    "NLD": "Netherlands",
+    "NOR": "Norway",
+    "POL": "Poland",
+    "PRT": "Portugal",
+    "ROU": "Romania",
+    "ROW": "Rest of the world",
+    "RUS": "Russia",
+    "SVK": "Slovakia",
+    "SVN": "Slovenia",
+    "SWE": "Sweden",
+    "TUR": "Turkey",
+    "TWN": "Taiwan",
     "USA": "United States",
 }
 
@@ -179,9 +238,21 @@ def build_wiod(version: str) -> None:
         "Caliendo-Parro (2015) sector values for goods, their aggregate 4.55 for services.",
     }
     world, w_hat = world_from_shares(
-        name=name, countries=tuple(countries), country_names=country_names, sectors=codes,
-        sector_names=names, theta=theta, tradable=tradable, pi=pi, tau=taug - 1.0,
-        gamma_io=gamma_io, alpha=alpha, va=va, deficit=deficit, expenditure_guess=X, meta=meta,
+        name=name,
+        countries=tuple(countries),
+        country_names=country_names,
+        sectors=codes,
+        sector_names=names,
+        theta=theta,
+        tradable=tradable,
+        pi=pi,
+        tau=taug - 1.0,
+        gamma_io=gamma_io,
+        alpha=alpha,
+        va=va,
+        deficit=deficit,
+        expenditure_guess=X,
+        meta=meta,
     )
     print(f"{name}: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
     write_world(world, OUT / name, fmt="parquet")
@@ -224,10 +295,21 @@ def build_tiny() -> None:
         "license": "CC0-1.0",
     }
     world, _ = world_from_shares(
-        name="tiny", countries=countries, country_names=names, sectors=sectors,
-        sector_names=sector_names, theta=theta, tradable=tradable, pi=pi, tau=tau,
-        gamma_io=gamma_io, alpha=alpha, va=va, deficit=deficit,
-        expenditure_guess=np.full((N, J), 50.0), meta=meta,
+        name="tiny",
+        countries=countries,
+        country_names=names,
+        sectors=sectors,
+        sector_names=sector_names,
+        theta=theta,
+        tradable=tradable,
+        pi=pi,
+        tau=tau,
+        gamma_io=gamma_io,
+        alpha=alpha,
+        va=va,
+        deficit=deficit,
+        expenditure_guess=np.full((N, J), 50.0),
+        meta=meta,
     )
     write_world(world, OUT / "tiny", fmt="csv")
 

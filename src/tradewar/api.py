@@ -70,8 +70,9 @@ def solve(
         deficits=deficits,  # type: ignore[arg-type]
         policy=list(policies),
     )
-    return run_scenario(scenario, world=world if isinstance(world, World) else None,
-                        options=options, strict=strict)
+    return run_scenario(
+        scenario, world=world if isinstance(world, World) else None, options=options, strict=strict
+    )
 
 
 def run_scenario(
@@ -92,8 +93,9 @@ def run_scenario(
     if world is None:
         world = load_world(scenario.world)
     if options is None:
-        options = SolverOptions(tol=scenario.solver.tol,
-                                max_iterations=scenario.solver.max_iterations)
+        options = SolverOptions(
+            tol=scenario.solver.tol, max_iterations=scenario.solver.max_iterations
+        )
     start = time.perf_counter()
     econ = economy_from_world(world, scenario.model)
     if scenario.deficits == "zero":
@@ -102,17 +104,26 @@ def run_scenario(
     cost_hat = np.ones_like(tariffs)
     steps = []
     for k, step in enumerate(scenario.steps()):
-        tariffs, cost_hat = apply_policies(world, step.policy, tariffs, cost_hat,
-                                           key_prefix=_prefix(scenario, k))
-        shock = Shock(tau=jnp.asarray(tariffs), cost_hat=jnp.asarray(cost_hat),
-                      deficit=econ.deficit)
+        tariffs, cost_hat = apply_policies(
+            world, step.policy, tariffs, cost_hat, key_prefix=_prefix(scenario, k)
+        )
+        shock = Shock(
+            tau=jnp.asarray(tariffs), cost_hat=jnp.asarray(cost_hat), deficit=econ.deficit
+        )
         sol = solve_arrays(econ, shock, options)
         outcome = compute_outcome(econ, shock, sol, options.tol)
         if strict and not outcome.converged:
-            raise ConvergenceError(outcome.iterations, outcome.max_residual, options.tol,
-                                   _hint(step))
-        steps.append(StepResult(label=step.label, date=step.date if scenario.step else None,
-                                source=step.source, outcome=outcome))
+            raise ConvergenceError(
+                outcome.iterations, outcome.max_residual, options.tol, _hint(step)
+            )
+        steps.append(
+            StepResult(
+                label=step.label,
+                date=step.date if scenario.step else None,
+                source=step.source,
+                outcome=outcome,
+            )
+        )
     return Result(
         scenario=scenario.name,
         world=world.name,
@@ -132,5 +143,7 @@ def _prefix(scenario: Scenario, k: int) -> str:
 
 
 def _hint(step: Step) -> str:
-    return (f"in step '{step.label}'; raise [solver] max_iterations or check the policies for "
-            "extreme values")
+    return (
+        f"in step '{step.label}'; raise [solver] max_iterations or check the policies for "
+        "extreme values"
+    )

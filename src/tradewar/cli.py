@@ -62,8 +62,11 @@ def run(
     try:
         spec = load_scenario(scenario)
         world = load_world(spec.world)
-        with console.status(f"solving {spec.name} on {world.name}…", spinner="dots") \
-                if not json_out else _nullcontext():
+        with (
+            console.status(f"solving {spec.name} on {world.name}…", spinner="dots")
+            if not json_out
+            else _nullcontext()
+        ):
             result = run_scenario(spec, world=world, strict=False)
     except (DataError, ScenarioError) as exc:
         _fail(str(exc).replace("\n", " "), 2)
@@ -101,22 +104,31 @@ class _nullcontext:
 def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
     for k, step in enumerate(result.steps):
         table = result.country_table(k)
-        size = table[["welfare_pct", "real_wage_pct", "terms_of_trade_pct",
-                      "volume_of_trade_pct"]].abs().max(axis=1)
+        size = (
+            table[["welfare_pct", "real_wage_pct", "terms_of_trade_pct", "volume_of_trade_pct"]]
+            .abs()
+            .max(axis=1)
+        )
         order = size.sort_values(ascending=False).index[:top]
         title = f"{result.scenario} — {step.label}" + (f" ({step.date})" if step.date else "")
-        t = Table(title=title, caption=(
-            f"{result.world}, {result.model}, deficits={result.deficits}; "
-            f"{step.outcome.iterations} iterations, max residual {step.outcome.max_residual:.1e}; "
-            f"changes in %, tariff revenue in {result.unit}; {min(top, len(table))} of {len(table)} countries, "
-            "largest changes first"))
+        t = Table(
+            title=title,
+            caption=(
+                f"{result.world}, {result.model}, deficits={result.deficits}; "
+                f"{step.outcome.iterations} iterations, "
+                f"max residual {step.outcome.max_residual:.1e}; "
+                f"changes in %, tariff revenue in {result.unit}; "
+                f"{min(top, len(table))} of {len(table)} countries, largest changes first"
+            ),
+        )
         t.add_column("Country", style="bold")
         for _, header in _SHOWN:
             t.add_column(header, justify="right")
         for code in order:
             row = table.loc[code]
-            cells = [f"{row[v]:,.0f}" if v == "tariff_revenue" else f"{row[v]:+.3f}"
-                     for v, _ in _SHOWN]
+            cells = [
+                f"{row[v]:,.0f}" if v == "tariff_revenue" else f"{row[v]:+.3f}" for v, _ in _SHOWN
+            ]
             t.add_row(code, *cells)
         console.print(t)
 
@@ -130,8 +142,14 @@ def datasets() -> None:
     for col in ("Name", "Year", "Countries", "Sectors", "Unit", "Description"):
         t.add_column(col)
     for d in list_datasets():
-        t.add_row(d["name"], str(d["year"]), str(d["countries"]), str(d["sectors"]), d["unit"],
-                  d["description"])
+        t.add_row(
+            d["name"],
+            str(d["year"]),
+            str(d["countries"]),
+            str(d["sectors"]),
+            d["unit"],
+            d["description"],
+        )
     console.print(t)
 
 
@@ -153,18 +171,26 @@ def describe(
     if json_out:
         sys.stdout.write(json.dumps(s) + "\n")
         return
-    console.print(f"[bold]{s['name']}[/] ({s['year']}): {s['countries']} countries × "
-                  f"{s['sectors']} sectors ({s['tradable_sectors']} tradable), values in {s['unit']}")
-    console.print(f"World value added {s['world_value_added']:,.0f}; world exports "
-                  f"{s['world_exports']:,.0f}")
+    console.print(
+        f"[bold]{s['name']}[/] ({s['year']}): {s['countries']} countries × "
+        f"{s['sectors']} sectors ({s['tradable_sectors']} tradable), values in {s['unit']}"
+    )
+    console.print(
+        f"World value added {s['world_value_added']:,.0f}; world exports {s['world_exports']:,.0f}"
+    )
     console.print(f"Source: {s['source']}\nCitation: {s['citation']}\nLicence: {s['license']}")
     t = Table(title="Largest economies")
     for col in ("Country", "Name", "Value added", "World share %", "Deficit", "Avg tariff %"):
         t.add_column(col, justify="right" if col not in ("Country", "Name") else "left")
     for r in s["largest"]:
-        t.add_row(r["country"], r["name"], f"{r['value_added']:,.0f}",
-                  f"{r['share_of_world_pct']:.1f}", f"{r['deficit']:,.0f}",
-                  f"{r['avg_tariff_pct']:.2f}")
+        t.add_row(
+            r["country"],
+            r["name"],
+            f"{r['value_added']:,.0f}",
+            f"{r['share_of_world_pct']:.1f}",
+            f"{r['deficit']:,.0f}",
+            f"{r['avg_tariff_pct']:.2f}",
+        )
     console.print(t)
 
 

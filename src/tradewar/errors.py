@@ -77,7 +77,9 @@ class ConvergenceError(TradewarError, RuntimeError):
         The tolerance that was not met.
     """
 
-    def __init__(self, iterations: int, max_residual: float, tolerance: float, hint: str = "") -> None:
+    def __init__(
+        self, iterations: int, max_residual: float, tolerance: float, hint: str = ""
+    ) -> None:
         self.iterations, self.max_residual, self.tolerance = iterations, max_residual, tolerance
         remedy = hint or (
             "raise SolverOptions.max_iterations, lower SolverOptions.damping, "

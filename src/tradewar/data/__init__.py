@@ -1,0 +1,1 @@
+"""World data: the World, world-package I/O, checks and aggregation."""

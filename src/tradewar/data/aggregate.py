@@ -87,6 +87,5 @@ def aggregate(
         intermediates=np.einsum("nkj,na,kb,jc->abc", world.intermediates, C, S, S),
         final_demand=C.T @ world.final_demand @ S,
         tariff_tables={k: average_tariff(v) for k, v in world.tariff_tables.items()},
-        meta={**world.meta, "name": name or f"{world.name}-agg",
-              "aggregated_from": world.name},
+        meta={**world.meta, "name": name or f"{world.name}-agg", "aggregated_from": world.name},
     )

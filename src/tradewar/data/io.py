@@ -98,12 +98,15 @@ def _read_package(directory: Path) -> World:
             + ", ".join(f"{m}.csv" for m in missing),
             file=str(directory),
         )
-    if all(has.values()):
-        va_t = read_table(has["value_added"], {"country": "str", "sector": "str", "value_added": "float"})
+    va_path, z_path, f_path = has["value_added"], has["intermediates"], has["final_demand"]
+    if va_path is not None and z_path is not None and f_path is not None:
+        va_t = read_table(
+            va_path, {"country": "str", "sector": "str", "value_added": "float"}
+        )
         require_nonnegative(va_t, "value_added")
         value_added = scatter(va_t, [("country", countries), ("sector", sectors)], "value_added")
         z_t = read_table(
-            has["intermediates"],
+            z_path,
             {"country": "str", "input_sector": "str", "using_sector": "str", "value": "float"},
         )
         require_nonnegative(z_t, "value")
@@ -112,7 +115,7 @@ def _read_package(directory: Path) -> World:
             [("country", countries), ("input_sector", sectors), ("using_sector", sectors)],
             "value",
         )
-        f_t = read_table(has["final_demand"], {"country": "str", "sector": "str", "value": "float"})
+        f_t = read_table(f_path, {"country": "str", "sector": "str", "value": "float"})
         require_nonnegative(f_t, "value")
         final_demand = scatter(f_t, [("country", countries), ("sector", sectors)], "value")
     else:
@@ -155,7 +158,9 @@ def _read_meta(directory: Path) -> dict[str, Any]:
 def _need(directory: Path, stem: str) -> Path:
     path = table_path(directory, stem)
     if path is None:
-        raise DataError(f"missing required file {stem}.csv (or {stem}.parquet)", file=str(directory))
+        raise DataError(
+            f"missing required file {stem}.csv (or {stem}.parquet)", file=str(directory)
+        )
     return path
 
 
@@ -231,17 +236,31 @@ def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
         if np.any(arr < 0):
             raise DataError("contains negative values", file=label)
     if np.any(world.tariffs <= -1.0) or not np.all(np.isfinite(world.tariffs)):
-        raise DataError("tariffs must be finite and above -100%", file="tariffs", field="tariff_pct")
+        raise DataError(
+            "tariffs must be finite and above -100%", file="tariffs", field="tariff_pct"
+        )
     if world.value_added.sum() <= 0:
         raise DataError("world value added is zero", file="value_added", field="value_added")
     output = world.gross_output
     cost = world.value_added + world.intermediates.sum(axis=1)
-    _report_gap(world, output, cost, rtol, "value_added.csv + intermediates.csv",
-                "gross output (sum of flows over importers) differs from value added plus inputs")
+    _report_gap(
+        world,
+        output,
+        cost,
+        rtol,
+        "value_added.csv + intermediates.csv",
+        "gross output (sum of flows over importers) differs from value added plus inputs",
+    )
     spend = world.expenditure
     use = world.intermediates.sum(axis=2) + world.final_demand
-    _report_gap(world, spend, use, rtol, "final_demand.csv + intermediates.csv",
-                "expenditure (flows with tariffs) differs from intermediate plus final use")
+    _report_gap(
+        world,
+        spend,
+        use,
+        rtol,
+        "final_demand.csv + intermediates.csv",
+        "expenditure (flows with tariffs) differs from intermediate plus final use",
+    )
 
 
 def _report_gap(
@@ -306,10 +325,16 @@ def _write_files(world: World, out: Path, fmt: str) -> None:
     lines = [f"{k} = {_toml_value(v)}" for k, v in meta.items() if not isinstance(v, dict)]
     (out / "world.toml").write_text("\n".join(lines) + "\n")
     c, s = np.array(world.countries), np.array(world.sectors)
-    pd.DataFrame({"country": c, "name": world.country_names}).to_csv(out / "countries.csv", index=False)
+    pd.DataFrame({"country": c, "name": world.country_names}).to_csv(
+        out / "countries.csv", index=False
+    )
     pd.DataFrame(
-        {"sector": s, "name": world.sector_names, "theta": world.theta,
-         "tradable": np.where(world.tradable, "true", "false")}
+        {
+            "sector": s,
+            "name": world.sector_names,
+            "theta": world.theta,
+            "tradable": np.where(world.tradable, "true", "false"),
+        }
     ).to_csv(out / "sectors.csv", index=False)
 
     def save(frame: pd.DataFrame, stem: str, big: bool) -> None:
@@ -319,17 +344,51 @@ def _write_files(world: World, out: Path, fmt: str) -> None:
             frame.to_csv(out / f"{stem}.csv", index=False, float_format="%.17g")
 
     n, i, j = np.nonzero(world.flows)
-    save(pd.DataFrame({"exporter": c[i], "importer": c[n], "sector": s[j],
-                       "value": world.flows[n, i, j]}), "flows", True)
-    for label, table in [("", world.tariffs), *[(f"_{k}", v) for k, v in world.tariff_tables.items()]]:
+    save(
+        pd.DataFrame(
+            {"exporter": c[i], "importer": c[n], "sector": s[j], "value": world.flows[n, i, j]}
+        ),
+        "flows",
+        True,
+    )
+    for label, table in [
+        ("", world.tariffs),
+        *[(f"_{k}", v) for k, v in world.tariff_tables.items()],
+    ]:
         n, i, j = np.nonzero(table)
-        save(pd.DataFrame({"importer": c[n], "exporter": c[i], "sector": s[j],
-                           "tariff_pct": 100.0 * table[n, i, j]}), f"tariffs{label}", True)
+        save(
+            pd.DataFrame(
+                {
+                    "importer": c[n],
+                    "exporter": c[i],
+                    "sector": s[j],
+                    "tariff_pct": 100.0 * table[n, i, j],
+                }
+            ),
+            f"tariffs{label}",
+            True,
+        )
     nn, jj = np.indices(world.value_added.shape).reshape(2, -1)
-    save(pd.DataFrame({"country": c[nn], "sector": s[jj],
-                       "value_added": world.value_added[nn, jj]}), "value_added", False)
+    save(
+        pd.DataFrame({"country": c[nn], "sector": s[jj], "value_added": world.value_added[nn, jj]}),
+        "value_added",
+        False,
+    )
     n, k, j = np.nonzero(world.intermediates)
-    save(pd.DataFrame({"country": c[n], "input_sector": s[k], "using_sector": s[j],
-                       "value": world.intermediates[n, k, j]}), "intermediates", True)
-    save(pd.DataFrame({"country": c[nn], "sector": s[jj],
-                       "value": world.final_demand[nn, jj]}), "final_demand", False)
+    save(
+        pd.DataFrame(
+            {
+                "country": c[n],
+                "input_sector": s[k],
+                "using_sector": s[j],
+                "value": world.intermediates[n, k, j],
+            }
+        ),
+        "intermediates",
+        True,
+    )
+    save(
+        pd.DataFrame({"country": c[nn], "sector": s[jj], "value": world.final_demand[nn, jj]}),
+        "final_demand",
+        False,
+    )

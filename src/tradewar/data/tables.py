@@ -125,7 +125,8 @@ def scatter(
         dup_mask[first] = False
         row = int(np.flatnonzero(dup_mask)[0])
         raise DataError(
-            "duplicate entry for " + ", ".join(f"{f}={frame[f].iloc[row]}" for f, _ in index_fields),
+            "duplicate entry for "
+            + ", ".join(f"{f}={frame[f].iloc[row]}" for f, _ in index_fields),
             file=frame.attrs.get("file"),
             row=row + frame.attrs.get("row_offset", 1),
             field=index_fields[0][0],

@@ -168,7 +168,10 @@ class World:
         )
 
     def reordered(self, country_order: list[int] | np.ndarray) -> World:
-        """The same world with countries permuted; ``country_order[k]`` is the old index of new ``k``."""
+        """The same world with countries permuted.
+
+        ``country_order[k]`` is the old index of the new country ``k``.
+        """
         p = np.asarray(country_order)
         return replace(
             self,

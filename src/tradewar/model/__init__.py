@@ -1,0 +1,1 @@
+"""Equilibrium engine: exact hat algebra in JAX (float64)."""

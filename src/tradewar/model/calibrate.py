@@ -35,7 +35,7 @@ def economy_after(econ: Economy, shock: Shock, sol: Solution) -> Economy:
 
 
 def rebalanced(
-    econ: Economy, deficit: jnp.ndarray, options: SolverOptions = SolverOptions()
+    econ: Economy, deficit: jnp.ndarray, options: SolverOptions | None = None
 ) -> Economy:
     """Re-solve the baseline with new deficits (e.g. zero) and return it as the new baseline.
 
@@ -44,11 +44,14 @@ def rebalanced(
     ConvergenceError
         If the re-solve does not meet ``options.tol``.
     """
+    options = options or SolverOptions()
     shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=jnp.asarray(deficit))
     sol = solve_arrays(econ, shock, options)
     if not float(sol.max_residual) <= options.tol:
         raise ConvergenceError(
-            int(sol.iterations), float(sol.max_residual), options.tol,
+            int(sol.iterations),
+            float(sol.max_residual),
+            options.tol,
             "the baseline could not be re-solved with the requested deficits",
         )
     return economy_after(econ, shock, sol)
@@ -72,7 +75,7 @@ def world_from_shares(
     expenditure_guess: np.ndarray,
     meta: dict[str, Any],
     tariff_tables: dict[str, np.ndarray] | None = None,
-    options: SolverOptions = SolverOptions(),
+    options: SolverOptions | None = None,
 ) -> tuple[World, np.ndarray]:
     """Build a balanced `World` whose levels are the model's equilibrium at the given shares.
 
@@ -92,15 +95,22 @@ def world_from_shares(
     Returns
     -------
     world, w_hat
-        The balanced world and the wage changes needed to balance it (1 means the data already were).
+        The balanced world and the wage changes needed to balance it
+        (all ones means the data already balanced).
     """
+    options = options or SolverOptions()
     va = np.asarray(va, dtype=float)
     deficit = np.asarray(deficit, dtype=float)
     deficit = deficit - deficit.sum() * va / va.sum()
     econ = Economy(
-        pi=jnp.asarray(pi), tau=jnp.asarray(tau), theta=jnp.asarray(theta),
-        gamma_va=jnp.asarray(1.0 - gamma_io.sum(axis=1)), gamma_io=jnp.asarray(gamma_io),
-        alpha=jnp.asarray(alpha), va=jnp.asarray(va), deficit=jnp.asarray(deficit),
+        pi=jnp.asarray(pi),
+        tau=jnp.asarray(tau),
+        theta=jnp.asarray(theta),
+        gamma_va=jnp.asarray(1.0 - gamma_io.sum(axis=1)),
+        gamma_io=jnp.asarray(gamma_io),
+        alpha=jnp.asarray(alpha),
+        va=jnp.asarray(va),
+        deficit=jnp.asarray(deficit),
         expenditure=jnp.asarray(expenditure_guess),
     )
     shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=econ.deficit)
@@ -115,11 +125,20 @@ def world_from_shares(
     value_added = Y - intermediates.sum(axis=1)
     final_demand = X - intermediates.sum(axis=2)
     world = World(
-        name=name, countries=countries, country_names=country_names, sectors=sectors,
-        sector_names=sector_names, theta=np.asarray(theta, dtype=float),
-        tradable=np.asarray(tradable, dtype=bool), flows=flows, tariffs=np.asarray(tau),
-        value_added=np.maximum(value_added, 0.0), intermediates=intermediates,
-        final_demand=np.maximum(final_demand, 0.0), tariff_tables=tariff_tables or {}, meta=meta,
+        name=name,
+        countries=countries,
+        country_names=country_names,
+        sectors=sectors,
+        sector_names=sector_names,
+        theta=np.asarray(theta, dtype=float),
+        tradable=np.asarray(tradable, dtype=bool),
+        flows=flows,
+        tariffs=np.asarray(tau),
+        value_added=np.maximum(value_added, 0.0),
+        intermediates=intermediates,
+        final_demand=np.maximum(final_demand, 0.0),
+        tariff_tables=tariff_tables or {},
+        meta=meta,
     )
     check_world(world)
     return world, np.asarray(sol.w_hat)

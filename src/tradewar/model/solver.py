@@ -256,7 +256,7 @@ def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOpt
     )
     s = jax.lax.while_loop(cond, body, init)
     # Final consistent evaluation at the returned wages.
-    excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
+    _, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
     A_log_c = econ.gamma_va * s.x[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
     pi_new = _shares(A, econ, A_log_c, log_P)
     return Solution(

@@ -19,7 +19,9 @@ class _Policy(BaseModel):
 
 
 class Tariff(_Policy):
-    """An ad valorem tariff that ``importer`` levies on goods from ``exporter``; revenue to the importer.
+    """An ad valorem tariff that ``importer`` levies on goods from ``exporter``.
+
+    The revenue goes to the importer.
 
     Exactly one of ``set_pct`` (new rate, percent), ``add_pct`` (percentage points on top of the
     current rate) or ``set_from`` (label of a tariff table of the world, e.g. ``"2005"``).
@@ -63,7 +65,9 @@ class TradeCost(_Policy):
     def _one_change(self) -> TradeCost:
         given = [k for k in ("factor", "add_pct") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"a trade_cost needs exactly one of factor, add_pct (got {given or 'none'})")
+            raise ValueError(
+                f"a trade_cost needs exactly one of factor, add_pct (got {given or 'none'})"
+            )
         if self.cost_factor <= 0:
             raise ValueError("the trade-cost factor must be positive (add_pct above -100)")
         return self

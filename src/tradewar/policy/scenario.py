@@ -63,7 +63,9 @@ class Scenario(BaseModel):
             return [Step(date=dt.date.today(), label="policy", policy=list(self.policy))]
         first = self.step[0]
         merged = Step(
-            date=first.date, label=first.label, source=first.source,
+            date=first.date,
+            label=first.label,
+            source=first.source,
             policy=[*self.policy, *first.policy],
         )
         return [merged, *self.step[1:]]
@@ -82,7 +84,10 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 
 def parse_scenario(data: dict, file: str | None = None) -> Scenario:
-    """Validate a scenario given as a dict (e.g. parsed TOML); raise `ScenarioError` naming the key."""
+    """Validate a scenario given as a dict (e.g. parsed TOML).
+
+    Raises `ScenarioError` naming the key that is wrong.
+    """
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -94,7 +99,8 @@ def parse_scenario(data: dict, file: str | None = None) -> Scenario:
         elif err["type"] == "missing":
             message = "required key is missing"
         elif err["type"] == "union_tag_invalid":
-            message = f"unknown policy kind {err.get('input', {}).get('kind')!r}; use tariff or trade_cost"
+            kind = err.get("input", {}).get("kind")
+            message = f"unknown policy kind {kind!r}; use tariff or trade_cost"
         elif err["type"] == "union_tag_not_found":
             message = "policy needs a 'kind' (tariff or trade_cost)"
         raise ScenarioError(message.removeprefix("Value error, "), file=file, key=key) from None
@@ -103,13 +109,15 @@ def parse_scenario(data: dict, file: str | None = None) -> Scenario:
         if dates[k] < dates[k - 1]:
             raise ScenarioError(
                 f"steps must be in date order: {dates[k]} comes after {dates[k - 1]}",
-                file=file, key=f"step[{k}].date",
+                file=file,
+                key=f"step[{k}].date",
             )
     if scenario.model not in AVAILABLE_MODELS:
         raise ScenarioError(
             f"model '{scenario.model}' is not available in this version; "
             f"use one of {', '.join(AVAILABLE_MODELS)}",
-            file=file, key="model",
+            file=file,
+            key="model",
         )
     return scenario
 

@@ -155,8 +155,18 @@ class Result:
                 part.insert(0, "step", k)
                 part.insert(0, "scenario", self.scenario)
                 frames.append(part)
-        cols = ["scenario", "step", "date", "label", "country", "partner", "sector", "variable",
-                "unit", "value"]
+        cols = [
+            "scenario",
+            "step",
+            "date",
+            "label",
+            "country",
+            "partner",
+            "sector",
+            "variable",
+            "unit",
+            "value",
+        ]
         out = pd.concat(frames, ignore_index=True)[cols]
         for col in ("partner", "sector"):
             out[col] = out[col].fillna("")
@@ -169,8 +179,16 @@ class Result:
         parts = []
         table = self.country_table(step)
         for var, unit in COUNTRY_VARIABLES.items():
-            parts.append(pd.DataFrame({"country": c, "variable": var, "unit": unit or self.unit,
-                                       "value": table[var].to_numpy()}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": c,
+                        "variable": var,
+                        "unit": unit or self.unit,
+                        "value": table[var].to_numpy(),
+                    }
+                )
+            )
         pn, pi_ = np.indices((N, N)).reshape(2, -1)
         off = pn != pi_
         imp_before = o.flows_before.sum(axis=2)
@@ -182,28 +200,56 @@ class Result:
             "imports": (imp_after, self.unit),
         }
         for var, (arr, unit) in pair_vars.items():
-            parts.append(pd.DataFrame({"country": c[pn[off]], "partner": c[pi_[off]],
-                                       "variable": var, "unit": unit,
-                                       "value": arr[pn[off], pi_[off]]}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": c[pn[off]],
+                        "partner": c[pi_[off]],
+                        "variable": var,
+                        "unit": unit,
+                        "value": arr[pn[off], pi_[off]],
+                    }
+                )
+            )
         sn, sj = np.indices((N, J)).reshape(2, -1)
         sector_vars = {
             "price_index_pct": (_pct(o.P_hat), PCT),
             "unit_cost_pct": (_pct(o.c_hat), PCT),
             "output_pct": (_pct(_safe_ratio(o.output_after, o.output_before)), PCT),
-            "output_real_pct": (
-                _pct(_safe_ratio(o.output_after / o.c_hat, o.output_before)), PCT),
+            "output_real_pct": (_pct(_safe_ratio(o.output_after / o.c_hat, o.output_before)), PCT),
             "output": (o.output_after, self.unit),
         }
         for var, (arr, unit) in sector_vars.items():
-            parts.append(pd.DataFrame({"country": c[sn], "sector": s[sj], "variable": var,
-                                       "unit": unit, "value": arr[sn, sj]}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": c[sn],
+                        "sector": s[sj],
+                        "variable": var,
+                        "unit": unit,
+                        "value": arr[sn, sj],
+                    }
+                )
+            )
         if detail:
             n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
             ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
-            for var, arr, unit in (("trade", o.flows_after[n, i, j], self.unit),
-                                   ("trade_pct", _pct(ratio), PCT)):
-                parts.append(pd.DataFrame({"country": c[n], "partner": c[i], "sector": s[j],
-                                           "variable": var, "unit": unit, "value": arr}))
+            for var, arr, unit in (
+                ("trade", o.flows_after[n, i, j], self.unit),
+                ("trade_pct", _pct(ratio), PCT),
+            ):
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "country": c[n],
+                            "partner": c[i],
+                            "sector": s[j],
+                            "variable": var,
+                            "unit": unit,
+                            "value": arr,
+                        }
+                    )
+                )
         return parts
 
     # ------------------------------------------------------------------ JSON
@@ -219,16 +265,18 @@ class Result:
         steps = []
         for k, st in enumerate(self.steps):
             o = st.outcome
-            steps.append({
-                "step": k,
-                "date": st.date.isoformat() if st.date else None,
-                "label": st.label,
-                "source": st.source,
-                "converged": o.converged,
-                "iterations": o.iterations,
-                "max_residual": o.max_residual,
-                "countries": self._countries_json(k),
-            })
+            steps.append(
+                {
+                    "step": k,
+                    "date": st.date.isoformat() if st.date else None,
+                    "label": st.label,
+                    "source": st.source,
+                    "converged": o.converged,
+                    "iterations": o.iterations,
+                    "max_residual": o.max_residual,
+                    "countries": self._countries_json(k),
+                }
+            )
         return {
             "scenario": self.scenario,
             "world": self.world,
@@ -253,13 +301,24 @@ class Result:
         out.mkdir(parents=True, exist_ok=True)
         frame = self.to_frame(detail=True)
         _atomic_write(out / "results.parquet", lambda p: frame.to_parquet(p, index=False))
-        full = {**manifest, "converged": self.converged, "iterations": self.iterations,
-                "max_residual": self.max_residual, "elapsed_s": self.elapsed_s,
-                "steps": [{"label": s.label, "date": s.date.isoformat() if s.date else None,
-                           "converged": s.outcome.converged, "iterations": s.outcome.iterations,
-                           "max_residual": s.outcome.max_residual,
-                           "walras_residual": s.outcome.walras_residual}
-                          for s in self.steps]}
+        full = {
+            **manifest,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "max_residual": self.max_residual,
+            "elapsed_s": self.elapsed_s,
+            "steps": [
+                {
+                    "label": s.label,
+                    "date": s.date.isoformat() if s.date else None,
+                    "converged": s.outcome.converged,
+                    "iterations": s.outcome.iterations,
+                    "max_residual": s.outcome.max_residual,
+                    "walras_residual": s.outcome.walras_residual,
+                }
+                for s in self.steps
+            ],
+        }
         text = json.dumps(full, indent=2, default=str)
         _atomic_write(out / "manifest.json", lambda p: Path(p).write_text(text))
         return out
