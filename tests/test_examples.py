@@ -1,0 +1,15 @@
+"""The example scripts run and say what the README says they do."""
+
+import runpy
+from pathlib import Path
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+def test_quickstart_runs(capsys):
+    frame = runpy.run_path(str(EXAMPLES / "quickstart.py"))["main"]()
+    out = capsys.readouterr().out
+    assert "welfare_pct" in out and "USA" in out
+    usa = frame.query("country == 'USA' and variable == 'welfare_pct'").value.iloc[0]
+    chn = frame.query("country == 'CHN' and variable == 'welfare_pct'").value.iloc[0]
+    assert chn < 0 and usa < 0.5
