@@ -50,7 +50,7 @@ def warm_times(path: Path, repeats: int = 7) -> dict[str, float]:
         econ = rebalanced(econ, jnp.zeros_like(econ.va))
     tau, cost = apply_policies(
         world,
-        scenario.steps()[0].policy,
+        scenario.steps()[0][0].policy,
         jnp.asarray(econ.tau).__array__(),
         jnp.ones_like(econ.tau).__array__(),
     )

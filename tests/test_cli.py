@@ -243,3 +243,29 @@ def test_console_script_entry_point(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["world"] == "tiny"
+
+
+def test_error_in_a_later_step_names_that_step(tmp_path):
+    text = """
+name = "t"
+world = "tiny"
+[[policy]]
+kind = "tariff"
+importer = "HOM"
+exporter = "FOR"
+add_pct = 5
+[[step]]
+date = 2025-01-01
+label = "a"
+[[step]]
+date = 2025-02-01
+label = "b"
+[[step.policy]]
+kind = "trade_cost"
+importer = "HOM"
+exporter = "MARS"
+factor = 1.1
+"""
+    res = runner.invoke(app, ["run", str(write(tmp_path, text))])
+    assert res.exit_code == 2
+    assert "key 'step[1].policy[0].exporter': unknown code 'MARS'" in res.stderr

@@ -102,11 +102,11 @@ def run_scenario(
         econ = rebalanced(econ, jnp.zeros_like(econ.va), options)
     tariffs = np.asarray(econ.tau)
     cost_hat = np.ones_like(tariffs)
+    if scenario.step:
+        tariffs, cost_hat = apply_policies(world, scenario.policy, tariffs, cost_hat, "policy")
     steps = []
-    for k, step in enumerate(scenario.steps()):
-        tariffs, cost_hat = apply_policies(
-            world, step.policy, tariffs, cost_hat, key_prefix=_prefix(scenario, k)
-        )
+    for step, key_prefix in scenario.steps():
+        tariffs, cost_hat = apply_policies(world, step.policy, tariffs, cost_hat, key_prefix)
         shock = Shock(
             tau=jnp.asarray(tariffs), cost_hat=jnp.asarray(cost_hat), deficit=econ.deficit
         )
@@ -136,10 +136,6 @@ def run_scenario(
         elapsed_s=time.perf_counter() - start,
         meta={"data_hash": world.data_hash()},
     )
-
-
-def _prefix(scenario: Scenario, k: int) -> str:
-    return f"step[{k}].policy" if scenario.step else "policy"
 
 
 def _hint(step: Step) -> str:

@@ -100,9 +100,7 @@ def _read_package(directory: Path) -> World:
         )
     va_path, z_path, f_path = has["value_added"], has["intermediates"], has["final_demand"]
     if va_path is not None and z_path is not None and f_path is not None:
-        va_t = read_table(
-            va_path, {"country": "str", "sector": "str", "value_added": "float"}
-        )
+        va_t = read_table(va_path, {"country": "str", "sector": "str", "value_added": "float"})
         require_nonnegative(va_t, "value_added")
         value_added = scatter(va_t, [("country", countries), ("sector", sectors)], "value_added")
         z_t = read_table(

@@ -43,7 +43,7 @@ class Scenario(BaseModel):
 
     ``policy`` lists policies applied before any step. Without steps the scenario has one
     step, "policy", holding them; with steps, each step's results are relative to the baseline
-    and include every earlier step's policies.
+    and include the top-level policies and every earlier step's policies.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -57,18 +57,17 @@ class Scenario(BaseModel):
     step: list[Step] = Field(default_factory=list)
     solver: SolverSettings = SolverSettings()
 
-    def steps(self) -> list[Step]:
-        """The steps to solve: the dated timeline, or a single step of the top-level policies."""
+    def steps(self) -> list[tuple[Step, str]]:
+        """The steps to solve, each with the key prefix of its policies (for error messages).
+
+        Without a timeline: one step, "policy", holding the top-level policies. With one: the
+        dated steps; the top-level policies are then applied once, before the first step.
+        """
         if not self.step:
-            return [Step(date=dt.date.today(), label="policy", policy=list(self.policy))]
-        first = self.step[0]
-        merged = Step(
-            date=first.date,
-            label=first.label,
-            source=first.source,
-            policy=[*self.policy, *first.policy],
-        )
-        return [merged, *self.step[1:]]
+            return [
+                (Step(date=dt.date.today(), label="policy", policy=list(self.policy)), "policy")
+            ]
+        return [(s, f"step[{k}].policy") for k, s in enumerate(self.step)]
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
