@@ -51,6 +51,29 @@ class Economy(NamedTuple):
     va: jnp.ndarray
     deficit: jnp.ndarray
     expenditure: jnp.ndarray
+    ces: CESParams | None = None
+
+
+class CESParams(NamedTuple):
+    """Nested CES production of the ``ces-network`` model (None in ``caliendo-parro``).
+
+    Costs of sector ``j`` combine value added, a *materials* bundle (the non-critical inputs) and a
+    *critical* bundle (the inputs flagged in ``critical``) with elasticity ``sigma_top[j]``; inputs
+    within each bundle combine with ``sigma_materials[j]`` and ``sigma_critical[j]``. Every
+    elasticity equal to one is the Cobb–Douglas technology of Caliendo–Parro.
+
+    Attributes
+    ----------
+    critical
+        ``(J,)`` 1.0 for input sectors in the critical nest, else 0.0.
+    sigma_top, sigma_materials, sigma_critical
+        ``(J,)`` elasticities of substitution by using sector, positive.
+    """
+
+    critical: jnp.ndarray
+    sigma_top: jnp.ndarray
+    sigma_materials: jnp.ndarray
+    sigma_critical: jnp.ndarray
 
 
 class Shock(NamedTuple):
@@ -64,11 +87,19 @@ class Shock(NamedTuple):
         ``(N, N, J)`` change in iceberg trade costs (1 = unchanged); no revenue.
     deficit
         ``(N,)`` deficits in units of the numeraire (baseline world value added).
+    export_tax
+        ``(N, N, J)`` export tax (fraction) that exporter ``i`` (axis 1) levies on sales to
+        ``n``; its revenue goes to the exporter. None means no export taxes (the baseline has none).
+    open
+        ``(N, N, J)`` 1.0 where trade is allowed and 0.0 where exporter ``i`` bans sales to ``n``.
+        None means no bans.
     """
 
     tau: jnp.ndarray
     cost_hat: jnp.ndarray
     deficit: jnp.ndarray
+    export_tax: jnp.ndarray | None = None
+    open: jnp.ndarray | None = None
 
 
 def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:

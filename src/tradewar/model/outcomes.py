@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tradewar.model.economy import Economy, Shock
-from tradewar.model.solver import Solution
+from tradewar.model.solver import Solution, cost_structure
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Outcome:
     output_after: np.ndarray
     revenue_before: np.ndarray
     revenue_after: np.ndarray
+    export_tax_revenue: np.ndarray
+    export_tax: np.ndarray
+    gamma_va_after: np.ndarray
     deficit_before: np.ndarray
     deficit_after: np.ndarray
     iterations: int
@@ -83,6 +86,7 @@ def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> O
     ``ToT = [sum E_ni (c_n - 1) - M_ni (c_i - 1)] / I`` and
     ``VoT = sum t_ni M_ni [(x_ni - 1) - (c_i - 1)] / I``, where ``E``/``M`` are baseline exports and
     imports before tariffs, ``c`` unit-cost changes, ``x`` flow changes and ``t`` baseline tariffs.
+    Export-tax rents are not part of this decomposition; the exact welfare change includes them.
     """
     pi0, tau0 = np.asarray(econ.pi), np.asarray(econ.tau)
     X0 = np.asarray(econ.expenditure)
@@ -93,17 +97,18 @@ def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> O
     log_P = np.asarray(sol.log_P_hat)
     X1, pi1 = np.asarray(sol.expenditure), np.asarray(sol.pi)
 
-    log_c = np.asarray(econ.gamma_va) * np.log(w_hat)[:, None] + np.einsum(
-        "nkj,nk->nj", np.asarray(econ.gamma_io), log_P
-    )
+    log_c_j, gamma_va_j, _ = cost_structure(econ, np.log(w_hat), log_P)
+    log_c, gamma_va_after = np.asarray(log_c_j), np.asarray(gamma_va_j)
     c_hat, P_hat = np.exp(log_c), np.exp(log_P)
     price_index_hat = np.exp(np.sum(alpha * log_P, axis=1))
 
     M0 = pi0 * X0[:, None, :] / (1.0 + tau0)
-    M1 = pi1 * X1[:, None, :] / (1.0 + tau1)
+    M1 = pi1 * X1[:, None, :] / (1.0 + tau1)  # at world prices (export taxes included)
+    etax = np.zeros_like(M1) if shock.export_tax is None else np.asarray(shock.export_tax)
     R0, R1 = (tau0 * M0).sum(axis=(1, 2)), (tau1 * M1).sum(axis=(1, 2))
+    E1 = (M1 * etax / (1.0 + etax)).sum(axis=(0, 2))  # export-tax revenue of each exporter
     I0 = va0 + R0 + d0
-    I1 = w_hat * va0 + R1 + d1
+    I1 = w_hat * va0 + R1 + E1 + d1
     income_hat = I1 / I0
 
     x_hat = np.where(M0 > 0, M1 / np.where(M0 > 0, M0, 1.0), 0.0)
@@ -132,9 +137,12 @@ def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> O
         flows_after=M1,
         tariffs_after=tau1,
         output_before=M0.sum(axis=0),
-        output_after=M1.sum(axis=0),
+        output_after=(M1 / (1.0 + etax)).sum(axis=0),
         revenue_before=R0,
         revenue_after=R1,
+        export_tax_revenue=E1,
+        export_tax=etax,
+        gamma_va_after=gamma_va_after,
         deficit_before=d0,
         deficit_after=d1,
         iterations=int(sol.iterations),

@@ -101,19 +101,68 @@ class Solution(NamedTuple):
 
 
 def _trade_weights(econ: Economy, shock: Shock) -> jnp.ndarray:
-    """``A[n, i, j] = pi * (kappa_hat * d_hat)^(-theta)``: the shock part of the price index."""
+    """``A[n, i, j] = pi * (kappa_hat * d_hat)^(-theta)``: the shock part of the price index.
+
+    ``kappa_hat`` includes the change in the tariff and the export tax (the baseline has none);
+    banned flows have ``A = 0``.
+    """
     kappa = (1.0 + shock.tau) / (1.0 + econ.tau) * shock.cost_hat
-    return econ.pi * jnp.exp(-econ.theta * jnp.log(kappa))
+    if shock.export_tax is not None:
+        kappa = kappa * (1.0 + shock.export_tax)
+    A = econ.pi * jnp.exp(-econ.theta * jnp.log(kappa))
+    if shock.open is not None:
+        A = A * shock.open
+    return A
+
+
+def cost_structure(econ: Economy, log_w, log_P):
+    """Unit costs and cost shares at given wages and prices.
+
+    Returns ``(log_c, gamma_va, gamma_io)``: log unit-cost changes ``(N, J)`` and the value-added
+    ``(N, J)`` and input ``(N, J, J)`` cost shares at the new prices. Cobb–Douglas (eq. 1) keeps the
+    baseline shares; the nested CES of ``ces-network`` updates them.
+    """
+    if econ.ces is None:
+        log_c = econ.gamma_va * log_w[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
+        return log_c, econ.gamma_va, econ.gamma_io
+    ces = econ.ces
+    crit = ces.critical[None, :, None]  # (1, K, 1)
+    nests = []
+    for mask, sigma in ((1.0 - crit, ces.sigma_materials), (crit, ces.sigma_critical)):
+        g = econ.gamma_io * mask  # (N, K, J)
+        total = g.sum(axis=1)  # (N, J)
+        w = g / jnp.where(total > 0, total, 1.0)[:, None, :]
+        rho = 1.0 - sigma  # (J,)
+        cd = jnp.abs(rho) < 1e-12
+        safe_rho = jnp.where(cd, 1.0, rho)
+        x = log_P[:, :, None] * safe_rho[None, None, :]  # (N, K, J)
+        ces_log = jax.nn.logsumexp(x, axis=1, b=w) / safe_rho
+        log_bundle = jnp.where(cd, jnp.einsum("nkj,nk->nj", w, log_P), ces_log)
+        log_bundle = jnp.where(total > 0, log_bundle, 0.0)
+        # within-nest shares at new prices: w * (P_k / c_g)^(1 - sigma)
+        w_new = w * jnp.exp(rho[None, None, :] * (log_P[:, :, None] - log_bundle[:, None, :]))
+        nests.append((total, log_bundle, w_new))
+    rho_t = 1.0 - ces.sigma_top
+    cd_t = jnp.abs(rho_t) < 1e-12
+    safe_t = jnp.where(cd_t, 1.0, rho_t)
+    shares = jnp.stack([econ.gamma_va, nests[0][0], nests[1][0]])  # (3, N, J)
+    logs = jnp.stack([jnp.broadcast_to(log_w[:, None], econ.gamma_va.shape), nests[0][1],
+                      nests[1][1]])
+    log_c = jnp.where(
+        cd_t,
+        jnp.sum(shares * logs, axis=0),
+        jax.nn.logsumexp(logs * safe_t, axis=0, b=shares) / safe_t,
+    )
+    top_new = shares * jnp.exp(rho_t * (logs - log_c[None]))  # (3, N, J)
+    gamma_io = top_new[1][:, None, :] * nests[0][2] + top_new[2][:, None, :] * nests[1][2]
+    return log_c, top_new[0], gamma_io
 
 
 def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):
     """Solve eqs. 1–2 for ``log P_hat`` (N, J); returns (log_P, log_c, last change)."""
 
-    def costs(log_P):
-        return econ.gamma_va * log_w[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
-
     def step(log_P):
-        log_c = costs(log_P)
+        log_c, _, _ = cost_structure(econ, log_w, log_P)
         s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
         return jnp.where(s > 0, -jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
 
@@ -127,7 +176,8 @@ def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):
         return k + 1, new, jnp.max(jnp.abs(new - log_P))
 
     _, log_P, change = jax.lax.while_loop(cond, body, (0, log_P0, jnp.inf))
-    return log_P, costs(log_P), change
+    log_c, _, _ = cost_structure(econ, log_w, log_P)
+    return log_P, log_c, change
 
 
 def _shares(A, econ: Economy, log_c, log_P):
@@ -135,21 +185,37 @@ def _shares(A, econ: Economy, log_c, log_P):
     return A * jnp.exp(-econ.theta * (log_c[None, :, :] - log_P[:, None, :]))
 
 
-def _expenditure(pi_new, shock: Shock, econ: Economy, w_hat, X0, tol, max_inner):
+def _producer_shares(pi_new, shock: Shock):
+    """Shares of spending that reach producers, that go to tariffs and to export taxes.
+
+    Returns ``(net, leak, export_tax_share)``: ``net[n, i, k]`` producers' receipts per unit of
+    n's spending; ``leak[n, k]`` the tariff share of n's spending; ``export_tax_share[n, i, k]``
+    the export-tax revenue of exporter ``i`` per unit of n's spending.
+    """
+    world_price = pi_new / (1.0 + shock.tau)
+    leak = 1.0 - world_price.sum(axis=1)
+    if shock.export_tax is None:
+        return world_price, leak, None
+    net = world_price / (1.0 + shock.export_tax)
+    return net, leak, world_price - net
+
+
+def _expenditure(pi_new, shock: Shock, econ: Economy, gamma_io, w_hat, X0, tol, max_inner):
     """Solve the goods-market system (eqs. 4–5) for X' (N, J).
 
     The system is linear, ``X = T X + b``. It is iterated from the warm start while that
     contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
     system is solved by GMRES instead.
     """
-    net = pi_new / (1.0 + shock.tau)  # share of spending that reaches producers
-    leak = 1.0 - net.sum(axis=1)  # tariff share of spending, (N, J)
+    net, leak, etax = _producer_shares(pi_new, shock)
     wage_bill = w_hat * econ.va + shock.deficit
 
     def linear(X):
         Y = jnp.einsum("nik,nk->ik", net, X)
         income = jnp.sum(leak * X, axis=1)
-        return jnp.einsum("nkj,nj->nk", econ.gamma_io, Y) + econ.alpha * income[:, None]
+        if etax is not None:
+            income = income + jnp.einsum("nik,nk->i", etax, X)
+        return jnp.einsum("nkj,nj->nk", gamma_io, Y) + econ.alpha * income[:, None]
 
     b = econ.alpha * wage_bill[:, None]
     scale = jnp.sum(econ.va)
@@ -174,10 +240,11 @@ def _expenditure(pi_new, shock: Shock, econ: Economy, w_hat, X0, tol, max_inner)
     return jax.lax.cond(change <= tol, lambda _: (X, change), krylov, None)
 
 
-def _labour_demand(pi_new, shock: Shock, econ: Economy, X):
+def _labour_demand(pi_new, shock: Shock, gamma_va, X):
     """Value added earned by each country's producers, ``sum_j gamma_va Y'`` (N,)."""
-    Y = jnp.einsum("nik,nk->ik", pi_new / (1.0 + shock.tau), X)
-    return jnp.sum(econ.gamma_va * Y, axis=1)
+    net, _, _ = _producer_shares(pi_new, shock)
+    Y = jnp.einsum("nik,nk->ik", net, X)
+    return jnp.sum(gamma_va * Y, axis=1)
 
 
 class _State(NamedTuple):
@@ -212,8 +279,11 @@ def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOpt
         w = jnp.exp(x)
         log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, options.inner_tol, options.max_inner)
         pi_new = _shares(A, econ, log_c, log_P)
-        X, ch_x = _expenditure(pi_new, shock, econ, w, X0, options.inner_tol, options.max_inner)
-        demand = _labour_demand(pi_new, shock, econ, X)
+        _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
+        X, ch_x = _expenditure(
+            pi_new, shock, econ, gamma_io, w, X0, options.inner_tol, options.max_inner
+        )
+        demand = _labour_demand(pi_new, shock, gamma_va, X)
         excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
         residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
         return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x)
@@ -257,8 +327,8 @@ def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOpt
     s = jax.lax.while_loop(cond, body, init)
     # Final consistent evaluation at the returned wages.
     _, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
-    A_log_c = econ.gamma_va * s.x[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
-    pi_new = _shares(A, econ, A_log_c, log_P)
+    log_c, _, _ = cost_structure(econ, s.x, log_P)
+    pi_new = _shares(A, econ, log_c, log_P)
     return Solution(
         w_hat=jnp.exp(s.x),
         log_P_hat=log_P,
@@ -282,17 +352,19 @@ def equilibrium_residuals(
     """
     A = _trade_weights(econ, shock)
     log_w = jnp.log(w_hat)
-    log_c = econ.gamma_va * log_w[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
+    log_c, gamma_va, gamma_io = cost_structure(econ, log_w, log_P)
     s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
     price_res = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
     pi_new = _shares(A, econ, log_c, log_P)
-    net = pi_new / (1.0 + shock.tau)
+    net, leak, etax = _producer_shares(pi_new, shock)
     Y = jnp.einsum("nik,nk->ik", net, X)
-    income = w_hat * econ.va + shock.deficit + jnp.sum((1.0 - net.sum(axis=1)) * X, axis=1)
-    goods = X - jnp.einsum("nkj,nj->nk", econ.gamma_io, Y) - econ.alpha * income[:, None]
+    income = w_hat * econ.va + shock.deficit + jnp.sum(leak * X, axis=1)
+    if etax is not None:
+        income = income + jnp.einsum("nik,nk->i", etax, X)
+    goods = X - jnp.einsum("nkj,nj->nk", gamma_io, Y) - econ.alpha * income[:, None]
     scale = jnp.sum(w_hat * econ.va)
-    labour = jnp.sum(econ.gamma_va * Y, axis=1) / (w_hat * econ.va) - 1.0
-    flows = net * X[:, None, :]
+    labour = jnp.sum(gamma_va * Y, axis=1) / (w_hat * econ.va) - 1.0
+    flows = pi_new / (1.0 + shock.tau) * X[:, None, :]
     off = flows * (1.0 - jnp.eye(flows.shape[0]))[:, :, None]
     balance = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - shock.deficit
     return {
