@@ -36,25 +36,25 @@ print(json.dumps({"cold_s": t1 - t0, "converged": r.converged, "iterations": r.i
 
 def warm_times(path: Path, repeats: int = 7) -> dict[str, float]:
     import jax.numpy as jnp
+    import numpy as np
 
     import tradewar as tw
     from tradewar.model.calibrate import rebalanced
     from tradewar.model.economy import Shock, economy_from_world
     from tradewar.model.solver import SolverOptions, solve_arrays
-    from tradewar.policy.shocks import apply_policies
+    from tradewar.policy.shocks import PolicyState, apply_policies
 
     scenario = tw.load_scenario(path)
     world = tw.load_world(scenario.world)
     econ = economy_from_world(world, scenario.model)
     if scenario.deficits == "zero":
         econ = rebalanced(econ, jnp.zeros_like(econ.va))
-    tau, cost = apply_policies(
-        world,
-        scenario.steps()[0][0].policy,
-        jnp.asarray(econ.tau).__array__(),
-        jnp.ones_like(econ.tau).__array__(),
+    state = apply_policies(
+        world, scenario.steps()[0][0].policy, PolicyState.baseline(np.asarray(econ.tau))
     )
-    shock = Shock(tau=jnp.asarray(tau), cost_hat=jnp.asarray(cost), deficit=econ.deficit)
+    shock = Shock(
+        tau=jnp.asarray(state.tariffs), cost_hat=jnp.asarray(state.cost_hat), deficit=econ.deficit
+    )
     options = SolverOptions()
     solve_arrays(econ, shock, options).w_hat.block_until_ready()
     solve = []

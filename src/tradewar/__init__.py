@@ -16,7 +16,16 @@ from tradewar.data.world import World
 from tradewar.datasets import list_datasets
 from tradewar.errors import ConvergenceError, DataError, ScenarioError, TradewarError
 from tradewar.model.solver import SolverOptions
-from tradewar.policy import Scenario, Step, Tariff, TradeCost, load_scenario, parse_scenario
+from tradewar.policy import (
+    CESSettings,
+    ExportControl,
+    Scenario,
+    Step,
+    Tariff,
+    TradeCost,
+    load_scenario,
+    parse_scenario,
+)
 from tradewar.results import Result
 
 try:
@@ -25,8 +34,10 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
 __all__ = [
+    "CESSettings",
     "ConvergenceError",
     "DataError",
+    "ExportControl",
     "Result",
     "Scenario",
     "ScenarioError",

@@ -13,13 +13,24 @@ from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.calibrate import rebalanced
-from tradewar.model.economy import Shock, economy_from_world
-from tradewar.model.outcomes import compute_outcome
+from tradewar.model.ces import ces_params
+from tradewar.model.economy import Economy, Shock, economy_from_world
+from tradewar.model.outcomes import Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
-from tradewar.policy.policies import Tariff, TradeCost
-from tradewar.policy.scenario import AVAILABLE_MODELS, Scenario, Step, load_scenario
-from tradewar.policy.shocks import apply_policies
+from tradewar.policy.policies import ExportControl, Tariff, TradeCost
+from tradewar.policy.scenario import (
+    AVAILABLE_MODELS,
+    CESSettings,
+    Scenario,
+    Step,
+    load_scenario,
+)
+from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.results.result import Result, StepResult
+
+#: Tolerance and iteration cap of the search for quota tax-equivalents.
+QUOTA_TOL = 1e-7
+QUOTA_MAX_ROUNDS = 60
 
 
 def _check_model(model: str) -> None:
@@ -32,10 +43,11 @@ def _check_model(model: str) -> None:
 
 def solve(
     world: World | str,
-    policies: Sequence[Tariff | TradeCost] = (),
+    policies: Sequence[Tariff | TradeCost | ExportControl] = (),
     *,
     model: str = "caliendo-parro",
     deficits: str = "keep",
+    ces: CESSettings | dict | None = None,
     options: SolverOptions | None = None,
     strict: bool = True,
     name: str = "policy",
@@ -47,9 +59,12 @@ def solve(
     world
         A `World` or the name/path of one.
     policies
-        `Tariff` and `TradeCost` objects, applied in order.
+        `Tariff`, `TradeCost` and `ExportControl` objects, applied in order.
     model
-        ``"caliendo-parro"`` (input-output linkages) or ``"armington"`` (gravity, no inputs).
+        ``"caliendo-parro"`` (input-output linkages), ``"ces-network"`` (nested CES inputs with a
+        critical-input nest; see ``ces``) or ``"armington"`` (gravity, no inputs).
+    ces
+        `CESSettings` (or a dict of them) for ``"ces-network"``.
     deficits
         ``"keep"`` holds each deficit fixed (in units of world value added); ``"zero"`` first
         re-solves the baseline with balanced trade and reports changes from that baseline.
@@ -69,6 +84,7 @@ def solve(
         model=model,  # type: ignore[arg-type]
         deficits=deficits,  # type: ignore[arg-type]
         policy=list(policies),
+        ces=CESSettings.model_validate(ces or {}),
     )
     return run_scenario(
         scenario, world=world if isinstance(world, World) else None, options=options, strict=strict
@@ -98,20 +114,19 @@ def run_scenario(
         )
     start = time.perf_counter()
     econ = economy_from_world(world, scenario.model)
+    if scenario.model == "ces-network":
+        econ = econ._replace(ces=ces_params(world, scenario.ces))
     if scenario.deficits == "zero":
         econ = rebalanced(econ, jnp.zeros_like(econ.va), options)
-    tariffs = np.asarray(econ.tau)
-    cost_hat = np.ones_like(tariffs)
+    state = PolicyState.baseline(np.asarray(econ.tau))
     if scenario.step:
-        tariffs, cost_hat = apply_policies(world, scenario.policy, tariffs, cost_hat, "policy")
+        state = apply_policies(world, scenario.policy, state, "policy")
+    pi0 = np.asarray(econ.pi)
     steps = []
     for step, key_prefix in scenario.steps():
-        tariffs, cost_hat = apply_policies(world, step.policy, tariffs, cost_hat, key_prefix)
-        shock = Shock(
-            tau=jnp.asarray(tariffs), cost_hat=jnp.asarray(cost_hat), deficit=econ.deficit
-        )
-        sol = solve_arrays(econ, shock, options)
-        outcome = compute_outcome(econ, shock, sol, options.tol)
+        state = apply_policies(world, step.policy, state, key_prefix)
+        check_bans_feasible(world, state, pi0, key_prefix)
+        outcome = _solve_state(econ, state, options)
         if strict and not outcome.converged:
             raise ConvergenceError(
                 outcome.iterations, outcome.max_residual, options.tol, _hint(step)
@@ -122,6 +137,7 @@ def run_scenario(
                 date=step.date if scenario.step else None,
                 source=step.source,
                 outcome=outcome,
+                quota=state.quota,
             )
         )
     return Result(
@@ -136,6 +152,59 @@ def run_scenario(
         elapsed_s=time.perf_counter() - start,
         meta={"data_hash": world.data_hash()},
     )
+
+
+def _shock(econ: Economy, state: PolicyState, export_tax: np.ndarray) -> Shock:
+    controls = state.has_export_controls
+    return Shock(
+        tau=jnp.asarray(state.tariffs),
+        cost_hat=jnp.asarray(state.cost_hat),
+        deficit=econ.deficit,
+        export_tax=jnp.asarray(export_tax) if controls else None,
+        open=jnp.asarray(state.open) if controls else None,
+    )
+
+
+def _solve_state(econ: Economy, state: PolicyState, options: SolverOptions) -> Outcome:
+    """Solve one policy state; quotas are found as the export taxes that make them bind.
+
+    For each quota cell the tax-equivalent ``e`` solves ``q_hat(e) = quota`` where ``q_hat`` is the
+    change in the quantity shipped (producer value deflated by the exporter's unit cost). It is
+    updated by ``1 + e <- (1 + e) (q_hat / quota)^(1 / theta)`` and kept at zero where the quota
+    does not bind.
+    """
+    tax = state.export_tax.copy()
+    quota = np.nan_to_num(state.quota, nan=np.inf)
+    binding = np.isfinite(quota)
+    theta = np.asarray(econ.theta)[None, None, :]
+    shock = _shock(econ, state, tax)
+    outcome = compute_outcome(econ, shock, solve_arrays(econ, shock, options), options.tol)
+    if not binding.any():
+        return outcome
+    for _ in range(QUOTA_MAX_ROUNDS):
+        q_hat = _quantity_change(outcome)
+        ratio = np.where(binding, q_hat / np.where(binding, quota, 1.0), 1.0)
+        active = binding & ((tax > state.export_tax) | (ratio > 1.0))
+        gap = np.max(np.abs(np.where(active, ratio - 1.0, 0.0)))
+        if gap < QUOTA_TOL and outcome.converged:
+            return outcome
+        factor = np.where(active, ratio ** (1.0 / theta), 1.0)
+        tax = np.where(binding, np.maximum((1.0 + tax) * factor - 1.0, state.export_tax), tax)
+        shock = _shock(econ, state, tax)
+        outcome = compute_outcome(econ, shock, solve_arrays(econ, shock, options), options.tol)
+    raise ConvergenceError(
+        QUOTA_MAX_ROUNDS,
+        float(gap),
+        QUOTA_TOL,
+        "the export-tax equivalents of the quotas did not settle; check the quota levels",
+    )
+
+
+def _quantity_change(outcome: Outcome) -> np.ndarray:
+    """Change in quantities shipped, ``(N, N, J)``: producer value over the exporter's unit cost."""
+    before = outcome.flows_before
+    after = outcome.flows_after / (1.0 + outcome.export_tax) / outcome.c_hat[None, :, :]
+    return np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
 
 
 def _hint(step: Step) -> str:

@@ -146,8 +146,9 @@ def cost_structure(econ: Economy, log_w, log_P):
     cd_t = jnp.abs(rho_t) < 1e-12
     safe_t = jnp.where(cd_t, 1.0, rho_t)
     shares = jnp.stack([econ.gamma_va, nests[0][0], nests[1][0]])  # (3, N, J)
-    logs = jnp.stack([jnp.broadcast_to(log_w[:, None], econ.gamma_va.shape), nests[0][1],
-                      nests[1][1]])
+    logs = jnp.stack(
+        [jnp.broadcast_to(log_w[:, None], econ.gamma_va.shape), nests[0][1], nests[1][1]]
+    )
     log_c = jnp.where(
         cd_t,
         jnp.sum(shares * logs, axis=0),

@@ -78,4 +78,42 @@ class TradeCost(_Policy):
         return self.factor if self.factor is not None else 1.0 + (self.add_pct or 0.0) / 100.0
 
 
-Policy = Annotated[Tariff | TradeCost, Field(discriminator="kind")]
+class ExportControl(_Policy):
+    """An export control that ``exporter`` imposes on sales to ``importer``.
+
+    Exactly one of ``ban`` (true stops the flow; false lifts earlier controls), ``tax_pct`` (an
+    export tax, revenue to the exporter; above -100) or ``quota_pct_of_baseline`` (caps the
+    quantity shipped at this percent of the baseline, 0 < q <= 100; the rents go to the exporter
+    and the implied export-tax equivalent is reported).
+    """
+
+    kind: Literal["export_control"] = "export_control"
+    exporter: Selector
+    importer: Selector = "*"
+    sectors: Selector = "*"
+    ban: bool | None = None
+    tax_pct: float | None = None
+    quota_pct_of_baseline: float | None = None
+
+    @model_validator(mode="after")
+    def _one_instrument(self) -> ExportControl:
+        given = [
+            k for k in ("ban", "tax_pct", "quota_pct_of_baseline") if getattr(self, k) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "an export_control needs exactly one of ban, tax_pct, quota_pct_of_baseline "
+                f"(got {given or 'none'})"
+            )
+        if self.tax_pct is not None and self.tax_pct <= -100:
+            raise ValueError(f"tax_pct = {self.tax_pct}: an export tax must be above -100%")
+        q = self.quota_pct_of_baseline
+        if q is not None and not 0 < q <= 100:
+            raise ValueError(
+                f"quota_pct_of_baseline = {q}: a quota must be above 0 and at most 100 "
+                "(percent of the baseline quantity; use ban = true for zero)"
+            )
+        return self
+
+
+Policy = Annotated[Tariff | TradeCost | ExportControl, Field(discriminator="kind")]

@@ -15,7 +15,7 @@ from tradewar.policy.policies import Policy
 
 #: Models a scenario may name, and those this version can solve.
 KNOWN_MODELS = ("armington", "caliendo-parro", "ces-network", "ossa")
-AVAILABLE_MODELS = ("armington", "caliendo-parro")
+AVAILABLE_MODELS = ("armington", "caliendo-parro", "ces-network")
 
 
 class Step(BaseModel):
@@ -38,6 +38,25 @@ class SolverSettings(BaseModel):
     max_iterations: int = 500
 
 
+Elasticity = float | dict[str, float]
+
+
+class CESSettings(BaseModel):
+    """The ``[ces]`` table of a ``ces-network`` scenario.
+
+    ``critical`` lists the input sectors of the critical nest. Each elasticity is a number for
+    every using sector, or a table of using-sector codes with an optional ``"*"`` default
+    (e.g. ``{"*" = 1.0, C17 = 0.1}``). All ones is the Cobb–Douglas ``caliendo-parro`` model.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    critical: list[str] = Field(default_factory=list)
+    sigma_top: Elasticity = 1.0
+    sigma_materials: Elasticity = 1.0
+    sigma_critical: Elasticity = 1.0
+
+
 class Scenario(BaseModel):
     """A validated scenario.
 
@@ -56,6 +75,7 @@ class Scenario(BaseModel):
     policy: list[Policy] = Field(default_factory=list)
     step: list[Step] = Field(default_factory=list)
     solver: SolverSettings = SolverSettings()
+    ces: CESSettings = CESSettings()
 
     def steps(self) -> list[tuple[Step, str]]:
         """The steps to solve, each with the key prefix of its policies (for error messages).
@@ -75,7 +95,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("tariff", "trade_cost"):
+        elif part in ("tariff", "trade_cost", "export_control"):
             continue  # discriminator tag inserted by pydantic
         else:
             out += ("." if out else "") + str(part)
@@ -99,9 +119,9 @@ def parse_scenario(data: dict, file: str | None = None) -> Scenario:
             message = "required key is missing"
         elif err["type"] == "union_tag_invalid":
             kind = err.get("input", {}).get("kind")
-            message = f"unknown policy kind {kind!r}; use tariff or trade_cost"
+            message = f"unknown policy kind {kind!r}; use tariff, trade_cost or export_control"
         elif err["type"] == "union_tag_not_found":
-            message = "policy needs a 'kind' (tariff or trade_cost)"
+            message = "policy needs a 'kind' (tariff, trade_cost or export_control)"
         raise ScenarioError(message.removeprefix("Value error, "), file=file, key=key) from None
     dates = [s.date for s in scenario.step]
     for k in range(1, len(dates)):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
-from tradewar.policy.policies import Selector, Tariff, TradeCost
+from tradewar.policy.policies import ExportControl, Selector, Tariff, TradeCost
 
 
 def _select(selector: Selector, valid: tuple[str, ...], key: str) -> np.ndarray:
@@ -25,7 +26,53 @@ def _select(selector: Selector, valid: tuple[str, ...], key: str) -> np.ndarray:
     return mask
 
 
-def policy_mask(world: World, policy: Tariff | TradeCost, key: str) -> np.ndarray:
+@dataclass(frozen=True)
+class PolicyState:
+    """All instruments in force, as ``(N, N, J)`` arrays indexed ``[importer, exporter, sector]``.
+
+    Attributes
+    ----------
+    tariffs
+        Ad valorem tariffs (fractions).
+    cost_hat
+        Iceberg trade-cost changes from the baseline.
+    export_tax
+        Export taxes (fractions), revenue to the exporter.
+    open
+        1.0 where trade is allowed, 0.0 where the exporter bans it.
+    quota
+        Quantity caps as a fraction of the baseline; NaN where there is none.
+    """
+
+    tariffs: np.ndarray
+    cost_hat: np.ndarray
+    export_tax: np.ndarray
+    open: np.ndarray
+    quota: np.ndarray
+
+    @classmethod
+    def baseline(cls, tariffs: np.ndarray) -> PolicyState:
+        """The baseline: the world's tariffs and nothing else."""
+        ones = np.ones_like(tariffs)
+        return cls(
+            tariffs=np.array(tariffs, dtype=float),
+            cost_hat=ones.copy(),
+            export_tax=np.zeros_like(ones),
+            open=ones.copy(),
+            quota=np.full_like(ones, np.nan),
+        )
+
+    @property
+    def has_export_controls(self) -> bool:
+        """True if any export tax, ban or quota is in force."""
+        return bool(
+            np.any(self.export_tax != 0)
+            or np.any(self.open == 0)
+            or np.any(np.isfinite(self.quota))
+        )
+
+
+def policy_mask(world: World, policy: Tariff | TradeCost | ExportControl, key: str) -> np.ndarray:
     """Boolean ``(N, N, J)`` mask of the importer-exporter-sector cells a policy touches."""
     imp = _select(policy.importer, world.countries, f"{key}.importer")
     exp = _select(policy.exporter, world.countries, f"{key}.exporter")
@@ -36,17 +83,17 @@ def policy_mask(world: World, policy: Tariff | TradeCost, key: str) -> np.ndarra
 
 def apply_policies(
     world: World,
-    policies: Sequence[Tariff | TradeCost],
-    tariffs: np.ndarray,
-    cost_hat: np.ndarray,
+    policies: Sequence[Tariff | TradeCost | ExportControl],
+    state: PolicyState,
     key_prefix: str = "policy",
-) -> tuple[np.ndarray, np.ndarray]:
-    """Apply ``policies`` in order on top of ``tariffs`` (fractions) and ``cost_hat``.
+) -> PolicyState:
+    """Apply ``policies`` in order on top of ``state``; returns a new state.
 
-    Returns new arrays; the inputs are not modified. Raises `ScenarioError` naming the policy
-    key for unknown codes, unknown tariff tables or tariffs that end at or below -100%.
+    Raises `ScenarioError` naming the policy key for unknown codes, unknown tariff tables or
+    tariffs that end at or below -100%.
     """
-    tariffs, cost_hat = tariffs.copy(), cost_hat.copy()
+    tariffs, cost_hat = state.tariffs.copy(), state.cost_hat.copy()
+    export_tax, is_open, quota = state.export_tax.copy(), state.open.copy(), state.quota.copy()
     for k, policy in enumerate(policies):
         key = f"{key_prefix}[{k}]"
         mask = policy_mask(world, policy, key)
@@ -69,4 +116,41 @@ def apply_policies(
                 raise ScenarioError("the resulting tariff is at or below -100%", key=key)
         elif isinstance(policy, TradeCost):
             cost_hat[mask] = cost_hat[mask] * policy.cost_factor
-    return tariffs, cost_hat
+        else:
+            if policy.ban is not None:
+                is_open[mask] = 0.0 if policy.ban else 1.0
+                if not policy.ban:
+                    export_tax[mask] = 0.0
+                    quota[mask] = np.nan
+            elif policy.tax_pct is not None:
+                export_tax[mask] = policy.tax_pct / 100.0
+                quota[mask] = np.nan
+            else:
+                quota[mask] = float(policy.quota_pct_of_baseline or 0.0) / 100.0
+    return replace(
+        state, tariffs=tariffs, cost_hat=cost_hat, export_tax=export_tax, open=is_open, quota=quota
+    )
+
+
+def check_bans_feasible(world: World, state: PolicyState, pi: np.ndarray, key: str) -> None:
+    """Raise `ScenarioError` if a ban leaves an importer with no source for goods it buys.
+
+    ``pi`` is the baseline ``(N, N, J)`` expenditure-share array. A sector an importer spends on
+    must keep at least one open source with a positive baseline share: the CES price index of a
+    bundle with no supplier is infinite, whatever the elasticities.
+    """
+    buys = pi.sum(axis=1) > 0
+    left = (pi * state.open).sum(axis=1)
+    bad = np.argwhere(buys & (left <= 0))
+    if bad.size:
+        n, j = bad[0]
+        banned = [
+            world.countries[i]
+            for i in np.flatnonzero((state.open[n, :, j] == 0) & (pi[n, :, j] > 0))
+        ]
+        raise ScenarioError(
+            f"infeasible ban: {world.countries[n]} buys sector {world.sectors[j]} only from "
+            f"{', '.join(banned)} in the baseline, so banning that flow leaves it no source and "
+            "no substitute (its price would be infinite); ban fewer flows or use a quota or tax",
+            key=key,
+        )

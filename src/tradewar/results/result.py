@@ -29,6 +29,7 @@ COUNTRY_VARIABLES: dict[str, str | None] = {
     "imports_pct": PCT,
     "tariff_revenue": None,
     "tariff_revenue_before": None,
+    "export_tax_revenue": None,
     "wage_pct": PCT,
     "income_pct": PCT,
     "trade_balance": None,
@@ -44,6 +45,7 @@ class StepResult:
     date: dt.date | None
     source: str
     outcome: Outcome
+    quota: np.ndarray | None = None
 
 
 def _pct(ratio: np.ndarray) -> np.ndarray:
@@ -115,6 +117,7 @@ class Result:
             "imports_pct": _pct(imports),
             "tariff_revenue": o.revenue_after,
             "tariff_revenue_before": o.revenue_before,
+            "export_tax_revenue": o.export_tax_revenue,
             "wage_pct": _pct(o.w_hat),
             "income_pct": _pct(o.income_hat),
             "trade_balance": o.exports_after - o.imports_after,
@@ -231,6 +234,19 @@ class Result:
                     }
                 )
             )
+        for row in self.quota_table(step):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": [row["exporter"]] * 2,
+                        "partner": [row["importer"]] * 2,
+                        "sector": [row["sector"]] * 2,
+                        "variable": ["quota_pct_of_baseline", "export_tax_equivalent_pct"],
+                        "unit": [PCT, PCT],
+                        "value": [row["quota_pct_of_baseline"], row["tax_equivalent_pct"]],
+                    }
+                )
+            )
         if detail:
             n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
             ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
@@ -251,6 +267,24 @@ class Result:
                     )
                 )
         return parts
+
+    def quota_table(self, step: int = -1) -> list[dict[str, Any]]:
+        """Quotas in force at a step and their export-tax equivalents (percent)."""
+        st = self.steps[step]
+        if st.quota is None:
+            return []
+        o = st.outcome
+        n, i, j = np.nonzero(np.isfinite(st.quota))
+        return [
+            {
+                "exporter": self.countries[b],
+                "importer": self.countries[a],
+                "sector": self.sectors[c],
+                "quota_pct_of_baseline": float(100.0 * st.quota[a, b, c]),
+                "tax_equivalent_pct": float(100.0 * o.export_tax[a, b, c]),
+            }
+            for a, b, c in zip(n, i, j, strict=True)
+        ]
 
     # ------------------------------------------------------------------ JSON
     def _countries_json(self, step: int) -> list[dict[str, Any]]:
