@@ -163,6 +163,40 @@ BAD_SCENARIOS = [
 ]
 
 
+EXPORT_CONTROL = """
+name = "controls"
+world = "tiny"
+
+[[policy]]
+kind = "export_control"
+exporter = "FOR"
+importer = "HOM"
+sectors = "MAN"
+ban = true
+"""
+BAD_SCENARIOS += [
+    (
+        EXPORT_CONTROL.replace('sectors = "MAN"', 'sectors = "REE"'),
+        "key 'policy[0].sectors': unknown code 'REE'",
+    ),
+    (
+        EXPORT_CONTROL.replace("ban = true", "tax_pct = -120"),
+        "key 'policy[0]': tax_pct = -120.0: an export tax must be above -100%",
+    ),
+    (
+        EXPORT_CONTROL.replace("ban = true", "quota_pct_of_baseline = 140"),
+        "key 'policy[0]': quota_pct_of_baseline = 140.0: a quota must be above 0 and at most 100",
+    ),
+    (
+        EXPORT_CONTROL.replace('world = "tiny"', 'world = "wiod2014-ree"')
+        .replace('sectors = "MAN"', 'sectors = "REE"')
+        .replace('importer = "HOM"', 'importer = "DEU"')
+        .replace('exporter = "FOR"', 'exporter = ["CHN", "ROW", "JPN", "EST"]'),
+        "key 'policy': infeasible ban: DEU buys sector REE only from",
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "message"), BAD_SCENARIOS)
 def test_bad_scenarios_exit_2_with_one_line(tmp_path, text, message):
     out = tmp_path / "out"

@@ -182,7 +182,66 @@ _WIOD_NAMES = {
 }
 
 
-def build_wiod(version: str) -> None:
+# Rare earths (wiod2014-ree). Every number is sourced in ../shared/data/us_china_2025/FACTS.md
+# (section 2) or labelled an assumption; docs/datasets.md has the provenance table.
+REE_US_IMPORTS = 170.0  # USD million, 2024 (USGS MCS 2025), rare-earth compounds and metals
+REE_US_IMPORT_SOURCES = {"CHN": 0.70, "ROW": 0.13 + 0.06, "JPN": 0.06, "EST": 0.05}  # USGS MCS
+REE_CHINA_REFINING_SHARE = 0.92  # IEA GCMO 2024: China's share of refined output, 2023
+REE_US_DOMESTIC_SHARE = 0.10  # assumption: US refined supply / US use of compounds and metals
+REE_USING_SECTORS = ("C17", "C18", "C19", "C20")  # assumption: electronics, electrical, machinery,
+# motor vehicles, with one common cost share calibrated to US imports
+REE_THETA = 0.5  # assumption: low trade elasticity (non-Chinese refining capacity is scarce)
+
+
+def _add_rare_earths(pi, taug, X, gamma_io, alpha, codes, names, theta, countries):
+    """Insert a rare-earth sector REE after C04 (mining); returns the enlarged arrays."""
+    N, _, J = pi.shape
+    c4 = codes.index("C04")
+    at = c4 + 1
+    idx = {c: k for k, c in enumerate(countries)}
+    # Bilateral sourcing shares of REE, [importer, exporter].
+    rest = 1.0 - REE_CHINA_REFINING_SHARE
+    others = {k: v for k, v in REE_US_IMPORT_SOURCES.items() if k != "CHN"}
+    world_mix = {"CHN": REE_CHINA_REFINING_SHARE}
+    world_mix.update({k: rest * v / sum(others.values()) for k, v in others.items()})
+    ree_pi = np.zeros((N, N))
+    for code, share in world_mix.items():
+        ree_pi[:, idx[code]] = share
+    us, cn = idx["USA"], idx["CHN"]
+    ree_pi[us] = 0.0
+    ree_pi[us, us] = REE_US_DOMESTIC_SHARE
+    for code, share in REE_US_IMPORT_SOURCES.items():
+        ree_pi[us, idx[code]] = (1.0 - REE_US_DOMESTIC_SHARE) * share
+    ree_pi[cn] = 0.0
+    ree_pi[cn, cn] = 1.0  # China is self-sufficient
+    # Cost share of REE in the using sectors, calibrated so that US imports match USGS.
+    Y = np.einsum("nij,nj->ij", pi / taug, X)
+    using = [codes.index(c) for c in REE_USING_SECTORS]
+    us_use = REE_US_IMPORTS / (1.0 - REE_US_DOMESTIC_SHARE)
+    share = us_use / Y[us, using].sum()
+    print(f"wiod2014-ree: REE cost share in {REE_USING_SECTORS} = {share:.3e}; "
+          f"implied world REE use {share * Y[:, using].sum() / 1e3:.2f} bn USD")
+
+    def insert(a, axis, values):
+        return np.insert(a, at, values, axis=axis)
+
+    pi2 = insert(pi, 2, ree_pi)
+    tau2 = insert(taug, 2, taug[:, :, c4])
+    X2 = insert(X, 1, 0.0)
+    g = insert(insert(gamma_io, 2, gamma_io[:, :, c4]), 1, 0.0)  # REE produced like mining
+    for j in using:
+        jj = j + 1 if j >= at else j
+        take_mining = np.minimum(g[:, c4, jj], share)
+        g[:, c4, jj] -= take_mining  # REE comes out of the mining input share first,
+        g[:, at, jj] = share  # then out of value added
+    alpha2 = insert(alpha, 1, 0.0)
+    codes2 = (*codes[:at], "REE", *codes[at:])
+    names2 = (*names[:at], "Rare earths", *names[at:])
+    theta2 = np.insert(theta, at, REE_THETA)
+    return pi2, tau2, X2, g, alpha2, codes2, names2, theta2, share
+
+
+def build_wiod(version: str, rare_earths: bool = False) -> None:
     src = SHARED / "wiod2014_fgh"
     folder = src / version
     N = 44
@@ -219,12 +278,20 @@ def build_wiod(version: str) -> None:
         theta = np.full(J, _AGGREGATE_THETA)
         name = "wiod2014-s3"
     country_names = tuple(_WIOD_NAMES[c] for c in countries)
+    description = (f"WIOD 2016 release, 2014: 44 regions x {J} sectors, with 2014 applied "
+                   "tariffs and observed trade deficits")
+    if rare_earths:
+        pi, taug, X, gamma_io, alpha, codes, names, theta, ree_share = _add_rare_earths(
+            pi, taug, X, gamma_io, alpha, codes, names, theta, countries)
+        J = len(codes)
+        name = "wiod2014-ree"
+        description = ("wiod2014 with a rare-earth sector REE (compounds and metals) split out "
+                       f"of mining: 44 regions x {J} sectors, 2014")
     cross = (pi * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
     tradable = cross > 0
     meta = {
         "name": name,
-        "description": f"WIOD 2016 release, 2014: 44 regions x {J} sectors, with 2014 applied "
-        "tariffs and observed trade deficits",
+        "description": description,
         "year": 2014,
         "unit": "USD million",
         "countries": N,
@@ -255,6 +322,16 @@ def build_wiod(version: str) -> None:
         meta=meta,
     )
     print(f"{name}: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
+    if rare_earths:
+        k = world.sector_index("REE")
+        us = world.country_index("USA")
+        imports = world.flows[us, :, k].sum() - world.flows[us, us, k]
+        print(f"wiod2014-ree: US REE imports {imports:.1f} USD million (target {REE_US_IMPORTS}); "
+              f"China's share of world REE output "
+              f"{world.gross_output[world.country_index('CHN'), k] / world.gross_output[:, k].sum():.3f}")
+        world.meta["notes"] += (
+            f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
+            "see docs/datasets.md for the provenance table.")
     write_world(world, OUT / name, fmt="parquet")
 
 
@@ -318,6 +395,7 @@ BUILDERS = {
     "cp2015": build_cp2015,
     "wiod2014": lambda: build_wiod("s50"),
     "wiod2014-s3": lambda: build_wiod("s3"),
+    "wiod2014-ree": lambda: build_wiod("s50", rare_earths=True),
     "tiny": build_tiny,
 }
 

@@ -169,18 +169,21 @@ def _solve_state(econ: Economy, state: PolicyState, options: SolverOptions) -> O
     """Solve one policy state; quotas are found as the export taxes that make them bind.
 
     For each quota cell the tax-equivalent ``e`` solves ``q_hat(e) = quota`` where ``q_hat`` is the
-    change in the quantity shipped (producer value deflated by the exporter's unit cost). It is
-    updated by ``1 + e <- (1 + e) (q_hat / quota)^(1 / theta)`` and kept at zero where the quota
-    does not bind.
+    change in the quantity shipped (producer value deflated by the exporter's unit cost). Each
+    round takes a Newton step in ``log(1 + e)``, first with the partial elasticity of the quantity
+    shipped, ``-(1 + theta (1 - share))``, then with the elasticity measured between rounds; ``e``
+    stays at its floor (no tax) where the quota does not bind.
     """
     tax = state.export_tax.copy()
     quota = np.nan_to_num(state.quota, nan=np.inf)
     binding = np.isfinite(quota)
     theta = np.asarray(econ.theta)[None, None, :]
     shock = _shock(econ, state, tax)
-    outcome = compute_outcome(econ, shock, solve_arrays(econ, shock, options), options.tol)
+    solution = solve_arrays(econ, shock, options)
+    outcome = compute_outcome(econ, shock, solution, options.tol)
     if not binding.any():
         return outcome
+    prev_log_tax = prev_log_q = None
     for _ in range(QUOTA_MAX_ROUNDS):
         q_hat = _quantity_change(outcome)
         ratio = np.where(binding, q_hat / np.where(binding, quota, 1.0), 1.0)
@@ -188,10 +191,23 @@ def _solve_state(econ: Economy, state: PolicyState, options: SolverOptions) -> O
         gap = np.max(np.abs(np.where(active, ratio - 1.0, 0.0)))
         if gap < QUOTA_TOL and outcome.converged:
             return outcome
-        factor = np.where(active, ratio ** (1.0 / theta), 1.0)
-        tax = np.where(binding, np.maximum((1.0 + tax) * factor - 1.0, state.export_tax), tax)
+        # Newton step in logs: the quantity shipped falls with (1 + e)^-(1 + theta (1 - share));
+        # once two rounds exist, the measured (secant) elasticity replaces that estimate.
+        flows = outcome.flows_after
+        total = flows.sum(axis=1, keepdims=True)
+        share = np.where(total > 0, flows / np.where(total > 0, total, 1.0), 0.0)
+        slope = -(1.0 + theta * (1.0 - share))
+        log_tax, log_q = np.log1p(tax), np.log(np.maximum(q_hat, 1e-300))
+        if prev_log_tax is not None:
+            step = log_tax - prev_log_tax
+            measured = (log_q - prev_log_q) / np.where(np.abs(step) > 1e-12, step, 1.0)
+            slope = np.where((np.abs(step) > 1e-12) & (measured < 0), measured, slope)
+        prev_log_tax, prev_log_q = log_tax, log_q
+        new_log_tax = log_tax - np.log(np.where(active, ratio, 1.0)) / slope
+        tax = np.where(binding, np.maximum(np.expm1(new_log_tax), state.export_tax), tax)
         shock = _shock(econ, state, tax)
-        outcome = compute_outcome(econ, shock, solve_arrays(econ, shock, options), options.tol)
+        solution = solve_arrays(econ, shock, options, start=solution)
+        outcome = compute_outcome(econ, shock, solution, options.tol)
     raise ConvergenceError(
         QUOTA_MAX_ROUNDS,
         float(gap),

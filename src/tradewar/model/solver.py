@@ -115,6 +115,27 @@ def _trade_weights(econ: Economy, shock: Shock) -> jnp.ndarray:
     return A
 
 
+def _log_ces_mean(x, w, rho, axis):
+    """``log( sum w exp(rho x) ) / rho`` along ``axis``; weights ``w`` sum to one (or zero).
+
+    The log of a CES mean of ``exp(x)`` with exponent ``rho = 1 - sigma``. Near ``rho = 0``
+    (sigma near one) the direct formula loses precision, so for ``|rho| < 1e-3`` a third-order
+    expansion around the Cobb–Douglas mean is used (error of order ``rho^3 x^4``). Returns 0
+    where the weights are all zero (an empty nest).
+    """
+    small = jnp.abs(rho) < 1e-3
+    safe = jnp.where(small, 1.0, rho)
+    total = jnp.sum(w, axis=axis)
+    norm = jnp.where(total > 0, total, 1.0)
+    direct = jax.nn.logsumexp(x * safe, axis=axis, b=w) / safe
+    mean = jnp.sum(w * x, axis=axis) / norm
+    dev = x - jnp.expand_dims(mean, axis)
+    var = jnp.sum(w * dev**2, axis=axis) / norm
+    skew = jnp.sum(w * dev**3, axis=axis) / norm
+    series = mean + rho * var / 2.0 + rho**2 * skew / 6.0
+    return jnp.where(total > 0, jnp.where(small, series, direct), 0.0)
+
+
 def cost_structure(econ: Economy, log_w, log_P):
     """Unit costs and cost shares at given wages and prices.
 
@@ -133,27 +154,16 @@ def cost_structure(econ: Economy, log_w, log_P):
         total = g.sum(axis=1)  # (N, J)
         w = g / jnp.where(total > 0, total, 1.0)[:, None, :]
         rho = 1.0 - sigma  # (J,)
-        cd = jnp.abs(rho) < 1e-12
-        safe_rho = jnp.where(cd, 1.0, rho)
-        x = log_P[:, :, None] * safe_rho[None, None, :]  # (N, K, J)
-        ces_log = jax.nn.logsumexp(x, axis=1, b=w) / safe_rho
-        log_bundle = jnp.where(cd, jnp.einsum("nkj,nk->nj", w, log_P), ces_log)
-        log_bundle = jnp.where(total > 0, log_bundle, 0.0)
+        log_bundle = _log_ces_mean(log_P[:, :, None], w, rho, axis=1)
         # within-nest shares at new prices: w * (P_k / c_g)^(1 - sigma)
         w_new = w * jnp.exp(rho[None, None, :] * (log_P[:, :, None] - log_bundle[:, None, :]))
         nests.append((total, log_bundle, w_new))
     rho_t = 1.0 - ces.sigma_top
-    cd_t = jnp.abs(rho_t) < 1e-12
-    safe_t = jnp.where(cd_t, 1.0, rho_t)
     shares = jnp.stack([econ.gamma_va, nests[0][0], nests[1][0]])  # (3, N, J)
     logs = jnp.stack(
         [jnp.broadcast_to(log_w[:, None], econ.gamma_va.shape), nests[0][1], nests[1][1]]
     )
-    log_c = jnp.where(
-        cd_t,
-        jnp.sum(shares * logs, axis=0),
-        jax.nn.logsumexp(logs * safe_t, axis=0, b=shares) / safe_t,
-    )
+    log_c = _log_ces_mean(logs, shares, rho_t, axis=0)
     top_new = shares * jnp.exp(rho_t * (logs - log_c[None]))  # (3, N, J)
     gamma_io = top_new[1][:, None, :] * nests[0][2] + top_new[2][:, None, :] * nests[1][2]
     return log_c, top_new[0], gamma_io
@@ -261,12 +271,30 @@ class _State(NamedTuple):
     inner: jnp.ndarray
 
 
-@partial(jax.jit, static_argnames=("options",))
-def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOptions()) -> Solution:
+def solve_arrays(
+    econ: Economy,
+    shock: Shock,
+    options: SolverOptions | None = None,
+    start: Solution | None = None,
+) -> Solution:
     """Solve the equilibrium in changes for ``shock`` on ``econ``.
 
-    This is the jitted array kernel; `tradewar.solve` wraps it with labels and checks.
+    This is the array kernel (jitted); `tradewar.solve` wraps it with labels and checks.
+    ``start`` warm-starts wages, prices and spending from an earlier solution of the same
+    economy (e.g. the previous round of a quota search or a negotiation).
     """
+    options = options or SolverOptions()
+    if start is None:
+        x0 = jnp.zeros_like(econ.va)
+        log_P0 = jnp.zeros_like(econ.alpha)
+        X0 = econ.expenditure
+    else:
+        x0, log_P0, X0 = jnp.log(start.w_hat), start.log_P_hat, start.expenditure
+    return _solve_jit(econ, shock, options, x0, log_P0, X0)
+
+
+@partial(jax.jit, static_argnames=("options",))
+def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, X0) -> Solution:
     n = econ.va.shape[0]
     m = max(options.anderson_memory, 1)
     A = _trade_weights(econ, shock)
@@ -312,12 +340,11 @@ def solve_arrays(econ: Economy, shock: Shock, options: SolverOptions = SolverOpt
         x_new = jnp.where(residual <= options.tol, s.x, x_new)
         return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner)
 
-    zeros_nj = jnp.zeros_like(econ.alpha)
     init = _State(
         k=jnp.asarray(0),
-        x=jnp.zeros(n),
-        log_P=zeros_nj,
-        X=econ.expenditure,
+        x=normalise(x0),
+        log_P=log_P0,
+        X=X0,
         dF=jnp.zeros((m, n)),
         dG=jnp.zeros((m, n)),
         f_prev=jnp.zeros(n),
