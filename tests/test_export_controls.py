@@ -159,9 +159,9 @@ def test_export_control_validation(kwargs, message):
 
 
 def test_ces_settings_errors(tiny):
-    with pytest.raises(tw.ScenarioError, match="ces.critical"):
+    with pytest.raises(tw.ScenarioError, match=r"ces\.critical"):
         tw.solve(tiny, [], model="ces-network", ces={"critical": ["REE"]})
     with pytest.raises(tw.ScenarioError, match="must be positive"):
         tw.solve(tiny, [], model="ces-network", ces={"sigma_top": -1.0})
-    with pytest.raises(tw.ScenarioError, match=r"ces.sigma_top.XYZ"):
+    with pytest.raises(tw.ScenarioError, match=r"ces\.sigma_top\.XYZ"):
         tw.solve(tiny, [], model="ces-network", ces={"sigma_top": {"XYZ": 0.5}})

@@ -195,7 +195,7 @@ REE_THETA = 0.5  # assumption: low trade elasticity (non-Chinese refining capaci
 
 def _add_rare_earths(pi, taug, X, gamma_io, alpha, codes, names, theta, countries):
     """Insert a rare-earth sector REE after C04 (mining); returns the enlarged arrays."""
-    N, _, J = pi.shape
+    N = pi.shape[0]
     c4 = codes.index("C04")
     at = c4 + 1
     idx = {c: k for k, c in enumerate(countries)}
@@ -328,7 +328,7 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
         imports = world.flows[us, :, k].sum() - world.flows[us, us, k]
         print(f"wiod2014-ree: US REE imports {imports:.1f} USD million (target {REE_US_IMPORTS}); "
               f"China's share of world REE output "
-              f"{world.gross_output[world.country_index('CHN'), k] / world.gross_output[:, k].sum():.3f}")
+              f"{world.gross_output[world.country_index('CHN'), k] / world.gross_output[:, k].sum():.3f}")  # noqa: E501
         world.meta["notes"] += (
             f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
             "see docs/datasets.md for the provenance table.")
