@@ -16,7 +16,7 @@ from tradewar.model.calibrate import rebalanced
 from tradewar.model.ces import ces_params
 from tradewar.model.economy import Economy, Shock, economy_from_world
 from tradewar.model.outcomes import Outcome, compute_outcome
-from tradewar.model.solver import SolverOptions, solve_arrays
+from tradewar.model.solver import Solution, SolverOptions, solve_arrays
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
 from tradewar.policy.scenario import (
     AVAILABLE_MODELS,
@@ -123,10 +123,11 @@ def run_scenario(
         state = apply_policies(world, scenario.policy, state, "policy")
     pi0 = np.asarray(econ.pi)
     steps = []
+    previous: tuple[Solution, np.ndarray] | None = None
     for step, key_prefix in scenario.steps():
         state = apply_policies(world, step.policy, state, key_prefix)
         check_bans_feasible(world, state, pi0, key_prefix)
-        outcome = _solve_state(econ, state, options)
+        outcome, previous = _solve_state(econ, state, options, previous)
         if strict and not outcome.converged:
             raise ConvergenceError(
                 outcome.iterations, outcome.max_residual, options.tol, _hint(step)
@@ -165,7 +166,12 @@ def _shock(econ: Economy, state: PolicyState, export_tax: np.ndarray) -> Shock:
     )
 
 
-def _solve_state(econ: Economy, state: PolicyState, options: SolverOptions) -> Outcome:
+def _solve_state(
+    econ: Economy,
+    state: PolicyState,
+    options: SolverOptions,
+    previous: tuple[Solution, np.ndarray] | None = None,
+) -> tuple[Outcome, tuple[Solution, np.ndarray]]:
     """Solve one policy state; quotas are found as the export taxes that make them bind.
 
     For each quota cell the tax-equivalent ``e`` solves ``q_hat(e) = quota`` where ``q_hat`` is the
@@ -173,16 +179,24 @@ def _solve_state(econ: Economy, state: PolicyState, options: SolverOptions) -> O
     round takes a Newton step in ``log(1 + e)``, first with the partial elasticity of the quantity
     shipped, ``-(1 + theta (1 - share))``, then with the elasticity measured between rounds; ``e``
     stays at its floor (no tax) where the quota does not bind.
+
+    ``previous`` (the solution and export taxes of the step before) warm-starts the solver and
+    the quota search; the equilibrium found does not depend on it. Returns the outcome and the
+    pair to pass to the next step.
     """
-    tax = state.export_tax.copy()
     quota = np.nan_to_num(state.quota, nan=np.inf)
     binding = np.isfinite(quota)
+    tax = state.export_tax.copy()
+    start = None
+    if previous is not None:
+        start, previous_tax = previous
+        tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
     theta = np.asarray(econ.theta)[None, None, :]
     shock = _shock(econ, state, tax)
-    solution = solve_arrays(econ, shock, options)
+    solution = solve_arrays(econ, shock, options, start=start)
     outcome = compute_outcome(econ, shock, solution, options.tol)
     if not binding.any():
-        return outcome
+        return outcome, (solution, tax)
     prev_log_tax = prev_log_q = None
     for _ in range(QUOTA_MAX_ROUNDS):
         q_hat = _quantity_change(outcome)
@@ -190,7 +204,7 @@ def _solve_state(econ: Economy, state: PolicyState, options: SolverOptions) -> O
         active = binding & ((tax > state.export_tax) | (ratio > 1.0))
         gap = np.max(np.abs(np.where(active, ratio - 1.0, 0.0)))
         if gap < QUOTA_TOL and outcome.converged:
-            return outcome
+            return outcome, (solution, tax)
         # Newton step in logs: the quantity shipped falls with (1 + e)^-(1 + theta (1 - share));
         # once two rounds exist, the measured (secant) elasticity replaces that estimate.
         flows = outcome.flows_after

@@ -42,13 +42,13 @@ def ces_params(world: World, settings: CESSettings) -> CESParams:
                 key="ces.critical",
             )
         critical[world.sectors.index(code)] = 1.0
+    materials = _per_sector(world, settings.sigma_materials, "ces.sigma_materials")
     return CESParams(
-        critical=jnp.asarray(critical),
         sigma_top=jnp.asarray(_per_sector(world, settings.sigma_top, "ces.sigma_top")),
-        sigma_materials=jnp.asarray(
-            _per_sector(world, settings.sigma_materials, "ces.sigma_materials")
-        ),
+        sigma_materials=jnp.asarray(materials),
         sigma_critical=jnp.asarray(
             _per_sector(world, settings.sigma_critical, "ces.sigma_critical")
         ),
+        critical_index=tuple(int(k) for k in np.flatnonzero(critical)),
+        materials_cobb_douglas=bool(np.all(materials == 1.0)),
     )

@@ -7,8 +7,11 @@ they are in units of the numeraire, baseline world value added (which the solver
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -54,26 +57,35 @@ class Economy(NamedTuple):
     ces: CESParams | None = None
 
 
-class CESParams(NamedTuple):
+@partial(
+    jax.tree_util.register_dataclass,
+    data_fields=["sigma_top", "sigma_materials", "sigma_critical"],
+    meta_fields=["critical_index", "materials_cobb_douglas"],
+)
+@dataclass(frozen=True)
+class CESParams:
     """Nested CES production of the ``ces-network`` model (None in ``caliendo-parro``).
 
     Costs of sector ``j`` combine value added, a *materials* bundle (the non-critical inputs) and a
-    *critical* bundle (the inputs flagged in ``critical``) with elasticity ``sigma_top[j]``; inputs
-    within each bundle combine with ``sigma_materials[j]`` and ``sigma_critical[j]``. Every
-    elasticity equal to one is the Cobb–Douglas technology of Caliendo–Parro.
+    *critical* bundle (the input sectors in ``critical_index``) with elasticity ``sigma_top[j]``;
+    inputs within each bundle combine with ``sigma_materials[j]`` and ``sigma_critical[j]``.
+    Every elasticity equal to one is the Cobb–Douglas technology of Caliendo–Parro.
 
     Attributes
     ----------
-    critical
-        ``(J,)`` 1.0 for input sectors in the critical nest, else 0.0.
     sigma_top, sigma_materials, sigma_critical
         ``(J,)`` elasticities of substitution by using sector, positive.
+    critical_index
+        Positions of the critical input sectors (static).
+    materials_cobb_douglas
+        True when every ``sigma_materials`` is one, which allows a cheaper evaluation (static).
     """
 
-    critical: jnp.ndarray
     sigma_top: jnp.ndarray
     sigma_materials: jnp.ndarray
     sigma_critical: jnp.ndarray
+    critical_index: tuple[int, ...] = ()
+    materials_cobb_douglas: bool = False
 
 
 class Shock(NamedTuple):

@@ -147,25 +147,36 @@ def cost_structure(econ: Economy, log_w, log_P):
         log_c = econ.gamma_va * log_w[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
         return log_c, econ.gamma_va, econ.gamma_io
     ces = econ.ces
-    crit = ces.critical[None, :, None]  # (1, K, 1)
-    nests = []
-    for mask, sigma in ((1.0 - crit, ces.sigma_materials), (crit, ces.sigma_critical)):
-        g = econ.gamma_io * mask  # (N, K, J)
-        total = g.sum(axis=1)  # (N, J)
-        w = g / jnp.where(total > 0, total, 1.0)[:, None, :]
-        rho = 1.0 - sigma  # (J,)
-        log_bundle = _log_ces_mean(log_P[:, :, None], w, rho, axis=1)
-        # within-nest shares at new prices: w * (P_k / c_g)^(1 - sigma)
-        w_new = w * jnp.exp(rho[None, None, :] * (log_P[:, :, None] - log_bundle[:, None, :]))
-        nests.append((total, log_bundle, w_new))
+    n_sectors = econ.gamma_va.shape[1]
+    idx = jnp.asarray(ces.critical_index, dtype=int)
+    is_critical = jnp.zeros(n_sectors).at[idx].set(1.0)[None, :, None]  # (1, K, 1)
+    # Materials bundle: every non-critical input.
+    g_m = econ.gamma_io * (1.0 - is_critical)
+    total_m = g_m.sum(axis=1)
+    w_m = g_m / jnp.where(total_m > 0, total_m, 1.0)[:, None, :]
+    if ces.materials_cobb_douglas:
+        log_m = jnp.einsum("nkj,nk->nj", w_m, log_P)
+        w_m_new = w_m
+    else:
+        rho_m = 1.0 - ces.sigma_materials
+        log_m = _log_ces_mean(log_P[:, :, None], w_m, rho_m, axis=1)
+        w_m_new = w_m * jnp.exp(rho_m[None, None, :] * (log_P[:, :, None] - log_m[:, None, :]))
+    # Critical bundle: only the critical inputs (few), so it is cheap.
+    g_c = econ.gamma_io[:, idx, :]  # (N, C, J)
+    total_c = g_c.sum(axis=1)
+    w_c = g_c / jnp.where(total_c > 0, total_c, 1.0)[:, None, :]
+    rho_c = 1.0 - ces.sigma_critical
+    log_P_c = log_P[:, idx][:, :, None]  # (N, C, 1)
+    log_cb = _log_ces_mean(log_P_c, w_c, rho_c, axis=1)
+    w_c_new = w_c * jnp.exp(rho_c[None, None, :] * (log_P_c - log_cb[:, None, :]))
+    # Top nest: value added, materials, critical.
     rho_t = 1.0 - ces.sigma_top
-    shares = jnp.stack([econ.gamma_va, nests[0][0], nests[1][0]])  # (3, N, J)
-    logs = jnp.stack(
-        [jnp.broadcast_to(log_w[:, None], econ.gamma_va.shape), nests[0][1], nests[1][1]]
-    )
+    shares = jnp.stack([econ.gamma_va, total_m, total_c])  # (3, N, J)
+    logs = jnp.stack([jnp.broadcast_to(log_w[:, None], econ.gamma_va.shape), log_m, log_cb])
     log_c = _log_ces_mean(logs, shares, rho_t, axis=0)
     top_new = shares * jnp.exp(rho_t * (logs - log_c[None]))  # (3, N, J)
-    gamma_io = top_new[1][:, None, :] * nests[0][2] + top_new[2][:, None, :] * nests[1][2]
+    gamma_io = top_new[1][:, None, :] * w_m_new
+    gamma_io = gamma_io.at[:, idx, :].add(top_new[2][:, None, :] * w_c_new)
     return log_c, top_new[0], gamma_io
 
 
