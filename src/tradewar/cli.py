@@ -134,6 +134,52 @@ def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command()
+def report(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html and figures.")],
+    focus: Annotated[
+        str | None, typer.Option(help="Two country codes, e.g. USA,CHN (default: from policies).")
+    ] = None,
+    nest_elasticities: Annotated[
+        str | None,
+        typer.Option(
+            help="Critical-nest elasticities for the sensitivity runs, e.g. 0.02,0.1,0.5."
+        ),
+    ] = None,
+) -> None:
+    """Solve a scenario and write a self-contained HTML report with PNG figures."""
+    from tradewar import __version__
+    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+    from tradewar.policy.scenario import load_scenario
+    from tradewar.report import build_report
+
+    try:
+        spec = load_scenario(scenario)
+        sigmas = None
+        if nest_elasticities:
+            try:
+                sigmas = [float(v) for v in nest_elasticities.split(",")]
+            except ValueError:
+                raise ScenarioError(
+                    "not a comma-separated list of numbers", key="--nest-elasticities"
+                ) from None
+            if any(v <= 0 for v in sigmas):
+                raise ScenarioError("elasticities must be positive", key="--nest-elasticities")
+        codes = [c.strip() for c in focus.split(",")] if focus else None
+        with console.status(f"solving {spec.name} and drawing the report…", spinner="dots"):
+            path = build_report(
+                spec, out, focus=codes, nest_elasticities=sigmas, version=__version__
+            )
+    except (DataError, ScenarioError) as exc:
+        _fail(str(exc).replace("\n", " "), 2)
+        return
+    except ConvergenceError as exc:
+        _fail(str(exc), 1)
+        return
+    console.print(f"wrote {path}")
+
+
+@app.command()
 def datasets() -> None:
     """List the bundled worlds."""
     from tradewar.datasets import list_datasets

@@ -3,3 +3,6 @@
 from tradewar.results.result import COUNTRY_VARIABLES, Result, StepResult
 
 __all__ = ["COUNTRY_VARIABLES", "Result", "StepResult"]
+from tradewar.results.summaries import country_path, head_to_head, sector_path, tariff_schedule
+
+__all__ += ["country_path", "head_to_head", "sector_path", "tariff_schedule"]

@@ -309,6 +309,7 @@ class Result:
                     "iterations": o.iterations,
                     "max_residual": o.max_residual,
                     "countries": self._countries_json(k),
+                    "quotas": self.quota_table(k),
                 }
             )
         return {

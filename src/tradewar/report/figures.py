@@ -1,0 +1,176 @@
+"""Figures of a solved scenario (matplotlib, PNG). Each returns the PNG bytes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from tradewar.results.result import Result
+from tradewar.results.summaries import country_path, sector_path, tariff_schedule
+
+_DPI = 130
+
+
+def png(fig: plt.Figure) -> plt.Figure:
+    """Render a figure to PNG bytes and close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _x(result: Result) -> tuple[list, bool]:
+    dates = [s.date for s in result.steps]
+    if all(d is not None for d in dates):
+        return [pd.Timestamp(d) for d in dates], True
+    return list(range(len(dates))), False
+
+
+def _format_x(ax: plt.Axes, result: Result, dated: bool) -> None:
+    if dated:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+        ax.set_xlabel("Date (step takes effect)")
+        for label in ax.get_xticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
+    else:
+        ax.set_xticks(
+            range(len(result.steps)), [s.label for s in result.steps], rotation=30, ha="right"
+        )
+        ax.set_xlabel("Step")
+
+
+def welfare_path_figure(
+    result: Result,
+    countries: Sequence[str],
+    variable: str = "welfare_pct",
+    ylabel: str | None = None,
+) -> plt.Figure:
+    """Line per country: ``variable`` at each step, percent change from the baseline."""
+    path = country_path(result, variable)
+    x, dated = _x(result)
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for code in countries:
+        ax.plot(
+            x,
+            path[code],
+            marker="o",
+            drawstyle="steps-post" if dated else "default",
+            label=code,
+            linewidth=2 if code in countries[:2] else 1.2,
+        )
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set_ylabel(ylabel or "Real income (welfare), % change from baseline")
+    ax.set_title(f"{result.scenario}: {variable.replace('_pct', '').replace('_', ' ')} by step")
+    ax.grid(alpha=0.3)
+    ax.legend(title="Country", ncol=2, fontsize=9)
+    _format_x(ax, result, dated)
+    return fig
+
+
+def tariff_chart_figure(result: Result, pairs: Sequence[tuple[str, str]]) -> plt.Figure:
+    """Step chart of trade-weighted average tariffs for (importer, exporter) pairs."""
+    x, dated = _x(result)
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    for importer, exporter in pairs:
+        sched = tariff_schedule(result, importer, exporter)
+        ax.plot(
+            x,
+            sched.tariff_pct,
+            marker="o",
+            drawstyle="steps-post" if dated else "default",
+            label=f"{importer} on goods from {exporter}",
+            linewidth=2,
+        )
+    ax.set_ylabel("Average tariff, % (weights: baseline trade)")
+    ax.set_title("Tariff schedule")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    _format_x(ax, result, dated)
+    return fig
+
+
+def bilateral_trade_figure(result: Result, a: str, b: str) -> plt.Figure:
+    """Bilateral exports each way (before tariffs, world unit), per step."""
+    ia, ib = result.countries.index(a), result.countries.index(b)
+    x, dated = _x(result)
+    a_to_b = [s.outcome.flows_after[ib, ia].sum() for s in result.steps]
+    b_to_a = [s.outcome.flows_after[ia, ib].sum() for s in result.steps]
+    base = result.steps[0].outcome
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    ax.plot(x, a_to_b, marker="o", label=f"{a} exports to {b}", linewidth=2)
+    ax.plot(x, b_to_a, marker="s", label=f"{b} exports to {a}", linewidth=2)
+    ax.axhline(
+        base.flows_before[ib, ia].sum(), color="C0", linestyle=":", label=f"{a} to {b}, baseline"
+    )
+    ax.axhline(
+        base.flows_before[ia, ib].sum(), color="C1", linestyle=":", label=f"{b} to {a}, baseline"
+    )
+    ax.set_ylabel(f"Exports before tariffs, {result.unit}")
+    ax.set_title(f"Bilateral trade, {a} and {b}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    _format_x(ax, result, dated)
+    return fig
+
+
+def sector_heatmap_figure(
+    result: Result,
+    country: str,
+    sectors: Sequence[str] | None = None,
+    names: dict[str, str] | None = None,
+) -> plt.Figure:
+    """Heatmap of real gross output changes (percent) by sector and step for one country."""
+    table = sector_path(result, country, "output_real_pct")
+    if sectors is not None:
+        table = table.loc[list(sectors)]
+    data = table.to_numpy(dtype=float)
+    finite = np.abs(data[np.isfinite(data)])
+    # Cap the colour scale at the 95th percentile so one extreme sector does not wash out the rest.
+    limit = float(np.percentile(finite, 95)) if finite.size else 1.0
+    limit = limit if limit > 0 else 1.0
+    height = max(3.0, 0.28 * len(table) + 1.5)
+    fig, ax = plt.subplots(figsize=(10, height))
+    image = ax.imshow(data, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    labels = [f"{code} {names.get(code, '')}".strip() if names else code for code in table.index]
+    ax.set_yticks(range(len(table)), labels, fontsize=8)
+    ax.set_xticks(range(table.shape[1]), list(table.columns), rotation=35, ha="right", fontsize=8)
+    ax.set_xlabel("Step")
+    ax.set_ylabel("Sector")
+    ax.set_title(f"{country}: real gross output by sector, % change from baseline")
+    bar = fig.colorbar(image, ax=ax, fraction=0.03, extend="both")
+    bar.set_label(f"% change (scale capped at ±{limit:.1f})")
+    for (row, col), value in np.ndenumerate(data):
+        if np.isfinite(value) and abs(value) > limit:
+            ax.text(col, row, f"{value:+.0f}", ha="center", va="center", fontsize=6, color="white")
+    return fig
+
+
+def sensitivity_chart_figure(
+    paths: dict[str, pd.DataFrame], country: str, x: list, dated: bool, result: Result
+) -> plt.Figure:
+    """Welfare of one country by step under several nest elasticities."""
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    for label, path in paths.items():
+        ax.plot(
+            x,
+            path[country],
+            marker="o",
+            drawstyle="steps-post" if dated else "default",
+            label=label,
+        )
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set_ylabel("Real income (welfare), % change from baseline")
+    ax.set_title(f"{country}: welfare under low, central and high nest elasticities")
+    ax.grid(alpha=0.3)
+    ax.legend(title="Critical-input nest elasticity", fontsize=9)
+    _format_x(ax, result, dated)
+    return fig

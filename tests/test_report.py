@@ -1,0 +1,141 @@
+"""Reports: files, embedded figures, labelled axes, atomic output, CLI errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import tradewar as tw
+from tradewar.cli import app
+from tradewar.report import build_report, figures
+from tradewar.report.html import focus_countries, with_nest_elasticity
+
+TIMELINE = """
+name = "tiny escalation"
+world = "tiny"
+model = "ces-network"
+
+[ces]
+critical = ["AGR"]
+sigma_top = {"*" = 1.0, MAN = 0.2}
+
+[[step]]
+date = 2025-01-01
+label = "start"
+
+[[step]]
+date = 2025-03-01
+label = "HOM tariff"
+source = "made up"
+[[step.policy]]
+kind = "tariff"
+importer = "HOM"
+exporter = "FOR"
+add_pct = 40
+
+[[step]]
+date = 2025-04-01
+label = "FOR retaliates"
+[[step.policy]]
+kind = "tariff"
+importer = "FOR"
+exporter = "HOM"
+add_pct = 40
+[[step.policy]]
+kind = "export_control"
+exporter = "FOR"
+importer = "HOM"
+sectors = "AGR"
+quota_pct_of_baseline = 70
+"""
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    path = tmp_path_factory.mktemp("s") / "tiny.toml"
+    path.write_text(TIMELINE)
+    return tw.load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def result(scenario):
+    return tw.run_scenario(scenario)
+
+
+def test_report_writes_html_png_tables_and_manifest(scenario, tmp_path):
+    page = build_report(scenario, tmp_path / "rep", nest_elasticities=[0.05, 0.5])
+    out = page.parent
+    text = page.read_text()
+    for heading in (
+        "Welfare path",
+        "Who won?",
+        "Tariff schedule",
+        "Bilateral trade",
+        "Sector output",
+        "Sensitivity",
+        "Export controls",
+    ):
+        assert heading in text
+    assert text.count("data:image/png;base64,") >= 7
+    pngs = sorted((out / "figures").glob("*.png"))
+    assert len(pngs) >= 7
+    for png in pngs:
+        data = png.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["converged"] is True and manifest["focus"] == ["HOM", "FOR"]
+    assert (out / "tables" / "who_won.csv").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_figures_have_labelled_axes_and_legends(result):
+    checks = [
+        figures.welfare_path_figure(result, ["HOM", "FOR", "ROW"]),
+        figures.tariff_chart_figure(result, [("HOM", "FOR"), ("FOR", "HOM")]),
+        figures.bilateral_trade_figure(result, "HOM", "FOR"),
+    ]
+    for fig in checks:
+        ax = fig.axes[0]
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+        legend = ax.get_legend()
+        assert legend is not None and len(legend.get_texts()) >= 2
+        assert "%" in ax.get_ylabel() or "USD" in ax.get_ylabel()
+    heat = figures.sector_heatmap_figure(result, "HOM")
+    ax = heat.axes[0]
+    assert ax.get_xlabel() == "Step" and ax.get_ylabel() == "Sector"
+    assert "% change" in heat.axes[1].get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [s.label for s in result.steps]
+
+
+def test_focus_and_sensitivity_helpers(scenario):
+    world = tw.load_world("tiny")
+    assert focus_countries(scenario, world) == ["HOM", "FOR"]
+    low = with_nest_elasticity(scenario, 0.01)
+    assert low.ces.sigma_top == {"*": 1.0, "MAN": 0.01}
+
+
+def test_head_to_head_table(result):
+    from tradewar.results import head_to_head, tariff_schedule
+
+    table = head_to_head(result, "HOM", "FOR")
+    assert list(table.label) == ["start", "HOM tariff", "FOR retaliates"]
+    assert table.loc[1, "tariff_revenue_HOM"] > table.loc[0, "tariff_revenue_HOM"]
+    sched = tariff_schedule(result, "HOM", "FOR")
+    assert sched.tariff_pct.iloc[1] == pytest.approx(sched.tariff_pct.iloc[0] + 40)
+
+
+def test_report_cli_errors_leave_nothing(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(TIMELINE)
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["report", str(path), "--out", str(tmp_path / "r"), "--focus", "HOM,MARS"]
+    )
+    assert res.exit_code == 2 and "unknown country 'MARS'" in res.stderr
+    res = runner.invoke(
+        app, ["report", str(path), "--out", str(tmp_path / "r"), "--nest-elasticities", "0.1,abc"]
+    )
+    assert res.exit_code == 2 and "--nest-elasticities" in res.stderr
+    assert not (tmp_path / "r").exists()
+    assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".")]
