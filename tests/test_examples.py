@@ -13,3 +13,19 @@ def test_quickstart_runs(capsys):
     usa = frame.query("country == 'USA' and variable == 'welfare_pct'").value.iloc[0]
     chn = frame.query("country == 'CHN' and variable == 'welfare_pct'").value.iloc[0]
     assert chn < 0 and usa < 0.5
+
+
+def test_readme_scenario_example_parses_and_runs():
+    import tomllib
+
+    import tradewar as tw
+
+    text = (EXAMPLES.parent / "README.md").read_text()
+    block = text[text.index('name = "NAFTA tariff reductions"') :]
+    block = block[: block.index("```")]
+    scenario = tw.parse_scenario(tomllib.loads(block))
+    result = tw.run_scenario(scenario)
+    assert result.converged
+    assert result.country_table().loc["CHN", "export_tax_revenue"] > 0
+    ces = scenario.model_copy(update={"model": "ces-network"})
+    assert tw.run_scenario(ces).converged

@@ -60,7 +60,8 @@ class CESSettings(BaseModel):
 class Scenario(BaseModel):
     """A validated scenario.
 
-    ``policy`` lists policies applied before any step. Without steps the scenario has one
+    ``focus`` optionally names the two countries a report compares (default: the most frequent
+    parties of the policies). ``policy`` lists policies applied before any step. Without steps the scenario has one
     step, "policy", holding them; with steps, each step's results are relative to the baseline
     and include the top-level policies and every earlier step's policies.
     """
@@ -76,6 +77,7 @@ class Scenario(BaseModel):
     step: list[Step] = Field(default_factory=list)
     solver: SolverSettings = SolverSettings()
     ces: CESSettings = CESSettings()
+    focus: list[str] = Field(default_factory=list)
 
     def steps(self) -> list[tuple[Step, str]]:
         """The steps to solve, each with the key prefix of its policies (for error messages).

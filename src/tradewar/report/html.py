@@ -108,7 +108,7 @@ def build_report(
     """
     world = load_world(scenario.world)
     result = run_scenario(scenario, world=world)
-    focus = list(focus or focus_countries(scenario, world))
+    focus = list(focus or scenario.focus or focus_countries(scenario, world))
     for code in focus:
         if code not in world.countries:
             raise ScenarioError(f"unknown country '{code}' in the report focus", key="focus")
