@@ -61,9 +61,10 @@ class Scenario(BaseModel):
     """A validated scenario.
 
     ``focus`` optionally names the two countries a report compares (default: the most frequent
-    parties of the policies). ``policy`` lists policies applied before any step. Without steps the scenario has one
-    step, "policy", holding them; with steps, each step's results are relative to the baseline
-    and include the top-level policies and every earlier step's policies.
+    parties of the policies). ``policy`` lists policies applied before any step. Without steps
+    the scenario has one step, "policy", holding them; with steps, each step's results are
+    relative to the baseline and include the top-level policies and every earlier step's
+    policies.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
