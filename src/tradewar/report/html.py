@@ -179,7 +179,13 @@ def _write(
     who = head_to_head(result, a, b)
     welfare = country_path(result, "welfare_pct")[["step", "date", "label", *shown]]
     prices = country_path(result, "price_index_pct")[["step", "date", "label", *shown]]
-    tables = {"who_won": who, "welfare_path": welfare, "price_path": prices}
+    wages = country_path(result, "real_wage_pct")[["step", "date", "label", *shown]]
+    tables = {
+        "who_won": who,
+        "welfare_path": welfare,
+        "price_path": prices,
+        "real_wage_path": wages,
+    }
     critical_users: list[str] = []
     sensitivity_html = ""
     if scenario.model == "ces-network":
@@ -337,6 +343,7 @@ def _page(
         _img(figs["welfare"][0], figs["welfare"][1]),
         _table(tables["welfare_path"], 3, left=("date", "label")),
         _img(figs["real_wage"][0], figs["real_wage"][1]),
+        _table(tables["real_wage_path"], 3, left=("date", "label")),
         f"<h2>Who won? {a} and {b}</h2>",
         "<p>Welfare of each side (% change from the baseline), tariff revenue "
         f"({world.unit}), and {a}'s bilateral balance with {b} (exports minus imports, before "
