@@ -219,8 +219,10 @@ def _add_rare_earths(pi, taug, X, gamma_io, alpha, codes, names, theta, countrie
     using = [codes.index(c) for c in REE_USING_SECTORS]
     us_use = REE_US_IMPORTS / (1.0 - REE_US_DOMESTIC_SHARE)
     share = us_use / Y[us, using].sum()
-    print(f"wiod2014-ree: REE cost share in {REE_USING_SECTORS} = {share:.3e}; "
-          f"implied world REE use {share * Y[:, using].sum() / 1e3:.2f} bn USD")
+    print(
+        f"wiod2014-ree: REE cost share in {REE_USING_SECTORS} = {share:.3e}; "
+        f"implied world REE use {share * Y[:, using].sum() / 1e3:.2f} bn USD"
+    )
 
     def insert(a, axis, values):
         return np.insert(a, at, values, axis=axis)
@@ -278,15 +280,20 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
         theta = np.full(J, _AGGREGATE_THETA)
         name = "wiod2014-s3"
     country_names = tuple(_WIOD_NAMES[c] for c in countries)
-    description = (f"WIOD 2016 release, 2014: 44 regions x {J} sectors, with 2014 applied "
-                   "tariffs and observed trade deficits")
+    description = (
+        f"WIOD 2016 release, 2014: 44 regions x {J} sectors, with 2014 applied "
+        "tariffs and observed trade deficits"
+    )
     if rare_earths:
         pi, taug, X, gamma_io, alpha, codes, names, theta, ree_share = _add_rare_earths(
-            pi, taug, X, gamma_io, alpha, codes, names, theta, countries)
+            pi, taug, X, gamma_io, alpha, codes, names, theta, countries
+        )
         J = len(codes)
         name = "wiod2014-ree"
-        description = ("wiod2014 with a rare-earth sector REE (compounds and metals) split out "
-                       f"of mining: 44 regions x {J} sectors, 2014")
+        description = (
+            "wiod2014 with a rare-earth sector REE (compounds and metals) split out "
+            f"of mining: 44 regions x {J} sectors, 2014"
+        )
     cross = (pi * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
     tradable = cross > 0
     meta = {
@@ -326,13 +333,79 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
         k = world.sector_index("REE")
         us = world.country_index("USA")
         imports = world.flows[us, :, k].sum() - world.flows[us, us, k]
-        print(f"wiod2014-ree: US REE imports {imports:.1f} USD million (target {REE_US_IMPORTS}); "
-              f"China's share of world REE output "
-              f"{world.gross_output[world.country_index('CHN'), k] / world.gross_output[:, k].sum():.3f}")  # noqa: E501
+        print(
+            f"wiod2014-ree: US REE imports {imports:.1f} USD million (target {REE_US_IMPORTS}); "
+            f"China's share of world REE output "
+            f"{world.gross_output[world.country_index('CHN'), k] / world.gross_output[:, k].sum():.3f}"
+        )  # noqa: E501
         world.meta["notes"] += (
             f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
-            "see docs/datasets.md for the provenance table.")
+            "see docs/datasets.md for the provenance table."
+        )
     write_world(world, OUT / name, fmt="parquet")
+
+
+def build_ossa2014() -> None:
+    """Ossa (2014): 7 regions x 33 GTAP industries, the balanced base DATA.TRADE, sigma, lambda."""
+    import scipy.io as sio
+
+    from tradewar.data.world import World
+
+    src = SHARED / "ossa_2014"
+    d = sio.loadmat(src / "results_2013" / "DATA.mat")
+    N, S = 7, 33
+    stacked = d["TRADE"].reshape(S, N, N)  # [s, exporter i, importer j]
+    flows = np.transpose(stacked, (2, 1, 0)).copy()  # [importer, exporter, s]
+    tariffs = np.transpose(d["TARIFF"].reshape(S, N, N), (2, 1, 0)).copy()
+    sigma = d["SIGMA"].ravel()
+    sectors = pd.read_csv(src / "csv" / "sectors.csv")
+    codes = tuple(str(c) for c in sectors["String"].iloc[:S])
+    names = tuple(str(c) for c in sectors["String.1"].iloc[:S])
+    meta = {
+        "name": "ossa2014",
+        "description": "Ossa (2014) trade-war world: 7 regions x 33 GTAP industries (agriculture "
+        "and manufacturing), 2007, balanced trade; political-economy weights lambda",
+        "year": 2007,
+        "unit": "USD million",
+        "countries": N,
+        "sectors": S,
+        "source": "Ossa's AER replication package: DATA.mat (TRADE re-solved with zero net "
+        "exports, TARIFF, SIGMA, LAMBDAPOL); sector labels from sectors.csv",
+        "citation": "Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic "
+        "Review 104(12), 4104-46. doi:10.1257/aer.104.12.4104",
+        "license": "AEA replication data for research use; cite the article. Underlying data: "
+        "GTAP 8 (2007) trade and tariffs, whose licence restricts redistribution of the full "
+        "database (this aggregate is the published replication file).",
+        "notes": "Trade elasticity theta = sigma - 1 (Ossa's sigma, Feenstra method). "
+        "political_weights.csv holds LAMBDAPOL (country mean 1). Use model = 'ossa'.",
+    }
+    countries = ("BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA")
+    country_names = (
+        "Brazil",
+        "China",
+        "European Union",
+        "India",
+        "Japan",
+        "Rest of the world",
+        "United States",
+    )
+    world = World(
+        name="ossa2014",
+        countries=countries,
+        country_names=country_names,
+        sectors=codes,
+        sector_names=names,
+        theta=sigma - 1.0,
+        tradable=np.ones(S, dtype=bool),
+        flows=flows,
+        tariffs=tariffs,
+        value_added=flows.sum(axis=0),
+        intermediates=np.zeros((N, S, S)),
+        final_demand=((1.0 + tariffs) * flows).sum(axis=1),
+        meta=meta,
+        political_weights=d["LAMBDAPOL"].astype(float),
+    )
+    write_world(world, OUT / "ossa2014", fmt="csv")
 
 
 def build_tiny() -> None:
@@ -397,6 +470,7 @@ BUILDERS = {
     "wiod2014-s3": lambda: build_wiod("s3"),
     "wiod2014-ree": lambda: build_wiod("s50", rare_earths=True),
     "tiny": build_tiny,
+    "ossa2014": build_ossa2014,
 }
 
 if __name__ == "__main__":

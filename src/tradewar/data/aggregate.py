@@ -88,4 +88,5 @@ def aggregate(
         final_demand=C.T @ world.final_demand @ S,
         tariff_tables={k: average_tariff(v) for k, v in world.tariff_tables.items()},
         meta={**world.meta, "name": name or f"{world.name}-agg", "aggregated_from": world.name},
+        political_weights=None,
     )

@@ -122,6 +122,13 @@ def _read_package(directory: Path) -> World:
         intermediates = np.zeros((len(countries), len(sectors), len(sectors)))
         final_demand = ((1.0 + tariffs) * flows).sum(axis=1)
 
+    weights = None
+    weights_path = table_path(directory, "political_weights")
+    if weights_path is not None:
+        w_t = read_table(weights_path, {"country": "str", "sector": "str", "weight": "float"})
+        require_nonnegative(w_t, "weight")
+        weights = scatter(w_t, [("country", countries), ("sector", sectors)], "weight")
+
     world = World(
         name=name,
         countries=countries,
@@ -137,6 +144,7 @@ def _read_package(directory: Path) -> World:
         final_demand=final_demand,
         tariff_tables=tables,
         meta=meta,
+        political_weights=weights,
     )
     check_world(world)
     return world
@@ -372,6 +380,14 @@ def _write_files(world: World, out: Path, fmt: str) -> None:
         "value_added",
         False,
     )
+    if world.political_weights is not None:
+        save(
+            pd.DataFrame(
+                {"country": c[nn], "sector": s[jj], "weight": world.political_weights[nn, jj]}
+            ),
+            "political_weights",
+            False,
+        )
     n, k, j = np.nonzero(world.intermediates)
     save(
         pd.DataFrame(

@@ -46,6 +46,9 @@ class World:
         Other tariff tables by label (e.g. ``{"2005": array}``), same shape as ``tariffs``.
     meta
         The ``world.toml`` contents: year, unit, source, citation, license.
+    political_weights
+        ``(N, J)`` weights a government puts on each sector's income (Grossman–Helpman /
+        Ossa 2014 lambda; mean one by country), from ``political_weights.csv``; None if absent.
     """
 
     name: str
@@ -62,6 +65,7 @@ class World:
     final_demand: np.ndarray
     tariff_tables: dict[str, np.ndarray] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    political_weights: np.ndarray | None = None
 
     # ------------------------------------------------------------------ sizes and labels
     @property
@@ -183,6 +187,7 @@ class World:
             intermediates=self.intermediates[p],
             final_demand=self.final_demand[p],
             tariff_tables={k: v[np.ix_(p, p)] for k, v in self.tariff_tables.items()},
+            political_weights=None if self.political_weights is None else self.political_weights[p],
         )
 
     def summary(self) -> dict[str, Any]:

@@ -43,6 +43,12 @@ class Economy(NamedTuple):
         ``(N,)`` trade deficit (imports minus exports, before tariffs); sums to zero.
     expenditure
         ``(N, J)`` sector spending including tariffs (used for warm starts and reporting).
+    ces
+        Nested-CES parameters (``ces-network``), or None for Cobb–Douglas.
+    profit_share
+        ``(N, J)`` share of value added paid out as profits rather than wages (``ossa``: ``1 /
+        sigma``, the profits of a fixed number of firms), or None for none. Profits are national
+        income but not labour demand; ``va`` is then the wage bill.
     """
 
     pi: jnp.ndarray
@@ -55,6 +61,7 @@ class Economy(NamedTuple):
     deficit: jnp.ndarray
     expenditure: jnp.ndarray
     ces: CESParams | None = None
+    profit_share: jnp.ndarray | None = None
 
 
 @partial(
@@ -123,7 +130,10 @@ def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:
         A checked world.
     model
         ``"caliendo-parro"`` keeps input-output linkages; ``"armington"`` treats gross output as
-        value added and all spending as final demand (structural gravity, no intermediates).
+        value added and all spending as final demand (structural gravity, no intermediates);
+        ``"ossa"`` is armington with a fixed number of firms per country and sector, whose
+        profits (a share ``1 / sigma = 1 / (1 + theta)`` of sales) are income but not wages
+        (Ossa 2014).
     """
     flows, tau = world.flows, world.tariffs
     spend_bilateral = (1.0 + tau) * flows
@@ -133,16 +143,21 @@ def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:
     pi = np.where(X[:, None, :] > 0, spend_bilateral / np.where(X > 0, X, 1.0)[:, None, :], eye)
     Y = flows.sum(axis=0)
     safe_Y = np.where(Y > 0, Y, 1.0)
-    if model == "armington":
+    profit_share = None
+    if model in ("armington", "ossa"):
         gamma_va = np.ones_like(Y)
         gamma_io = np.zeros_like(world.intermediates)
         total = X.sum(axis=1, keepdims=True)
         alpha = X / np.where(total > 0, total, 1.0)
-        va = Y.sum(axis=1)
+        if model == "ossa":
+            # Krugman with restricted entry: a share 1/sigma = 1/(1 + theta) of sales is profit.
+            profit_share = np.broadcast_to(1.0 / (1.0 + world.theta), Y.shape).copy()
+            va = (Y * (1.0 - profit_share)).sum(axis=1)
+        else:
+            va = Y.sum(axis=1)
     else:
         gamma_io = np.where(Y[:, None, :] > 0, world.intermediates / safe_Y[:, None, :], 0.0)
-        gamma_va = np.where(Y > 0, world.value_added / safe_Y, 1.0)
-        # Remove rounding so that the cost shares sum to exactly one.
+        # Value-added share as the remainder, so that the cost shares sum to exactly one.
         gamma_va = 1.0 - gamma_io.sum(axis=1)
         fd = world.final_demand
         total = fd.sum(axis=1, keepdims=True)
@@ -161,6 +176,7 @@ def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:
         va=jnp.asarray(va),
         deficit=jnp.asarray(deficit),
         expenditure=jnp.asarray(X),
+        profit_share=None if profit_share is None else jnp.asarray(profit_share),
     )
 
 

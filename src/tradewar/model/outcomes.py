@@ -107,8 +107,14 @@ def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> O
     etax = np.zeros_like(M1) if shock.export_tax is None else np.asarray(shock.export_tax)
     R0, R1 = (tau0 * M0).sum(axis=(1, 2)), (tau1 * M1).sum(axis=(1, 2))
     E1 = (M1 * etax / (1.0 + etax)).sum(axis=(0, 2))  # export-tax revenue of each exporter
-    I0 = va0 + R0 + d0
-    I1 = w_hat * va0 + R1 + E1 + d1
+    output1 = (M1 / (1.0 + etax)).sum(axis=0)
+    profits0 = profits1 = np.zeros_like(va0)
+    if econ.profit_share is not None:
+        share = np.asarray(econ.profit_share)
+        profits0 = (share * np.asarray(econ.gamma_va) * M0.sum(axis=0)).sum(axis=1)
+        profits1 = (share * gamma_va_after * output1).sum(axis=1)
+    I0 = va0 + profits0 + R0 + d0
+    I1 = w_hat * va0 + profits1 + R1 + E1 + d1
     income_hat = I1 / I0
 
     x_hat = np.where(M0 > 0, M1 / np.where(M0 > 0, M0, 1.0), 0.0)
@@ -137,7 +143,7 @@ def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> O
         flows_after=M1,
         tariffs_after=tau1,
         output_before=M0.sum(axis=0),
-        output_after=(M1 / (1.0 + etax)).sum(axis=0),
+        output_after=output1,
         revenue_before=R0,
         revenue_after=R1,
         export_tax_revenue=E1,

@@ -232,11 +232,15 @@ def _expenditure(pi_new, shock: Shock, econ: Economy, gamma_io, w_hat, X0, tol, 
     net, leak, etax = _producer_shares(pi_new, shock)
     wage_bill = w_hat * econ.va + shock.deficit
 
+    gamma_va = _gamma_va_for_profits(econ, gamma_io)
+
     def linear(X):
         Y = jnp.einsum("nik,nk->ik", net, X)
         income = jnp.sum(leak * X, axis=1)
         if etax is not None:
             income = income + jnp.einsum("nik,nk->i", etax, X)
+        if econ.profit_share is not None:
+            income = income + jnp.sum(econ.profit_share * gamma_va * Y, axis=1)
         return jnp.einsum("nkj,nj->nk", gamma_io, Y) + econ.alpha * income[:, None]
 
     b = econ.alpha * wage_bill[:, None]
@@ -262,10 +266,17 @@ def _expenditure(pi_new, shock: Shock, econ: Economy, gamma_io, w_hat, X0, tol, 
     return jax.lax.cond(change <= tol, lambda _: (X, change), krylov, None)
 
 
-def _labour_demand(pi_new, shock: Shock, gamma_va, X):
-    """Value added earned by each country's producers, ``sum_j gamma_va Y'`` (N,)."""
+def _gamma_va_for_profits(econ: Economy, gamma_io):
+    """Value-added share implied by input shares (profits are part of value added)."""
+    return 1.0 - gamma_io.sum(axis=1)
+
+
+def _labour_demand(pi_new, shock: Shock, gamma_va, X, econ: Economy):
+    """Wage bill earned by each country's producers, ``sum_j gamma_va (1 - profit) Y'`` (N,)."""
     net, _, _ = _producer_shares(pi_new, shock)
     Y = jnp.einsum("nik,nk->ik", net, X)
+    if econ.profit_share is not None:
+        gamma_va = gamma_va * (1.0 - econ.profit_share)
     return jnp.sum(gamma_va * Y, axis=1)
 
 
@@ -323,7 +334,7 @@ def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, 
         X, ch_x = _expenditure(
             pi_new, shock, econ, gamma_io, w, X0, options.inner_tol, options.max_inner
         )
-        demand = _labour_demand(pi_new, shock, gamma_va, X)
+        demand = _labour_demand(pi_new, shock, gamma_va, X, econ)
         excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
         residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
         return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x)
@@ -400,9 +411,13 @@ def equilibrium_residuals(
     income = w_hat * econ.va + shock.deficit + jnp.sum(leak * X, axis=1)
     if etax is not None:
         income = income + jnp.einsum("nik,nk->i", etax, X)
+    wage_share = gamma_va
+    if econ.profit_share is not None:
+        income = income + jnp.sum(econ.profit_share * gamma_va * Y, axis=1)
+        wage_share = gamma_va * (1.0 - econ.profit_share)
     goods = X - jnp.einsum("nkj,nj->nk", gamma_io, Y) - econ.alpha * income[:, None]
     scale = jnp.sum(w_hat * econ.va)
-    labour = jnp.sum(gamma_va * Y, axis=1) / (w_hat * econ.va) - 1.0
+    labour = jnp.sum(wage_share * Y, axis=1) / (w_hat * econ.va) - 1.0
     flows = pi_new / (1.0 + shock.tau) * X[:, None, :]
     off = flows * (1.0 - jnp.eye(flows.shape[0]))[:, :, None]
     balance = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - shock.deficit

@@ -15,7 +15,7 @@ from tradewar.policy.policies import Policy
 
 #: Models a scenario may name, and those this version can solve.
 KNOWN_MODELS = ("armington", "caliendo-parro", "ces-network", "ossa")
-AVAILABLE_MODELS = ("armington", "caliendo-parro", "ces-network")
+AVAILABLE_MODELS = ("armington", "caliendo-parro", "ces-network", "ossa")
 
 
 class Step(BaseModel):
