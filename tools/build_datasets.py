@@ -333,11 +333,12 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
         k = world.sector_index("REE")
         us = world.country_index("USA")
         imports = world.flows[us, :, k].sum() - world.flows[us, us, k]
+        output = world.gross_output[:, k]
+        china_share = output[world.country_index("CHN")] / output.sum()
         print(
             f"wiod2014-ree: US REE imports {imports:.1f} USD million (target {REE_US_IMPORTS}); "
-            f"China's share of world REE output "
-            f"{world.gross_output[world.country_index('CHN'), k] / world.gross_output[:, k].sum():.3f}"
-        )  # noqa: E501
+            f"China's share of world REE output {china_share:.3f}"
+        )
         world.meta["notes"] += (
             f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
             "see docs/datasets.md for the provenance table."
