@@ -1,0 +1,125 @@
+"""Results of tariff games: tidy frames and the JSON contract of ``tradewar nash``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class GameResult:
+    """A solved game. Welfare is measured against the world's baseline tariffs.
+
+    Attributes
+    ----------
+    kind
+        ``"optimal"``, ``"nash"``, ``"cooperative"`` or ``"bargain"``.
+    tariffs, baseline_tariffs
+        ``(N, N, J)`` fractions, ``[importer, exporter, sector]``.
+    welfare_hat, gov_welfare_hat
+        ``(N,)`` real income and government welfare relative to the baseline.
+    players, instruments
+        The strategic countries and, for each, the index arrays of the tariffs it set.
+    converged, rounds, max_tariff_change_pct
+        Convergence diagnostics (for Nash: the largest tariff change in the last round).
+    """
+
+    kind: str
+    world: str
+    model: str
+    objective: str
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    tariffs: np.ndarray
+    baseline_tariffs: np.ndarray
+    welfare_hat: np.ndarray
+    gov_welfare_hat: np.ndarray
+    players: list[int]
+    instruments: dict[int, tuple]
+    converged: bool
+    rounds: int
+    max_tariff_change_pct: float
+    evaluations: int = 0
+    elapsed_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def player_tariffs(self, player: int) -> np.ndarray:
+        """The tariffs (percent) that ``player`` chose."""
+        return 100.0 * self.tariffs[self.instruments[player]]
+
+    def country_table(self) -> pd.DataFrame:
+        """Players' median and mean chosen tariffs, and every country's welfare (percent)."""
+        rows = []
+        for k, code in enumerate(self.countries):
+            chosen = self.player_tariffs(k) if k in self.instruments else np.array([np.nan])
+            rows.append({
+                "country": code,
+                "median_tariff_pct": float(np.median(chosen)) if k in self.instruments else None,
+                "mean_tariff_pct": float(np.mean(chosen)) if k in self.instruments else None,
+                "welfare_pct": float(100.0 * (self.welfare_hat[k] - 1.0)),
+                "gov_welfare_pct": float(100.0 * (self.gov_welfare_hat[k] - 1.0)),
+            })
+        return pd.DataFrame(rows).set_index("country")
+
+    def tariff_table(self) -> pd.DataFrame:
+        """Chosen tariffs, long: importer, exporter, sector, tariff_pct, baseline_pct."""
+        frames = []
+        for player, (rows, cols, secs) in self.instruments.items():
+            frames.append(pd.DataFrame({
+                "importer": np.array(self.countries)[rows],
+                "exporter": np.array(self.countries)[cols],
+                "sector": np.array(self.sectors)[secs],
+                "tariff_pct": 100.0 * self.tariffs[rows, cols, secs],
+                "baseline_pct": 100.0 * self.baseline_tariffs[rows, cols, secs],
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy long table: country, partner, sector, variable, unit, value."""
+        table = self.country_table().reset_index()
+        country = table.melt(id_vars="country", var_name="variable", value_name="value")
+        country["partner"], country["sector"], country["unit"] = "", "", "percent"
+        tariffs = self.tariff_table()
+        pairs = pd.DataFrame({
+            "country": tariffs.importer, "partner": tariffs.exporter, "sector": tariffs.sector,
+            "variable": "tariff_pct", "unit": "percent", "value": tariffs.tariff_pct,
+        })
+        out = pd.concat([country, pairs], ignore_index=True)
+        out.insert(0, "game", self.kind)
+        return out[["game", "country", "partner", "sector", "variable", "unit", "value"]]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``tradewar nash`` (and the other game commands)."""
+        table = self.country_table()
+        players = [self.countries[p] for p in self.players]
+        countries = []
+        for code, row in table.iterrows():
+            countries.append({"country": code, **{k: (None if v is None or
+                                                        (isinstance(v, float) and np.isnan(v))
+                                                        else float(v))
+                                                   for k, v in row.items()}})
+        strategic = table.loc[players]
+        return {
+            "game": self.kind,
+            "world": self.world,
+            "model": self.model,
+            "objective": self.objective,
+            "converged": self.converged,
+            "rounds": self.rounds,
+            "max_tariff_change_pct": self.max_tariff_change_pct,
+            "players": players,
+            "countries": countries,
+            "average": {
+                "median_tariff_pct": float(strategic.median_tariff_pct.astype(float).mean()),
+                "welfare_pct": float(strategic.welfare_pct.mean()),
+                "gov_welfare_pct": float(strategic.gov_welfare_pct.mean()),
+            },
+            "tariffs": self.tariff_table()[["importer", "exporter", "sector", "tariff_pct"]]
+            .to_dict(orient="records"),
+            "elapsed_s": self.elapsed_s,
+            "evaluations": self.evaluations,
+            **{k: v for k, v in self.extra.items() if k != "optimizer"},
+        }
