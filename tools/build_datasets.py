@@ -379,6 +379,7 @@ def build_ossa2014() -> None:
         "database (this aggregate is the published replication file).",
         "notes": "Trade elasticity theta = sigma - 1 (Ossa's sigma, Feenstra method). "
         "political_weights.csv holds LAMBDAPOL (country mean 1). Use model = 'ossa'.",
+        "default_model": "ossa",
     }
     countries = ("BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA")
     country_names = (

@@ -240,6 +240,213 @@ def describe(
     console.print(t)
 
 
+# ---------------------------------------------------------------------------- strategy
+def _codes(text: str | None) -> list[str] | None:
+    return [c.strip() for c in text.split(",") if c.strip()] if text else None
+
+
+def _game(
+    world: str,
+    model: str | None,
+    objective: str,
+    lower_pct: float,
+    upper_pct: float,
+    tol_pct: float,
+    max_rounds: int,
+    sectors: str | None,
+):
+    from tradewar.data.io import load_world
+    from tradewar.errors import ScenarioError
+    from tradewar.game import GameSettings, TariffGame
+    from tradewar.policy.scenario import AVAILABLE_MODELS
+
+    w = load_world(world)
+    chosen = model or str(w.meta.get("default_model", "caliendo-parro"))
+    if chosen not in AVAILABLE_MODELS or (chosen == "ces-network" and model is None):
+        raise ScenarioError(
+            f"model '{chosen}' is not available for games; use one of "
+            "armington, caliendo-parro, ossa",
+            key="--model",
+        )
+    settings = GameSettings(
+        objective=objective,
+        lower_pct=lower_pct,
+        upper_pct=upper_pct,
+        tol_pct=tol_pct,
+        max_rounds=max_rounds,
+    )
+    return TariffGame(w, chosen, settings, sectors=_codes(sectors))
+
+
+def _print_game(result, json_out: bool) -> None:  # type: ignore[no-untyped-def]
+    if json_out:
+        sys.stdout.write(json.dumps(result.to_json(), allow_nan=False, default=float) + "\n")
+        return
+    table = result.country_table()
+    t = Table(
+        title=f"{result.kind} tariffs — {result.world}, {result.model}, "
+        f"objective {result.objective}",
+        caption=f"converged {result.converged}; rounds {result.rounds}; "
+        f"{result.elapsed_s:.1f} s; welfare in % vs the baseline tariffs",
+    )
+    for col in ("Country", "Median tariff %", "Mean tariff %", "Welfare %", "Gov. welfare %"):
+        t.add_column(col, justify="left" if col == "Country" else "right")
+    for code, row in table.iterrows():
+        med = (
+            ""
+            if row.median_tariff_pct is None or row.median_tariff_pct != row.median_tariff_pct
+            else f"{row.median_tariff_pct:.1f}"
+        )
+        mean = (
+            ""
+            if row.mean_tariff_pct is None or row.mean_tariff_pct != row.mean_tariff_pct
+            else f"{row.mean_tariff_pct:.1f}"
+        )
+        t.add_row(code, med, mean, f"{row.welfare_pct:+.3f}", f"{row.gov_welfare_pct:+.3f}")
+    console.print(t)
+
+
+def _run_game(action, json_out: bool) -> None:  # type: ignore[no-untyped-def]
+    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+
+    try:
+        with (
+            console.status("solving the game…", spinner="dots") if not json_out else _nullcontext()
+        ):
+            result = action()
+    except (DataError, ScenarioError) as exc:
+        _fail(str(exc).replace("\n", " "), 2)
+        return
+    except ConvergenceError as exc:
+        _fail(str(exc), 1)
+        return
+    _print_game(result, json_out)
+    if not result.converged:
+        _fail(
+            f"{result.kind} tariffs did not converge: last max tariff change "
+            f"{result.max_tariff_change_pct:.3g} percentage points",
+            1,
+        )
+
+
+_MODEL = typer.Option(help="Model: ossa, caliendo-parro or armington (default: the world's).")
+_OBJECTIVE = typer.Option(help="welfare (real income) or political (lambda-weighted).")
+_JSON = typer.Option("--json", help="Print one JSON object.")
+
+
+@app.command()
+def optimal(
+    world: Annotated[str, typer.Argument(help="Bundled world or world-package path.")],
+    country: Annotated[str, typer.Option(help="The country that sets its tariffs.")],
+    partners: Annotated[str | None, typer.Option(help="Tariffs on these only, e.g. CHN.")] = None,
+    model: Annotated[str | None, _MODEL] = None,
+    objective: Annotated[str, _OBJECTIVE] = "welfare",
+    sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
+    lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
+    upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
+    json_out: Annotated[bool, _JSON] = False,
+) -> None:
+    """Unilateral optimal tariffs of one country, everyone else at baseline tariffs."""
+    from tradewar.game import optimal_tariffs
+
+    def action():  # type: ignore[no-untyped-def]
+        game = _game(world, model, objective, lower_pct, upper_pct, 0.1, 1, sectors)
+        return optimal_tariffs(game, country, _codes(partners))
+
+    _run_game(action, json_out)
+
+
+@app.command()
+def nash(
+    world: Annotated[str, typer.Argument(help="Bundled world or world-package path.")],
+    players: Annotated[
+        str | None, typer.Option(help="Players, e.g. USA,CHN (default all).")
+    ] = None,
+    against: Annotated[
+        str, typer.Option(help="all: tax every partner; players: only players.")
+    ] = "all",
+    model: Annotated[str | None, _MODEL] = None,
+    objective: Annotated[str, _OBJECTIVE] = "welfare",
+    sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
+    lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
+    upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
+    tol_pct: Annotated[float, typer.Option(help="Convergence: max tariff change, points.")] = 0.5,
+    max_rounds: Annotated[int, typer.Option(help="Rounds of best responses at most.")] = 30,
+    json_out: Annotated[bool, _JSON] = False,
+) -> None:
+    """Nash tariffs (a trade war): best responses until no tariff moves."""
+    from tradewar.game import nash_tariffs
+
+    def action():  # type: ignore[no-untyped-def]
+        game = _game(world, model, objective, lower_pct, upper_pct, tol_pct, max_rounds, sectors)
+        return nash_tariffs(game, _codes(players), against=against, strict=False)
+
+    _run_game(action, json_out)
+
+
+@app.command()
+def cooperate(
+    world: Annotated[str, typer.Argument(help="Bundled world or world-package path.")],
+    players: Annotated[str | None, typer.Option(help="Players (default all).")] = None,
+    equal_gains: Annotated[
+        bool, typer.Option(help="Equal proportional gains (trade talks).")
+    ] = True,
+    model: Annotated[str | None, _MODEL] = None,
+    objective: Annotated[str, _OBJECTIVE] = "welfare",
+    sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
+    lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
+    upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
+    json_out: Annotated[bool, _JSON] = False,
+) -> None:
+    """Cooperative (efficient) tariffs from the baseline, optionally with equal gains."""
+    from tradewar.game import cooperative_tariffs
+
+    def action():  # type: ignore[no-untyped-def]
+        game = _game(world, model, objective, lower_pct, upper_pct, 0.1, 1, sectors)
+        return cooperative_tariffs(game, _codes(players), equal_gains=equal_gains)
+
+    _run_game(action, json_out)
+
+
+@app.command()
+def bargain(
+    world: Annotated[str, typer.Argument(help="Bundled world or world-package path.")],
+    countries: Annotated[str, typer.Option(help="The two negotiators, e.g. USA,CHN.")],
+    threat: Annotated[
+        str,
+        typer.Option(
+            help="Threat point: 'nash' (their bilateral Nash tariffs), 'baseline', or "
+            "SCENARIO.toml#STEP-LABEL (a step's tariffs; same world)."
+        ),
+    ] = "nash",
+    power: Annotated[str, typer.Option(help="Bargaining weights, e.g. 0.5,0.5.")] = "0.5,0.5",
+    model: Annotated[str | None, _MODEL] = None,
+    objective: Annotated[str, _OBJECTIVE] = "welfare",
+    sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
+    lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
+    upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
+    json_out: Annotated[bool, _JSON] = False,
+) -> None:
+    """Nash bargain over two countries' bilateral tariffs in the shadow of a threat point."""
+    from tradewar.errors import ScenarioError
+    from tradewar.game import nash_bargain
+    from tradewar.game.threats import threat_tariffs
+
+    def action():  # type: ignore[no-untyped-def]
+        pair = _codes(countries) or []
+        if len(pair) != 2:
+            raise ScenarioError("give exactly two countries, e.g. USA,CHN", key="--countries")
+        try:
+            weights = tuple(float(v) for v in power.split(","))
+        except ValueError:
+            raise ScenarioError("not two numbers", key="--power") from None
+        game = _game(world, model, objective, lower_pct, upper_pct, 0.5, 30, sectors)
+        threat_tau = threat_tariffs(game, pair, threat)
+        return nash_bargain(game, pair[0], pair[1], threat_tau, weights)  # type: ignore[arg-type]
+
+    _run_game(action, json_out)
+
+
 def main() -> None:
     """Entry point."""
     app()

@@ -75,6 +75,10 @@ class TariffGame:
         Sector codes that are instruments (default: every sector with cross-border trade).
     options
         Solver options for every equilibrium.
+    controls
+        `ExportControl` policies (bans or export taxes) that are part of the environment in
+        every payoff, e.g. China's rare-earth ban in a threat point. Quotas are not supported
+        here (use their tax equivalents).
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class TariffGame:
         settings: GameSettings | None = None,
         sectors: list[str] | None = None,
         options: SolverOptions | None = None,
+        controls: list | None = None,
     ) -> None:
         if world.n_countries < 2:
             raise ScenarioError(
@@ -113,6 +118,18 @@ class TariffGame:
             )
         self.weights = jnp.asarray(weights) if weights is not None else None
         self.base_tau = np.asarray(self.econ.tau)
+        self.export_tax, self.open = None, None
+        if controls:
+            from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
+
+            state = apply_policies(world, controls, PolicyState.baseline(self.base_tau), "controls")
+            if np.any(np.isfinite(state.quota)):
+                raise ScenarioError(
+                    "quotas cannot be part of a game environment; use tax_pct", key="controls"
+                )
+            check_bans_feasible(world, state, np.asarray(self.econ.pi), "controls")
+            self.export_tax = jnp.asarray(state.export_tax)
+            self.open = jnp.asarray(state.open)
         self._payoffs = jax.jit(self._payoffs_impl)
         self._player_vg = jax.jit(self._player_value_and_grad)
         self.evaluations = 0
@@ -129,7 +146,9 @@ class TariffGame:
         return self.world.countries.index(code)
 
     def _payoffs_impl(self, tau):
-        welfare, gov, _ = objective_values(self.econ, tau, self.weights, self.options)
+        welfare, gov, _ = objective_values(
+            self.econ, tau, self.weights, self.options, None, self.export_tax, self.open
+        )
         return welfare, gov
 
     def payoffs(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +157,9 @@ class TariffGame:
         return np.asarray(welfare), np.asarray(gov)
 
     def _objective(self, tau, start):
-        welfare, gov, z = objective_values(self.econ, tau, self.weights, self.options, start)
+        welfare, gov, z = objective_values(
+            self.econ, tau, self.weights, self.options, start, self.export_tax, self.open
+        )
         return (gov if self.settings.objective == "political" else welfare), z
 
     def _player_value_and_grad(self, values, tau, rows, cols, secs, player, start):
@@ -168,8 +189,11 @@ class TariffGame:
 
     def instruments(self, player: int, partners: list[int] | None = None):
         """Index arrays of the tariffs ``player`` sets: on ``partners`` (default all others)."""
-        partners = [p for p in range(self.world.n_countries) if p != player] \
-            if partners is None else partners
+        partners = (
+            [p for p in range(self.world.n_countries) if p != player]
+            if partners is None
+            else partners
+        )
         sectors = np.flatnonzero(self.sector_mask)
         cols, secs = np.meshgrid(np.asarray(partners), sectors, indexing="ij")
         rows = np.full(cols.size, player)
@@ -177,7 +201,10 @@ class TariffGame:
 
     # ------------------------------------------------------------------ best response
     def best_response(
-        self, player: int, tau: np.ndarray, partners: list[int] | None = None,
+        self,
+        player: int,
+        tau: np.ndarray,
+        partners: list[int] | None = None,
         start: np.ndarray | None = None,
     ) -> tuple[np.ndarray, dict]:
         """Tariffs of ``player`` that maximise its objective given everyone else's ``tau``.
@@ -197,17 +224,23 @@ class TariffGame:
             return 1e3 * value, 1e3 * grad / scale
 
         result = minimize(
-            fun, x0, jac=True, method="L-BFGS-B", bounds=list(zip(lo * scale, hi * scale,
-                                                                  strict=True)),
+            fun,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(lo * scale, hi * scale, strict=True)),
             options={"maxiter": 3000, "ftol": 1e-12, "gtol": 1e-7},
         )
         result.x = result.x / scale
         result.jac = result.jac * scale / 1e3
         new = tau.copy()
         new[index] = result.x
-        info = {"success": bool(result.success) or _stationary(result, lo, hi),
-                "message": str(result.message), "iterations": int(result.nit),
-                "payoff": float(np.exp(-result.fun))}
+        info = {
+            "success": bool(result.success) or _stationary(result, lo, hi),
+            "message": str(result.message),
+            "iterations": int(result.nit),
+            "payoff": float(np.exp(-result.fun)),
+        }
         return new, info
 
 
@@ -217,5 +250,3 @@ def _stationary(result, lo: float, hi: float, tol: float = 1e-6) -> bool:
     projected = np.where((x <= lo + 1e-12) & (g > 0), 0.0, g)
     projected = np.where((x >= hi - 1e-12) & (g < 0), 0.0, projected)
     return bool(np.max(np.abs(projected)) < tol)
-
-

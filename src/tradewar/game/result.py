@@ -55,26 +55,34 @@ class GameResult:
         rows = []
         for k, code in enumerate(self.countries):
             chosen = self.player_tariffs(k) if k in self.instruments else np.array([np.nan])
-            rows.append({
-                "country": code,
-                "median_tariff_pct": float(np.median(chosen)) if k in self.instruments else None,
-                "mean_tariff_pct": float(np.mean(chosen)) if k in self.instruments else None,
-                "welfare_pct": float(100.0 * (self.welfare_hat[k] - 1.0)),
-                "gov_welfare_pct": float(100.0 * (self.gov_welfare_hat[k] - 1.0)),
-            })
+            rows.append(
+                {
+                    "country": code,
+                    "median_tariff_pct": float(np.median(chosen))
+                    if k in self.instruments
+                    else None,
+                    "mean_tariff_pct": float(np.mean(chosen)) if k in self.instruments else None,
+                    "welfare_pct": float(100.0 * (self.welfare_hat[k] - 1.0)),
+                    "gov_welfare_pct": float(100.0 * (self.gov_welfare_hat[k] - 1.0)),
+                }
+            )
         return pd.DataFrame(rows).set_index("country")
 
     def tariff_table(self) -> pd.DataFrame:
         """Chosen tariffs, long: importer, exporter, sector, tariff_pct, baseline_pct."""
         frames = []
-        for player, (rows, cols, secs) in self.instruments.items():
-            frames.append(pd.DataFrame({
-                "importer": np.array(self.countries)[rows],
-                "exporter": np.array(self.countries)[cols],
-                "sector": np.array(self.sectors)[secs],
-                "tariff_pct": 100.0 * self.tariffs[rows, cols, secs],
-                "baseline_pct": 100.0 * self.baseline_tariffs[rows, cols, secs],
-            }))
+        for rows, cols, secs in self.instruments.values():
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "importer": np.array(self.countries)[rows],
+                        "exporter": np.array(self.countries)[cols],
+                        "sector": np.array(self.sectors)[secs],
+                        "tariff_pct": 100.0 * self.tariffs[rows, cols, secs],
+                        "baseline_pct": 100.0 * self.baseline_tariffs[rows, cols, secs],
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def to_frame(self) -> pd.DataFrame:
@@ -83,10 +91,16 @@ class GameResult:
         country = table.melt(id_vars="country", var_name="variable", value_name="value")
         country["partner"], country["sector"], country["unit"] = "", "", "percent"
         tariffs = self.tariff_table()
-        pairs = pd.DataFrame({
-            "country": tariffs.importer, "partner": tariffs.exporter, "sector": tariffs.sector,
-            "variable": "tariff_pct", "unit": "percent", "value": tariffs.tariff_pct,
-        })
+        pairs = pd.DataFrame(
+            {
+                "country": tariffs.importer,
+                "partner": tariffs.exporter,
+                "sector": tariffs.sector,
+                "variable": "tariff_pct",
+                "unit": "percent",
+                "value": tariffs.tariff_pct,
+            }
+        )
         out = pd.concat([country, pairs], ignore_index=True)
         out.insert(0, "game", self.kind)
         return out[["game", "country", "partner", "sector", "variable", "unit", "value"]]
@@ -97,10 +111,19 @@ class GameResult:
         players = [self.countries[p] for p in self.players]
         countries = []
         for code, row in table.iterrows():
-            countries.append({"country": code, **{k: (None if v is None or
-                                                        (isinstance(v, float) and np.isnan(v))
-                                                        else float(v))
-                                                   for k, v in row.items()}})
+            countries.append(
+                {
+                    "country": code,
+                    **{
+                        k: (
+                            None
+                            if v is None or (isinstance(v, float) and np.isnan(v))
+                            else float(v)
+                        )
+                        for k, v in row.items()
+                    },
+                }
+            )
         strategic = table.loc[players]
         return {
             "game": self.kind,
@@ -117,8 +140,9 @@ class GameResult:
                 "welfare_pct": float(strategic.welfare_pct.mean()),
                 "gov_welfare_pct": float(strategic.gov_welfare_pct.mean()),
             },
-            "tariffs": self.tariff_table()[["importer", "exporter", "sector", "tariff_pct"]]
-            .to_dict(orient="records"),
+            "tariffs": self.tariff_table()[
+                ["importer", "exporter", "sector", "tariff_pct"]
+            ].to_dict(orient="records"),
             "elapsed_s": self.elapsed_s,
             "evaluations": self.evaluations,
             **{k: v for k, v in self.extra.items() if k != "optimizer"},

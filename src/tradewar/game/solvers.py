@@ -15,22 +15,47 @@ from tradewar.game.core import TariffGame
 from tradewar.game.result import GameResult
 
 
-def _result(game: TariffGame, kind: str, tau: np.ndarray, players: list[int],
-            instruments: dict[int, tuple], converged: bool, rounds: int, change: float,
-            start: float, extra: dict | None = None) -> GameResult:
+def _result(
+    game: TariffGame,
+    kind: str,
+    tau: np.ndarray,
+    players: list[int],
+    instruments: dict[int, tuple],
+    converged: bool,
+    rounds: int,
+    change: float,
+    start: float,
+    extra: dict | None = None,
+) -> GameResult:
     welfare, gov = game.payoffs(tau)
     return GameResult(
-        kind=kind, world=game.world.name, model=game.model,
-        objective=game.settings.objective, countries=game.world.countries,
-        sectors=game.world.sectors, tariffs=tau, baseline_tariffs=game.base_tau,
-        welfare_hat=welfare, gov_welfare_hat=gov, players=players, instruments=instruments,
-        converged=converged, rounds=rounds, max_tariff_change_pct=100.0 * change,
-        evaluations=game.evaluations, elapsed_s=time.perf_counter() - start, extra=extra or {},
+        kind=kind,
+        world=game.world.name,
+        model=game.model,
+        objective=game.settings.objective,
+        countries=game.world.countries,
+        sectors=game.world.sectors,
+        tariffs=tau,
+        baseline_tariffs=game.base_tau,
+        welfare_hat=welfare,
+        gov_welfare_hat=gov,
+        players=players,
+        instruments=instruments,
+        converged=converged,
+        rounds=rounds,
+        max_tariff_change_pct=100.0 * change,
+        evaluations=game.evaluations,
+        elapsed_s=time.perf_counter() - start,
+        extra=extra or {},
     )
 
 
-def optimal_tariffs(game: TariffGame, country: str, partners: Sequence[str] | None = None,
-                    tau: np.ndarray | None = None) -> GameResult:
+def optimal_tariffs(
+    game: TariffGame,
+    country: str,
+    partners: Sequence[str] | None = None,
+    tau: np.ndarray | None = None,
+) -> GameResult:
     """Unilateral optimal tariffs of ``country`` (on ``partners``, default all), others fixed."""
     start = time.perf_counter()
     player = game.country_index(country)
@@ -41,15 +66,21 @@ def optimal_tariffs(game: TariffGame, country: str, partners: Sequence[str] | No
     new, info = game.best_response(player, tau, partner_idx)
     index = game.instruments(player, partner_idx)
     if not info["success"]:
-        raise ConvergenceError(info["iterations"], float("nan"), 0.0,
-                               f"the optimizer stopped: {info['message']}")
-    return _result(game, "optimal", new, [player], {player: index}, True, 1, 0.0, start,
-                   {"optimizer": info})
+        raise ConvergenceError(
+            info["iterations"], float("nan"), 0.0, f"the optimizer stopped: {info['message']}"
+        )
+    return _result(
+        game, "optimal", new, [player], {player: index}, True, 1, 0.0, start, {"optimizer": info}
+    )
 
 
-def nash_tariffs(game: TariffGame, players: Sequence[str] | None = None,
-                 against: str = "all", tau: np.ndarray | None = None,
-                 strict: bool = True) -> GameResult:
+def nash_tariffs(
+    game: TariffGame,
+    players: Sequence[str] | None = None,
+    against: str = "all",
+    tau: np.ndarray | None = None,
+    strict: bool = True,
+) -> GameResult:
     """Nash tariffs: best responses in turn (Gauss–Seidel) until no tariff moves.
 
     Converged means the largest change of any strategic tariff over a full round is below
@@ -61,8 +92,11 @@ def nash_tariffs(game: TariffGame, players: Sequence[str] | None = None,
     start = time.perf_counter()
     if against not in ("all", "players"):
         raise ScenarioError("against must be 'all' or 'players'", key="against")
-    idx = list(range(game.world.n_countries)) if players is None else \
-        [game.country_index(p) for p in players]
+    idx = (
+        list(range(game.world.n_countries))
+        if players is None
+        else [game.country_index(p) for p in players]
+    )
     if len(idx) < 2:
         raise ScenarioError("a Nash equilibrium needs at least two players", key="players")
     tau = game.base_tau.copy() if tau is None else np.array(tau)
@@ -84,24 +118,46 @@ def nash_tariffs(game: TariffGame, players: Sequence[str] | None = None,
             break
     converged = bool(change < tol and all_ok)
     if strict and not converged:
-        raise ConvergenceError(rounds, 100.0 * change, game.settings.tol_pct,
-                               "Nash tariffs still moving (max change in percentage points); "
-                               "raise max_rounds or loosen tol_pct")
-    return _result(game, "nash", tau, idx, instruments, converged, rounds, change, start,
-                   {"change_by_round_pct": history})
+        raise ConvergenceError(
+            rounds,
+            100.0 * change,
+            game.settings.tol_pct,
+            "Nash tariffs still moving (max change in percentage points); "
+            "raise max_rounds or loosen tol_pct",
+        )
+    return _result(
+        game,
+        "nash",
+        tau,
+        idx,
+        instruments,
+        converged,
+        rounds,
+        change,
+        start,
+        {"change_by_round_pct": history},
+    )
 
 
-def cooperative_tariffs(game: TariffGame, players: Sequence[str] | None = None,
-                        weights: Sequence[float] | None = None, equal_gains: bool = False,
-                        tau: np.ndarray | None = None) -> GameResult:
-    """Tariffs that maximise the weighted sum of log payoffs of ``players`` (default all).
+def cooperative_tariffs(
+    game: TariffGame,
+    players: Sequence[str] | None = None,
+    weights: Sequence[float] | None = None,
+    equal_gains: bool = False,
+    tau: np.ndarray | None = None,
+) -> GameResult:
+    """Efficient tariffs of ``players`` (default all), from the tariffs ``tau`` (default factual).
 
-    With ``equal_gains`` the weights are adjusted until every player's payoff rises by the same
-    proportion (Ossa's efficient trade talks).
+    Without ``equal_gains``: maximise the weighted sum of log payoffs. With ``equal_gains``
+    (Ossa's trade talks): maximise the smallest proportional gain, through a smooth minimum whose
+    sharpness is raised step by step; converged when the gains agree to 1e-4 (0.01 points).
     """
     start = time.perf_counter()
-    idx = list(range(game.world.n_countries)) if players is None else \
-        [game.country_index(p) for p in players]
+    idx = (
+        list(range(game.world.n_countries))
+        if players is None
+        else [game.country_index(p) for p in players]
+    )
     w = np.ones(len(idx)) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != (len(idx),) or np.any(w <= 0):
         raise ScenarioError("weights must be positive, one per player", key="weights")
@@ -113,54 +169,79 @@ def cooperative_tariffs(game: TariffGame, players: Sequence[str] | None = None,
     secs = np.concatenate([r[2] for r in parts])
     lo, hi = game.settings.lower_pct / 100.0, game.settings.upper_pct / 100.0
     players_arr = jnp.asarray(idx)
+    base_j = jnp.asarray(base_payoff)
+    flow = game.world.flows[rows, cols, secs]
+    scale = np.sqrt(np.maximum(flow / max(flow.mean(), 1e-300), 1e-4))
 
     @jax.jit
-    def value_grad(v, tau_j, weights_j):
+    def value_grad(v, tau_j, weights_j, sharpness):
         def f(v):
             full = tau_j.at[rows, cols, secs].set(v)
             payoff, _ = game._objective(full, None)
-            return -jnp.sum(weights_j * jnp.log(payoff[players_arr]))
+            gains = jnp.log(payoff[players_arr] / base_j)
+            utilitarian = -jnp.sum(weights_j * gains)
+            softmin = jax.nn.logsumexp(-sharpness * gains) / sharpness
+            return jnp.where(sharpness > 0, softmin, utilitarian)
+
         return jax.value_and_grad(f)(v)
 
-    def fun(v, weights_j):
-        value, grad = value_grad(jnp.asarray(v), jnp.asarray(tau), jnp.asarray(weights_j))
+    def fun(x, weights_j, sharpness):
+        value, grad = value_grad(
+            jnp.asarray(x / scale), jnp.asarray(tau), jnp.asarray(weights_j), sharpness
+        )
         game.evaluations += 1
-        return 1e3 * float(value), 1e3 * np.asarray(grad)
+        return 1e3 * float(value), 1e3 * np.asarray(grad) / scale
 
-    x = np.clip(tau[rows, cols, secs], lo, hi)
-    rounds, converged, spread = 0, True, 0.0
-    for rounds in range(1, 21):
-        res = minimize(fun, x, args=(w / w.sum(),), jac=True, method="L-BFGS-B",
-                       bounds=[(lo, hi)] * x.size,
-                       options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
+    x = np.clip(tau[rows, cols, secs], lo, hi) * scale
+    bounds = list(zip(lo * scale, hi * scale, strict=True))
+    schedule = (1e3, 1e4, 1e5) if equal_gains else (0.0,)
+    rounds, spread = 0, 0.0
+    for sharpness in schedule:
+        rounds += 1
+        res = minimize(
+            fun,
+            x,
+            args=(w / w.sum(), sharpness),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-8},
+        )
         x = res.x
-        new = tau.copy()
-        new[rows, cols, secs] = x
-        gains = _payoff(game, new)[idx] / base_payoff
-        spread = float(gains.max() - gains.min())
-        if not equal_gains or spread < 1e-5:
-            break
-        w = w * (gains.mean() / gains) ** 20
-        converged = False
-    else:
-        converged = False
-    if equal_gains:
-        converged = spread < 1e-5
-    tau = tau.copy()
-    tau[rows, cols, secs] = x
-    return _result(game, "cooperative", tau, idx, dict(zip(idx, parts, strict=True)), converged,
-                   rounds, 0.0, start, {"weights": list(map(float, w / w.sum())),
-                                        "gain_spread": spread})
+    new = tau.copy()
+    new[rows, cols, secs] = x / scale
+    gains = _payoff(game, new)[idx] / base_payoff
+    spread = float(gains.max() - gains.min())
+    converged = spread < 1e-4 if equal_gains else bool(res.success)
+    return _result(
+        game,
+        "cooperative",
+        new,
+        idx,
+        dict(zip(idx, parts, strict=True)),
+        converged,
+        rounds,
+        0.0,
+        start,
+        {"gain_spread_pct": 100.0 * spread, "equal_gains": equal_gains},
+    )
 
 
-def nash_bargain(game: TariffGame, a: str, b: str, threat: np.ndarray,
-                 bargaining_power: tuple[float, float] = (0.5, 0.5),
-                 tau: np.ndarray | None = None) -> GameResult:
+def nash_bargain(
+    game: TariffGame,
+    a: str,
+    b: str,
+    threat: np.ndarray,
+    bargaining_power: tuple[float, float] = (0.5, 0.5),
+    threat_payoff: np.ndarray | None = None,
+) -> GameResult:
     """Nash bargain of ``a`` and ``b`` over their bilateral tariffs, given a threat point.
 
     Maximises ``beta_a log(W_a - W_a^threat) + beta_b log(W_b - W_b^threat)`` over the tariffs
-    each levies on the other (everything else as in ``threat``). Raises `ScenarioError` if no
-    tariffs within the bounds make both better off than the threat point (no deal).
+    each levies on the other (everything else as in ``threat``). ``threat_payoff`` overrides the
+    payoffs of the threat point, e.g. computed in a game whose environment includes an export
+    ban that the deal lifts. Raises `ScenarioError` if no tariffs within the bounds make both
+    better off than the threat point (no deal).
     """
     start = time.perf_counter()
     ia, ib = game.country_index(a), game.country_index(b)
@@ -170,7 +251,7 @@ def nash_bargain(game: TariffGame, a: str, b: str, threat: np.ndarray,
     if beta.shape != (2,) or np.any(beta <= 0):
         raise ScenarioError("bargaining power must be two positive numbers", key="power")
     threat = np.asarray(threat, dtype=float)
-    threat_payoff = _payoff(game, threat)
+    threat_payoff = _payoff(game, threat) if threat_payoff is None else np.asarray(threat_payoff)
     parts = [game.instruments(ia, [ib]), game.instruments(ib, [ia])]
     rows = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
@@ -188,6 +269,7 @@ def nash_bargain(game: TariffGame, a: str, b: str, threat: np.ndarray,
             surplus = (payoff[both] - floor) / floor
             safe = jnp.where(surplus > 0, surplus, 1.0)
             return -jnp.sum(beta_j * jnp.where(surplus > 0, jnp.log(safe), -1e3 + 1e6 * surplus))
+
         return jax.value_and_grad(f)(v)
 
     def fun(v):
@@ -199,8 +281,14 @@ def nash_bargain(game: TariffGame, a: str, b: str, threat: np.ndarray,
     candidates.append(np.clip(game.base_tau[rows, cols, secs], lo, hi))
     best = None
     for x0 in candidates:
-        res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=[(lo, hi)] * x0.size,
-                       options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
+        res = minimize(
+            fun,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(lo, hi)] * x0.size,
+            options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
+        )
         if best is None or res.fun < best.fun:
             best = res
     deal = threat.copy()
@@ -210,10 +298,21 @@ def nash_bargain(game: TariffGame, a: str, b: str, threat: np.ndarray,
     if np.any(gains <= 0):
         raise ScenarioError(
             f"no deal: no tariffs between {a} and {b} within the bounds make both better off "
-            "than the threat point", key="threat")
-    return _result(game, "bargain", deal, [ia, ib], {ia: parts[0], ib: parts[1]}, True, 1,
-                   0.0, start, {"threat_payoff": threat_payoff.tolist(),
-                                "bargaining_power": beta.tolist()})
+            "than the threat point",
+            key="threat",
+        )
+    return _result(
+        game,
+        "bargain",
+        deal,
+        [ia, ib],
+        {ia: parts[0], ib: parts[1]},
+        True,
+        1,
+        0.0,
+        start,
+        {"threat_payoff": threat_payoff.tolist(), "bargaining_power": beta.tolist()},
+    )
 
 
 def _payoff(game: TariffGame, tau: np.ndarray) -> np.ndarray:

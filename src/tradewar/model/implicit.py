@@ -72,7 +72,7 @@ def _gmres(matvec, b, restart: int = 60, max_restarts: int = 30, tol: float = 1e
     return x
 
 
-def _split(z: jnp.ndarray, n: int, shape: tuple[int, int]):
+def _split(z: jnp.ndarray, n: int, shape: tuple[int, ...]):
     size = shape[0] * shape[1]
     return z[:n], z[n : n + size].reshape(shape), z[n + size :].reshape(shape)
 
