@@ -1,0 +1,85 @@
+"""Ossa (2014), 'Trade Wars and Trade Talks with Data': optimal, Nash and cooperative tariffs.
+
+Reference values from the replication package's tables (TABLE3/4/5, panels a = no political
+economy, b = political economy); see the ossa_2014 data README. Ossa's own Nash iteration is
+loose, so per-country values are compared within about 2 points and averages tightly.
+"""
+
+import numpy as np
+import pytest
+
+import tradewar as tw
+from tradewar.game import (
+    GameSettings,
+    TariffGame,
+    cooperative_tariffs,
+    nash_tariffs,
+    optimal_tariffs,
+)
+
+COUNTRIES = ("BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA")
+# Ossa's government welfare: lambda = 1 (real income) in panel a, LAMBDAPOL in panel b.
+PAYOFF = {"welfare": "welfare_pct", "political": "gov_welfare_pct"}
+OPTIMAL_MEDIAN = {
+    "welfare": (56.1, 59.3, 61.3, 54.0, 59.6, 61.5, 60.3),
+    "political": (54.2, 60.7, 69.0, 49.9, 77.5, 68.9, 56.4),
+}
+OPTIMAL_AVERAGE = {"welfare": 58.9, "political": 62.4}
+OPTIMAL_OWN_GAIN = {
+    "welfare": (1.1, 1.8, 1.9, 1.7, 4.0, 2.9, 2.3),
+    "political": (0.9, 1.5, 2.2, 0.5, 2.6, 2.9, 2.5),
+}
+NASH_MEDIAN = {
+    "welfare": (56.4, 58.6, 59.1, 54.5, 58.5, 59.7, 59.6),
+    "political": (54.7, 62.9, 69.4, 54.1, 77.6, 68.5, 56.6),
+}
+NASH_AVERAGE = {"welfare": 58.1, "political": 63.4}
+NASH_GOV = {
+    "welfare": (-1.9, -2.2, -2.6, -2.2, -0.8, -5.0, -2.2),
+    "political": (-2.7, -3.4, -2.2, -3.6, -1.0, -5.3, -2.0),
+}
+NASH_GOV_AVERAGE = {"welfare": -2.4, "political": -2.9}
+
+
+@pytest.fixture(scope="module")
+def world():
+    return tw.load_world("ossa2014")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("objective", ["welfare", "political"])
+def test_unilateral_optimal_tariffs(world, objective):
+    game = TariffGame(world, "ossa", GameSettings(objective=objective))
+    medians, gains = [], []
+    for code in COUNTRIES:
+        table = optimal_tariffs(game, code).country_table()
+        medians.append(table.loc[code, "median_tariff_pct"])
+        gains.append(table.loc[code, PAYOFF[objective]])
+    np.testing.assert_allclose(medians, OPTIMAL_MEDIAN[objective], atol=2.0)
+    np.testing.assert_allclose(gains, OPTIMAL_OWN_GAIN[objective], atol=0.06)
+    assert np.mean(medians) == pytest.approx(OPTIMAL_AVERAGE[objective], abs=0.8)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("objective", ["welfare", "political"])
+def test_nash_tariffs(world, objective):
+    game = TariffGame(world, "ossa", GameSettings(objective=objective, tol_pct=0.5))
+    result = nash_tariffs(game)
+    data = result.to_json()
+    assert data["converged"] and data["max_tariff_change_pct"] < 0.5
+    table = result.country_table().loc[list(COUNTRIES)]
+    np.testing.assert_allclose(table.median_tariff_pct, NASH_MEDIAN[objective], atol=1.5)
+    np.testing.assert_allclose(table[PAYOFF[objective]], NASH_GOV[objective], atol=0.3)
+    assert data["average"]["median_tariff_pct"] == pytest.approx(NASH_AVERAGE[objective], abs=1.0)
+    average = data["average"][PAYOFF[objective]]
+    assert average == pytest.approx(NASH_GOV_AVERAGE[objective], abs=0.3)
+
+
+@pytest.mark.slow
+def test_trade_talks_from_factual_tariffs(world):
+    game = TariffGame(world, "ossa", GameSettings(objective="political"))
+    result = cooperative_tariffs(game, equal_gains=True)
+    assert result.converged
+    gains = result.country_table().gov_welfare_pct
+    assert gains.mean() == pytest.approx(0.5, abs=0.2)
+    assert gains.max() - gains.min() < 0.01
