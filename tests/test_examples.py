@@ -3,6 +3,8 @@
 import runpy
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
@@ -29,3 +31,16 @@ def test_readme_scenario_example_parses_and_runs():
     assert result.country_table().loc["CHN", "export_tax_revenue"] > 0
     ces = scenario.model_copy(update={"model": "ces-network"})
     assert tw.run_scenario(ces).converged
+
+
+@pytest.mark.slow
+def test_us_china_strategy_example_runs(capsys):
+    table = runpy.run_path(str(EXAMPLES / "us_china_strategy.py"))["main"]()
+    assert "Nash bargain, threat = war + ban" in capsys.readouterr().out
+    war = table.set_index("case").loc["Bilateral Nash (trade war)"]
+    deal = table.set_index("case").loc["Nash bargain, threat = war"]
+    assert war["USA on CHN GDS %"] > 0 and war["CHN on USA GDS %"] > 0
+    assert deal["China welfare %"] > war["China welfare %"]
+    assert deal["US welfare %"] > war["US welfare %"]
+    ban = table.set_index("case").loc["Trade war + China's rare-earth ban"]
+    assert ban["US welfare %"] <= war["US welfare %"]

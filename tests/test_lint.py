@@ -20,7 +20,7 @@ def test_ruff_clean():
     ):
         pytest.fail("ruff is not installed: pip install -e '.[test]'")
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "src", "tests", "benchmarks", "tools"],
+        [sys.executable, "-m", "ruff", "check", "src", "tests", "benchmarks", "tools", "examples"],
         cwd=ROOT,
         capture_output=True,
         text=True,
