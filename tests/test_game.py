@@ -186,3 +186,23 @@ def test_nash_non_convergence_exits_1_with_the_last_change():
     assert res.exit_code == 1
     assert json.loads(res.stdout)["converged"] is False
     assert "last max tariff change" in res.stderr
+
+
+def test_games_run_on_the_ces_network_model():
+    world = tw.load_world("tiny")
+    ces = {"critical": ["AGR"], "sigma_top": {"*": 1.0, "MAN": 0.2}}
+    game = TariffGame(world, "ces-network", ces=ces)
+    result = optimal_tariffs(game, "HOM", ["FOR"])
+    assert result.converged and result.welfare_hat[0] > 1.0
+    econ = game.econ
+    options = SolverOptions(tol=1e-13, inner_tol=1e-15)
+
+    def payoff(tau):
+        return objective_values(econ, tau, None, options)[0][0]
+
+    tau0 = econ.tau + 0.2 * (1.0 - jnp.eye(3))[:, :, None]
+    grad = np.asarray(jax.grad(payoff)(tau0))
+    h, e = 1e-4, np.zeros(tau0.shape)
+    e[0, 1, 1] = h
+    fd = (float(payoff(tau0 + e)) - float(payoff(tau0 - e))) / (2 * h)
+    assert grad[0, 1, 1] == pytest.approx(fd, rel=1e-6)

@@ -75,6 +75,8 @@ class TariffGame:
         Sector codes that are instruments (default: every sector with cross-border trade).
     options
         Solver options for every equilibrium.
+    ces
+        `CESSettings` (or a dict) for ``model="ces-network"``.
     controls
         `ExportControl` policies (bans or export taxes) that are part of the environment in
         every payoff, e.g. China's rare-earth ban in a threat point. Quotas are not supported
@@ -89,6 +91,7 @@ class TariffGame:
         sectors: list[str] | None = None,
         options: SolverOptions | None = None,
         controls: list | None = None,
+        ces: dict | None = None,
     ) -> None:
         if world.n_countries < 2:
             raise ScenarioError(
@@ -101,6 +104,13 @@ class TariffGame:
         self.settings = settings or GameSettings()
         self.options = options or SolverOptions(tol=1e-12)
         self.econ: Economy = economy_from_world(world, model)
+        if model == "ces-network":
+            from tradewar.model.ces import ces_params
+            from tradewar.policy.scenario import CESSettings
+
+            self.econ = self.econ._replace(
+                ces=ces_params(world, CESSettings.model_validate(ces or {}))
+            )
         if sectors is None:
             off = world.flows * (1.0 - np.eye(world.n_countries))[:, :, None]
             self.sector_mask = off.sum(axis=(0, 1)) > 0
