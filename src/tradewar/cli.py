@@ -148,11 +148,21 @@ def report(
     ] = None,
 ) -> None:
     """Solve a scenario and write a self-contained HTML report with PNG figures."""
+    import tomllib
+
     from tradewar import __version__
     from tradewar.errors import ConvergenceError, DataError, ScenarioError
     from tradewar.policy.scenario import load_scenario
     from tradewar.report import build_report
 
+    try:
+        with open(scenario, "rb") as fh:
+            is_negotiation = "player" in tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        is_negotiation = False
+    if is_negotiation:
+        _negotiation_report(scenario, out, __version__)
+        return
     try:
         spec = load_scenario(scenario)
         sigmas = None
@@ -170,6 +180,24 @@ def report(
             path = build_report(
                 spec, out, focus=codes, nest_elasticities=sigmas, version=__version__
             )
+    except (DataError, ScenarioError) as exc:
+        _fail(str(exc).replace("\n", " "), 2)
+        return
+    except ConvergenceError as exc:
+        _fail(str(exc), 1)
+        return
+    console.print(f"wrote {path}")
+
+
+def _negotiation_report(config: Path, out: Path, version: str) -> None:
+    from tradewar.dynamics import load_negotiation, simulate
+    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+    from tradewar.report.negotiation import build_negotiation_report
+
+    try:
+        spec = load_negotiation(config)
+        with console.status(f"simulating {spec.name}…", spinner="dots"):
+            path = build_negotiation_report(simulate(spec), out, version)
     except (DataError, ScenarioError) as exc:
         _fail(str(exc).replace("\n", " "), 2)
         return
@@ -445,6 +473,71 @@ def bargain(
         return nash_bargain(game, pair[0], pair[1], threat_tau, weights)  # type: ignore[arg-type]
 
     _run_game(action, json_out)
+
+
+@app.command()
+def negotiate(
+    config: Annotated[Path, typer.Argument(help="Negotiation config TOML.")],
+    json_out: Annotated[bool, _JSON] = False,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the config's).")] = None,
+) -> None:
+    """Simulate a dated negotiation: tariffs, pressure, offers and a deal (or none)."""
+    from tradewar.dynamics import load_negotiation, simulate
+    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+
+    try:
+        spec = load_negotiation(config)
+        with (
+            console.status(f"simulating {spec.name}…", spinner="dots")
+            if not json_out
+            else _nullcontext()
+        ):
+            result = simulate(spec, seed=seed)
+    except (DataError, ScenarioError) as exc:
+        _fail(str(exc).replace("\n", " "), 2)
+        return
+    except ConvergenceError as exc:
+        _fail(str(exc), 1)
+        return
+    if json_out:
+        sys.stdout.write(json.dumps(result.to_json(), allow_nan=False, default=float) + "\n")
+        return
+    t = Table(
+        title=spec.name,
+        caption="levels: additional tariff on the other side over the "
+        "start, percentage points; welfare: % change from the start",
+    )
+    players = list(result.steps[0]["policies"])
+    t.add_column("Date")
+    for code in players:
+        t.add_column(f"{code} level", justify="right")
+        t.add_column(f"{code} pressure", justify="right")
+    t.add_column("Events")
+    for step in result.steps:
+        cells = []
+        for code in players:
+            cells += [
+                f"{step['policies'][code]['tariff_level_pct']:+.1f}",
+                f"{step['pressure'][code]:.2f}",
+            ]
+        events = "; ".join(
+            f"{e['kind']} {e['country']}"
+            + (
+                f" ({'accepted' if e.get('accepted') else 'refused'})"
+                if e["kind"] == "offer"
+                else ""
+            )
+            for e in step["events"]
+        )
+        t.add_row(step["date"], *cells, events)
+    console.print(t)
+    o = result.outcome
+    console.print(
+        f"deal: {o['deal']}"
+        + (f" on {o['date']} (offered by {o['proposer']})" if o["deal"] else "")
+        + "; welfare vs start: "
+        + ", ".join(f"{k} {v:+.3f}%" for k, v in o["welfare_vs_start_pct"].items())
+    )
 
 
 def main() -> None:

@@ -77,6 +77,9 @@ class TariffGame:
         Solver options for every equilibrium.
     ces
         `CESSettings` (or a dict) for ``model="ces-network"``.
+    environment
+        ``(export_tax, open)`` arrays ``(N, N, J)`` of export controls in force, as an
+        alternative to ``controls``.
     controls
         `ExportControl` policies (bans or export taxes) that are part of the environment in
         every payoff, e.g. China's rare-earth ban in a threat point. Quotas are not supported
@@ -92,6 +95,7 @@ class TariffGame:
         options: SolverOptions | None = None,
         controls: list | None = None,
         ces: dict | None = None,
+        environment: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         if world.n_countries < 2:
             raise ScenarioError(
@@ -129,6 +133,9 @@ class TariffGame:
         self.weights = jnp.asarray(weights) if weights is not None else None
         self.base_tau = np.asarray(self.econ.tau)
         self.export_tax, self.open = None, None
+        if environment is not None:
+            self.export_tax = jnp.asarray(environment[0])
+            self.open = jnp.asarray(environment[1])
         if controls:
             from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 

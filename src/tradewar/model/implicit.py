@@ -145,8 +145,12 @@ def _solve_state(options: SolverOptions, econ: Economy, shock: Shock, start: jnp
     n = econ.va.shape[0]
     x0, log_P0, x_rel0 = _split(start, n, econ.alpha.shape)
     warm = Solution(
-        w_hat=jnp.exp(x0), log_P_hat=log_P0, expenditure=x_rel0 * econ.expenditure,
-        pi=econ.pi, iterations=jnp.asarray(0), max_residual=jnp.asarray(0.0),
+        w_hat=jnp.exp(x0),
+        log_P_hat=log_P0,
+        expenditure=x_rel0 * econ.expenditure,
+        pi=econ.pi,
+        iterations=jnp.asarray(0),
+        max_residual=jnp.asarray(0.0),
         inner_residual=jnp.asarray(0.0),
     )
     return _pack(econ, solve_arrays(econ, shock, options, start=warm))

@@ -1,0 +1,187 @@
+"""Strategies of governments in a negotiation. A strategy is a small object with ``act``.
+
+Each round a strategy sees a `View` (its own and the other side's tariff levels so far, both
+pressures, its welfare, the date, a seeded random generator) and returns an `Action`: a new
+additional tariff level on the other side (percentage points over its start tariffs), optionally
+a full tariff vector, and whether it offers a deal. ``accept`` decides on the other side's offers.
+Write your own in a few lines::
+
+    class SoftHawk:
+        def act(self, view):
+            return Action(level_pct=max(view.other_levels[-1] - 5.0, 0.0))
+        def accept(self, view, gain_pct):
+            return gain_pct > 0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from tradewar.errors import ScenarioError
+
+
+@dataclass(frozen=True)
+class View:
+    """What a government knows when it acts (levels in percentage points over the start)."""
+
+    round: int
+    date: dt.date
+    me: str
+    other: str
+    my_levels: list[float]
+    other_levels: list[float]
+    pressure: float
+    other_pressure: float
+    welfare_vs_start_pct: float
+    rng: np.random.Generator
+    best_response: Callable[[], np.ndarray] = field(repr=False, default=lambda: np.zeros(0))
+
+
+@dataclass(frozen=True)
+class Action:
+    """A move: a uniform additional tariff level, or a full tariff vector, and an offer flag."""
+
+    level_pct: float | None = None
+    tariffs: np.ndarray | None = None
+    offer: bool = False
+
+
+class Strategy(Protocol):
+    """The interface every strategy implements."""
+
+    def act(self, view: View) -> Action:
+        """Choose this round's move."""
+        ...
+
+    def accept(self, view: View, gain_pct: float) -> bool:
+        """Accept the other side's offer, given its welfare gain against continuing."""
+        ...
+
+
+class _Rule:
+    """Shared acceptance rule: accept a deal that raises welfare, or when pressure is high."""
+
+    def __init__(
+        self, threshold: float = float("inf"), initial_pct: float | None = None, **params: Any
+    ) -> None:
+        self.threshold = float(threshold)
+        self.initial = initial_pct
+        self.params = params
+
+    def accept(self, view: View, gain_pct: float) -> bool:
+        """Accept if the deal raises welfare against continuing, or under high pressure."""
+        return gain_pct >= 0.0 or view.pressure >= self.threshold
+
+    def start(self, view: View) -> float:
+        """The level to open with."""
+        return view.my_levels[-1] if self.initial is None else float(self.initial)
+
+
+class TitForTat(_Rule):
+    """Start at ``initial_pct``, then copy the other side's last level."""
+
+    def act(self, view: View) -> Action:
+        """Copy the other side's last level."""
+        if view.round == 0:
+            return Action(level_pct=self.start(view))
+        return Action(level_pct=view.other_levels[-1])
+
+
+class Proportional(_Rule):
+    """Answer every change of the other side's level with ``k`` times that change."""
+
+    def act(self, view: View) -> Action:
+        """Match ``k`` times the other side's last change."""
+        k = float(self.params.get("k", 1.0))
+        if view.round == 0 or len(view.other_levels) < 2:
+            return Action(level_pct=self.start(view))
+        change = view.other_levels[-1] - view.other_levels[-2]
+        return Action(level_pct=max(view.my_levels[-1] + k * change, 0.0))
+
+
+class EscalationLadder(_Rule):
+    """Climb one rung of ``rungs`` each round the other side keeps tariffs; drop if it stops."""
+
+    def act(self, view: View) -> Action:
+        """Next rung while the other side keeps tariffs."""
+        rungs = [float(r) for r in self.params.get("rungs", [10, 20, 34, 84, 125])]
+        if view.round == 0:
+            return Action(level_pct=self.start(view))
+        if view.other_levels[-1] <= 0.0:
+            return Action(level_pct=0.0)
+        higher = [r for r in rungs if r > view.my_levels[-1] + 1e-9]
+        return Action(level_pct=higher[0] if higher else view.my_levels[-1])
+
+
+class GrimTrigger(_Rule):
+    """Keep ``cooperate_pct`` until the other side exceeds it, then ``punishment_pct`` forever."""
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.triggered = False
+
+    def act(self, view: View) -> Action:
+        """Cooperate until the first defection, then punish forever."""
+        cooperate = float(self.params.get("cooperate_pct", 0.0))
+        tolerance = float(self.params.get("tolerance_pct", 0.5))
+        if view.round > 0 and view.other_levels[-1] > cooperate + tolerance:
+            self.triggered = True
+        return Action(
+            level_pct=float(self.params.get("punishment_pct", 50.0))
+            if self.triggered
+            else cooperate
+        )
+
+
+class ConcedeUnderPressure(_Rule):
+    """Hold the current level; once pressure exceeds ``threshold``, offer the deal."""
+
+    def act(self, view: View) -> Action:
+        """Hold; offer the deal once pressure is above the threshold."""
+        level = self.start(view) if view.round == 0 else view.my_levels[-1]
+        return Action(level_pct=level, offer=view.pressure >= self.threshold)
+
+
+class Hold(_Rule):
+    """Keep the start level (or ``level_pct``) whatever happens."""
+
+    def act(self, view: View) -> Action:
+        """Keep the level."""
+        level = self.params.get("level_pct")
+        return Action(level_pct=self.start(view) if level is None else float(level))
+
+
+class BestResponse(_Rule):
+    """Myopic best response: the tariffs that maximise this round's welfare given the other's."""
+
+    def act(self, view: View) -> Action:
+        """Best response to the current tariffs."""
+        return Action(tariffs=view.best_response())
+
+
+_REGISTRY: dict[str, type] = {
+    "tit_for_tat": TitForTat,
+    "proportional": Proportional,
+    "escalation_ladder": EscalationLadder,
+    "grim_trigger": GrimTrigger,
+    "concede_under_pressure": ConcedeUnderPressure,
+    "best_response": BestResponse,
+    "hold": Hold,
+}
+
+
+def make_strategy(name: str, params: dict[str, Any]) -> Strategy:
+    """Build a named strategy with its parameters; unknown names or parameters raise."""
+    if name not in _REGISTRY:
+        raise ScenarioError(
+            f"unknown strategy '{name}'; use one of {', '.join(_REGISTRY)}", key="strategy"
+        )
+    try:
+        return _REGISTRY[name](**params)  # type: ignore[no-any-return]
+    except TypeError as exc:
+        raise ScenarioError(f"bad parameters for {name}: {exc}", key="params") from None

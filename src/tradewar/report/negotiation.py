@@ -1,0 +1,101 @@
+"""Timeline figure and report of a simulated negotiation."""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from tradewar.dynamics.simulate import NegotiationResult
+from tradewar.report import figures
+
+plt = figures.plt
+
+
+def timeline_figure(result: NegotiationResult):  # type: ignore[no-untyped-def]
+    """Two panels over dates: each player's tariff level and welfare; offers and deal marked."""
+    dates = [pd.Timestamp(s["date"]) for s in result.steps]
+    players = list(result.steps[0]["policies"])
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    for code in players:
+        top.plot(
+            dates,
+            [s["policies"][code]["avg_tariff_pct"] for s in result.steps],
+            drawstyle="steps-post",
+            linewidth=2,
+            label=f"{code} tariff on the other side",
+        )
+        welfare = [
+            next(c["welfare_pct"] for c in s["countries"] if c["country"] == code)
+            for s in result.steps
+        ]
+        bottom.plot(dates, welfare, marker=".", linewidth=2, label=code)
+    for s in result.steps:
+        for e in s["events"]:
+            colour = "green" if e.get("accepted") else ("grey" if e["kind"] == "offer" else "red")
+            for ax in (top, bottom):
+                ax.axvline(pd.Timestamp(s["date"]), color=colour, linestyle=":", linewidth=1)
+    top.set_ylabel("Average tariff, %\n(weights: baseline trade)")
+    top.set_title(f"{result.config.name}")
+    top.legend(fontsize=8)
+    top.grid(alpha=0.3)
+    bottom.set_ylabel("Real income, % change\nfrom the baseline")
+    bottom.set_xlabel("Date (weekly rounds; dotted: offers, green = accepted, red = events)")
+    bottom.legend(title="Country", fontsize=8)
+    bottom.grid(alpha=0.3)
+    for label in bottom.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+    return fig
+
+
+def build_negotiation_report(result: NegotiationResult, out: str | Path, version: str = "") -> Path:
+    """Write ``report.html`` with the timeline figure, the path table and the outcome."""
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp.chmod(0o755)
+    try:
+        (tmp / "figures").mkdir()
+        png = figures.png(timeline_figure(result))
+        (tmp / "figures" / "timeline.png").write_bytes(png)
+        rows = [
+            {
+                "date": s["date"],
+                **{f"{k} level (pp)": v["tariff_level_pct"] for k, v in s["policies"].items()},
+                **{f"{k} pressure": v for k, v in s["pressure"].items()},
+                "events": "; ".join(f"{e['kind']} {e['country']}" for e in s["events"]),
+            }
+            for s in result.steps
+        ]
+        from tradewar.report.html import _CSS, _img, _table
+
+        page = "\n".join(
+            [
+                "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+                f"<title>{html.escape(result.config.name)}</title><style>{_CSS}</style></head><body>",
+                f"<h1>{html.escape(result.config.name)}</h1>",
+                f"<p>{html.escape(result.config.description)}</p>",
+                f"<p class='meta'>World {result.config.world}; seed {result.config.seed}; "
+                f"tradewar {version}</p>",
+                "<h2>Outcome</h2>",
+                f"<pre>{html.escape(json.dumps(result.outcome, indent=2))}</pre>",
+                "<h2>Timeline</h2>",
+                _img(png, "negotiation timeline"),
+                _table(pd.DataFrame(rows), 2, left=("date", "events")),
+                "</body></html>",
+            ]
+        )
+        (tmp / "report.html").write_text(page, encoding="utf-8")
+        (tmp / "outcome.json").write_text(json.dumps(result.to_json(), default=float))
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target / "report.html"
