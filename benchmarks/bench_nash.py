@@ -20,9 +20,11 @@ def main() -> None:
         result = nash_tariffs(game)
         elapsed = time.perf_counter() - start
         data = result.to_json()
-        print(f"Nash ({objective:9s}): {elapsed:6.1f} s, {data['rounds']} rounds, "
-              f"{result.evaluations} payoff+gradient evaluations, average median tariff "
-              f"{data['average']['median_tariff_pct']:.1f}%, converged {data['converged']}")
+        print(
+            f"Nash ({objective:9s}): {elapsed:6.1f} s, {data['rounds']} rounds, "
+            f"{result.evaluations} payoff+gradient evaluations, average median tariff "
+            f"{data['average']['median_tariff_pct']:.1f}%, converged {data['converged']}"
+        )
 
 
 if __name__ == "__main__":
