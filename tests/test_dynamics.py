@@ -59,11 +59,19 @@ def test_tit_for_tat_follows_an_escalation():
 
 
 def test_escalation_ladder_climbs_while_the_other_side_keeps_tariffs():
-    result = simulate(config([
-        {"country": "HOM", "strategy": "hold", "params": {"level_pct": 10}},
-        {"country": "FOR", "strategy": "escalation_ladder",
-         "params": {"initial_pct": 10, "rungs": [10, 20, 30]}},
-    ], rounds=6))
+    result = simulate(
+        config(
+            [
+                {"country": "HOM", "strategy": "hold", "params": {"level_pct": 10}},
+                {
+                    "country": "FOR",
+                    "strategy": "escalation_ladder",
+                    "params": {"initial_pct": 10, "rungs": [10, 20, 30]},
+                },
+            ],
+            rounds=6,
+        )
+    )
     fr = [s["policies"]["FOR"]["tariff_level_pct"] for s in result.steps]
     assert fr[1] == pytest.approx(10.0) and fr[-1] == pytest.approx(30.0)
 
@@ -214,3 +222,36 @@ def test_bad_negotiation_input_exits_2(tmp_path, old, new, message):
     res = runner.invoke(app, ["negotiate", str(path), "--json"])
     assert res.exit_code == 2, res.output
     assert message in res.stderr
+
+
+def test_look_ahead_against_a_copier_cooperates_and_against_a_holder_taxes():
+    copy = simulate(
+        config(
+            [
+                {
+                    "country": "HOM",
+                    "strategy": "look_ahead",
+                    "params": {"reply": "copy", "discount": 5.0, "grid": [0, 10, 20, 40]},
+                },
+                {"country": "FOR", "strategy": "tit_for_tat", "params": {"initial_pct": 0}},
+            ],
+            rounds=4,
+        )
+    )
+    hold = simulate(
+        config(
+            [
+                {
+                    "country": "HOM",
+                    "strategy": "look_ahead",
+                    "params": {"reply": "hold", "grid": [0, 10, 20, 40]},
+                },
+                {"country": "FOR", "strategy": "hold"},
+            ],
+            rounds=4,
+        )
+    )
+    level_copy = copy.steps[-1]["policies"]["HOM"]["tariff_level_pct"]
+    level_hold = hold.steps[-1]["policies"]["HOM"]["tariff_level_pct"]
+    assert level_hold > 0  # a unilateral tariff pays when nobody answers
+    assert level_copy <= level_hold  # anticipating retaliation restrains it

@@ -20,6 +20,7 @@ STRATEGIES = (
     "concede_under_pressure",
     "best_response",
     "hold",
+    "look_ahead",
 )
 
 

@@ -151,6 +151,13 @@ def simulate(
         new, _ = game.best_response(i, tau, [j for j in players if j != i])
         return new[masks[i]]
 
+    def _evaluate(my_level: float, other_level: float, i: int, others: list[int]) -> float:
+        trial = tau0.copy()
+        trial[masks[i]] = np.maximum(tau0[masks[i]] + my_level / 100.0, 0.0)
+        for j in others:
+            trial[masks[j]] = np.maximum(tau0[masks[j]] + other_level / 100.0, 0.0)
+        return 100.0 * (solve(trial).welfare_hat[i] / start.welfare_hat[i] - 1.0)
+
     start = solve(tau0)
     tau = tau0.copy()
     levels = {i: [0.0] for i in players}
@@ -198,6 +205,7 @@ def simulate(
                     welfare_vs_start_pct=welfare[i],
                     rng=rng,
                     best_response=lambda i=i, tau=tau: best_response(i, tau),
+                    evaluate=lambda a, b, i=i, others=others: _evaluate(a, b, i, others),
                 )
                 actions[i] = runners[i].act(view)
             summit = {names.index(e.country) for e in events if e.kind == "summit"}

@@ -40,6 +40,8 @@ class View:
     welfare_vs_start_pct: float
     rng: np.random.Generator
     best_response: Callable[[], np.ndarray] = field(repr=False, default=lambda: np.zeros(0))
+    evaluate: Callable[[float, float], float] = field(repr=False, default=lambda a, b: 0.0)
+    """``evaluate(my_level, other_level)``: my welfare (% vs the start) if those levels held."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,30 @@ class BestResponse(_Rule):
         return Action(tariffs=view.best_response())
 
 
+class LookAhead(_Rule):
+    """Optimising with look-ahead: pick the level that maximises discounted welfare.
+
+    Candidates are ``grid`` levels (percentage points). For each, the strategy anticipates that
+    the other side answers next round by copying it (``reply = "copy"``, tit-for-tat) or keeps
+    its level (``reply = "hold"``), and scores ``W(a, other) + discount * W(a, reply(a))`` with
+    welfare from the GE engine. ``discount`` falls as pressure rises (``discount / (1 +
+    pressure)``), so a government under pressure cares more about today.
+    """
+
+    def act(self, view: View) -> Action:
+        """Best level against the anticipated reply."""
+        grid = [float(g) for g in self.params.get("grid", [0, 5, 10, 20, 35, 50, 75, 100])]
+        discount = float(self.params.get("discount", 0.9)) / (1.0 + max(view.pressure, 0.0))
+        reply = self.params.get("reply", "copy")
+        other = view.other_levels[-1]
+
+        def score(level: float) -> float:
+            nxt = level if reply == "copy" else other
+            return view.evaluate(level, other) + discount * view.evaluate(level, nxt)
+
+        return Action(level_pct=max(grid, key=score))
+
+
 _REGISTRY: dict[str, type] = {
     "tit_for_tat": TitForTat,
     "proportional": Proportional,
@@ -172,6 +198,7 @@ _REGISTRY: dict[str, type] = {
     "concede_under_pressure": ConcedeUnderPressure,
     "best_response": BestResponse,
     "hold": Hold,
+    "look_ahead": LookAhead,
 }
 
 
