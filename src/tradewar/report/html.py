@@ -8,7 +8,7 @@ import json
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -120,19 +120,34 @@ def build_report(
     shown = [a, b, *third]
     names = dict(zip(world.sectors, world.sector_names, strict=True))
 
-    target = Path(out)
+    return (
+        write_folder_atomically(
+            Path(out),
+            lambda tmp: _write(
+                tmp, scenario, world, result, a, b, shown, names, nest_elasticities, version
+            ),
+        )
+        / "report.html"
+    )
+
+
+def write_folder_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
+    """Fill a temporary sibling folder with ``fill`` and rename it to ``target``.
+
+    A failure removes the temporary folder and leaves any existing ``target`` untouched.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     tmp.chmod(0o755)
     try:
-        _write(tmp, scenario, world, result, a, b, shown, names, nest_elasticities, version)
+        fill(tmp)
         if target.exists():
             shutil.rmtree(target)
         tmp.rename(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return target / "report.html"
+    return target
 
 
 def _write(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -55,11 +53,9 @@ def timeline_figure(result: NegotiationResult):  # type: ignore[no-untyped-def]
 
 def build_negotiation_report(result: NegotiationResult, out: str | Path, version: str = "") -> Path:
     """Write ``report.html`` with the timeline figure, the path table and the outcome."""
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    tmp.chmod(0o755)
-    try:
+    from tradewar.report.html import _CSS, _img, _table, write_folder_atomically
+
+    def fill(tmp: Path) -> None:
         (tmp / "figures").mkdir()
         png = figures.png(timeline_figure(result))
         (tmp / "figures" / "timeline.png").write_bytes(png)
@@ -72,8 +68,6 @@ def build_negotiation_report(result: NegotiationResult, out: str | Path, version
             }
             for s in result.steps
         ]
-        from tradewar.report.html import _CSS, _img, _table
-
         page = "\n".join(
             [
                 "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -92,10 +86,5 @@ def build_negotiation_report(result: NegotiationResult, out: str | Path, version
         )
         (tmp / "report.html").write_text(page, encoding="utf-8")
         (tmp / "outcome.json").write_text(json.dumps(result.to_json(), default=float))
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target / "report.html"
+
+    return write_folder_atomically(Path(out), fill) / "report.html"
