@@ -16,7 +16,9 @@ from rich.table import Table
 
 app = typer.Typer(
     name="tradewar",
-    help="Simulate trade wars before they happen: general-equilibrium effects of tariffs.",
+    help="Simulate trade wars before they happen: general-equilibrium effects of tariffs and "
+    "export controls, strategic tariffs (optimal, Nash, cooperative, bargaining) and "
+    "negotiation dynamics.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
