@@ -138,7 +138,7 @@ def run_scenario(
                 date=step.date if scenario.step else None,
                 source=step.source,
                 outcome=outcome,
-                quota=state.quota,
+                policies=state,
             )
         )
     return Result(

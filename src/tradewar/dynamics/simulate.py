@@ -19,8 +19,8 @@ from tradewar.model.ces import ces_params
 from tradewar.model.economy import Shock, economy_from_world
 from tradewar.model.outcomes import Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
-from tradewar.policy.scenario import CESSettings, load_scenario
-from tradewar.policy.shocks import PolicyState, apply_policies
+from tradewar.policy.scenario import CESSettings, Scenario, load_scenario
+from tradewar.policy.shocks import PolicyState
 from tradewar.results.result import Result, StepResult
 
 
@@ -44,12 +44,11 @@ class NegotiationResult:
         }
 
 
-def _start_state(config: NegotiationConfig, world, econ):
+def _start_state(config: NegotiationConfig, world, econ, scenario: Scenario | None):
     """Tariffs, export taxes (quota equivalents included) and bans at the start."""
     base = PolicyState.baseline(np.asarray(econ.tau))
-    if config.start.scenario is None:
+    if scenario is None:
         return base.tariffs, np.zeros_like(base.tariffs), base.open
-    scenario = load_scenario(config.start.scenario)
     if scenario.world != world.name:
         raise ScenarioError(
             f"the start scenario uses world '{scenario.world}', the config '{world.name}'",
@@ -62,14 +61,11 @@ def _start_state(config: NegotiationConfig, world, econ):
         raise ScenarioError(
             f"no step '{label}' in the start scenario; steps: {', '.join(labels)}", key="start.step"
         )
-    k = labels.index(label)
-    state = apply_policies(world, scenario.policy, base, "policy") if scenario.step else base
-    for step, prefix in scenario.steps()[: k + 1]:
-        state = apply_policies(world, step.policy, state, prefix)
-    outcome = result.steps[k].outcome
-    if not config.start.export_controls:
-        return np.array(outcome.tariffs_after), np.zeros_like(base.tariffs), base.open
-    return np.array(outcome.tariffs_after), np.array(outcome.export_tax), state.open
+    step = result.steps[labels.index(label)]
+    tariffs = np.array(step.outcome.tariffs_after)
+    if not config.start.export_controls or step.policies is None:
+        return tariffs, np.zeros_like(base.tariffs), base.open
+    return tariffs, np.array(step.outcome.export_tax), step.policies.open
 
 
 def simulate(
@@ -89,13 +85,13 @@ def simulate(
         if event.country not in world.countries:
             raise ScenarioError(f"unknown country '{event.country}'", key=f"event[{k}].country")
     model, ces = config.model, CESSettings()
-    if config.start.scenario:
-        scen = load_scenario(config.start.scenario)
-        model, ces = scen.model, scen.ces
+    scenario = load_scenario(config.start.scenario) if config.start.scenario else None
+    if scenario is not None:
+        model, ces = scenario.model, scenario.ces
     econ = economy_from_world(world, model)
     if model == "ces-network":
         econ = econ._replace(ces=ces_params(world, ces))
-    tau0, export_tax, is_open = _start_state(config, world, econ)
+    tau0, export_tax, is_open = _start_state(config, world, econ, scenario)
     base_tau = np.asarray(econ.tau)
     players = [world.country_index(p.country) for p in config.player]
     sectors = _instrument_sectors(config, world, base_tau)
@@ -229,11 +225,10 @@ def simulate(
             deal_out, cont_out = solve(deal_tau), solve(new_tau)
             proposer = offers[0]
             answers = {}
-            for k, i in enumerate(players):
+            for i in players:
                 if i == proposer:
                     continue
                 gain = 100.0 * (deal_out.welfare_hat[i] / cont_out.welfare_hat[i] - 1.0)
-                others = [j for j in players if j != i]
                 view = View(
                     round=r,
                     date=date,
@@ -247,7 +242,6 @@ def simulate(
                     rng=rng,
                 )
                 answers[names[i]] = bool(runners[i].accept(view, gain))
-                _ = others, k
             accepted = all(answers.values())
             record_events.append(
                 {

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tradewar.model.outcomes import Outcome
+from tradewar.policy.shocks import PolicyState
 
 PCT = "percent"
 
@@ -39,13 +40,13 @@ COUNTRY_VARIABLES: dict[str, str | None] = {
 
 @dataclass(frozen=True)
 class StepResult:
-    """One solved step: its label, date, source and outcome."""
+    """One solved step: its label, date, source, outcome and the policies in force."""
 
     label: str
     date: dt.date | None
     source: str
     outcome: Outcome
-    quota: np.ndarray | None = None
+    policies: PolicyState | None = None
 
 
 def _pct(ratio: np.ndarray) -> np.ndarray:
@@ -271,16 +272,17 @@ class Result:
     def quota_table(self, step: int = -1) -> list[dict[str, Any]]:
         """Quotas in force at a step and their export-tax equivalents (percent)."""
         st = self.steps[step]
-        if st.quota is None:
+        if st.policies is None:
             return []
+        quota = st.policies.quota
         o = st.outcome
-        n, i, j = np.nonzero(np.isfinite(st.quota))
+        n, i, j = np.nonzero(np.isfinite(quota))
         return [
             {
                 "exporter": self.countries[b],
                 "importer": self.countries[a],
                 "sector": self.sectors[c],
-                "quota_pct_of_baseline": float(100.0 * st.quota[a, b, c]),
+                "quota_pct_of_baseline": float(100.0 * quota[a, b, c]),
                 "tax_equivalent_pct": float(100.0 * o.export_tax[a, b, c]),
             }
             for a, b, c in zip(n, i, j, strict=True)
