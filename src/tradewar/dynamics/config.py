@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tradewar.errors import ScenarioError
+from tradewar.policy.scenario import read_toml, validation_error
 
 STRATEGIES = (
     "tit_for_tat",
@@ -117,22 +116,12 @@ class NegotiationConfig(_Strict):
         return value
 
 
-def _loc(loc: tuple) -> str:
-    return "".join(
-        f"[{p}]" if isinstance(p, int) else ("." if i else "") + str(p) for i, p in enumerate(loc)
-    )
-
-
 def parse_negotiation(data: dict, file: str | None = None) -> NegotiationConfig:
     """Validate a negotiation config; `ScenarioError` names the key that is wrong."""
     try:
         config = NegotiationConfig.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        message = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
-            err["type"], err["msg"].removeprefix("Value error, ")
-        )
-        raise ScenarioError(message, file=file, key=_loc(tuple(err["loc"]))) from None
+        raise validation_error(exc, file) from None
     dates = [e.date for e in config.event]
     for k in range(1, len(dates)):
         if dates[k] < dates[k - 1]:
@@ -152,14 +141,7 @@ def parse_negotiation(data: dict, file: str | None = None) -> NegotiationConfig:
 
 def load_negotiation(path: str | os.PathLike[str]) -> NegotiationConfig:
     """Read and validate a negotiation TOML file (paths in it are relative to the file)."""
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError("no such negotiation file", file=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"malformed TOML: {exc}", file=str(p)) from None
+    p, data = read_toml(path, "negotiation")
     start = data.get("start")
     if isinstance(start, dict) and isinstance(start.get("scenario"), str):
         candidate = (p.parent / start["scenario"]).resolve()

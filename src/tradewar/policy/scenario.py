@@ -105,6 +105,36 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def validation_error(exc: ValidationError, file: str | None) -> ScenarioError:
+    """The first pydantic error of a TOML file as a `ScenarioError` naming the key."""
+    err = exc.errors()[0]
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    elif err["type"] == "union_tag_invalid":
+        kind = err.get("input", {}).get("kind")
+        message = f"unknown policy kind {kind!r}; use tariff, trade_cost or export_control"
+    elif err["type"] == "union_tag_not_found":
+        message = "policy needs a 'kind' (tariff, trade_cost or export_control)"
+    return ScenarioError(
+        message.removeprefix("Value error, "), file=file, key=_loc(tuple(err["loc"]))
+    )
+
+
+def read_toml(path: str | os.PathLike[str], what: str) -> tuple[Path, dict]:
+    """Read a TOML file; a missing file or malformed TOML is a `ScenarioError` naming it."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return p, tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(f"no such {what} file", file=str(p)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"malformed TOML: {exc}", file=str(p)) from None
+
+
 def parse_scenario(data: dict, file: str | None = None) -> Scenario:
     """Validate a scenario given as a dict (e.g. parsed TOML).
 
@@ -113,19 +143,7 @@ def parse_scenario(data: dict, file: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = _loc(tuple(err["loc"]))
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif err["type"] == "missing":
-            message = "required key is missing"
-        elif err["type"] == "union_tag_invalid":
-            kind = err.get("input", {}).get("kind")
-            message = f"unknown policy kind {kind!r}; use tariff, trade_cost or export_control"
-        elif err["type"] == "union_tag_not_found":
-            message = "policy needs a 'kind' (tariff, trade_cost or export_control)"
-        raise ScenarioError(message.removeprefix("Value error, "), file=file, key=key) from None
+        raise validation_error(exc, file) from None
     dates = [s.date for s in scenario.step]
     for k in range(1, len(dates)):
         if dates[k] < dates[k - 1]:
@@ -152,14 +170,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     ScenarioError
         For a missing file, malformed TOML, unknown keys or bad values (naming the key).
     """
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError("no such scenario file", file=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"malformed TOML: {exc}", file=str(p)) from None
+    p, data = read_toml(path, "scenario")
     world = data.get("world")
     if isinstance(world, str) and ("/" in world or world.startswith(".")):
         candidate = (p.parent / world).resolve()
