@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +47,24 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    """Turn bad input into exit 2 (one line naming file and key) and non-convergence into 1."""
+    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+
+    try:
+        yield
+    except (DataError, ScenarioError) as exc:
+        _fail(str(exc).replace("\n", " "), 2)
+    except ConvergenceError as exc:
+        _fail(str(exc), 1)
+
+
+def _spinner(text: str, quiet: bool = False) -> AbstractContextManager[object]:
+    """A progress spinner on the terminal, or nothing (e.g. when printing JSON)."""
+    return nullcontext() if quiet else console.status(text, spinner="dots")
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
@@ -58,21 +78,14 @@ def run(
     from tradewar import __version__
     from tradewar.api import run_scenario
     from tradewar.data.io import load_world
-    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+    from tradewar.errors import ConvergenceError
     from tradewar.policy.scenario import load_scenario
 
-    try:
+    with _exit_codes():
         spec = load_scenario(scenario)
         world = load_world(spec.world)
-        with (
-            console.status(f"solving {spec.name} on {world.name}…", spinner="dots")
-            if not json_out
-            else _nullcontext()
-        ):
+        with _spinner(f"solving {spec.name} on {world.name}…", json_out):
             result = run_scenario(spec, world=world, strict=False)
-    except (DataError, ScenarioError) as exc:
-        _fail(str(exc).replace("\n", " "), 2)
-        return
     if out is not None:
         manifest = {
             "tradewar_version": __version__,
@@ -93,14 +106,6 @@ def run(
     if not result.converged:
         exc = ConvergenceError(result.iterations, result.max_residual, spec.solver.tol)
         _fail(str(exc), 1)
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
 
 
 def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
@@ -153,7 +158,7 @@ def report(
     import tomllib
 
     from tradewar import __version__
-    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+    from tradewar.errors import ScenarioError
     from tradewar.policy.scenario import load_scenario
     from tradewar.report import build_report
 
@@ -165,7 +170,7 @@ def report(
     if is_negotiation:
         _negotiation_report(scenario, out, __version__)
         return
-    try:
+    with _exit_codes():
         spec = load_scenario(scenario)
         sigmas = None
         if nest_elasticities:
@@ -178,34 +183,21 @@ def report(
             if any(v <= 0 for v in sigmas):
                 raise ScenarioError("elasticities must be positive", key="--nest-elasticities")
         codes = [c.strip() for c in focus.split(",")] if focus else None
-        with console.status(f"solving {spec.name} and drawing the report…", spinner="dots"):
+        with _spinner(f"solving {spec.name} and drawing the report…"):
             path = build_report(
                 spec, out, focus=codes, nest_elasticities=sigmas, version=__version__
             )
-    except (DataError, ScenarioError) as exc:
-        _fail(str(exc).replace("\n", " "), 2)
-        return
-    except ConvergenceError as exc:
-        _fail(str(exc), 1)
-        return
     console.print(f"wrote {path}")
 
 
 def _negotiation_report(config: Path, out: Path, version: str) -> None:
     from tradewar.dynamics import load_negotiation, simulate
-    from tradewar.errors import ConvergenceError, DataError, ScenarioError
     from tradewar.report.negotiation import build_negotiation_report
 
-    try:
+    with _exit_codes():
         spec = load_negotiation(config)
-        with console.status(f"simulating {spec.name}…", spinner="dots"):
+        with _spinner(f"simulating {spec.name}…"):
             path = build_negotiation_report(simulate(spec), out, version)
-    except (DataError, ScenarioError) as exc:
-        _fail(str(exc).replace("\n", " "), 2)
-        return
-    except ConvergenceError as exc:
-        _fail(str(exc), 1)
-        return
     console.print(f"wrote {path}")
 
 
@@ -236,13 +228,9 @@ def describe(
 ) -> None:
     """Summarise a world: size, unit, source, licence and its largest economies."""
     from tradewar.data.io import load_world
-    from tradewar.errors import DataError
 
-    try:
+    with _exit_codes():
         w = load_world(world)
-    except DataError as exc:
-        _fail(str(exc), 2)
-        return
     s = w.summary()
     if json_out:
         sys.stdout.write(json.dumps(s) + "\n")
@@ -337,19 +325,8 @@ def _print_game(result, json_out: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 def _run_game(action, json_out: bool) -> None:  # type: ignore[no-untyped-def]
-    from tradewar.errors import ConvergenceError, DataError, ScenarioError
-
-    try:
-        with (
-            console.status("solving the game…", spinner="dots") if not json_out else _nullcontext()
-        ):
-            result = action()
-    except (DataError, ScenarioError) as exc:
-        _fail(str(exc).replace("\n", " "), 2)
-        return
-    except ConvergenceError as exc:
-        _fail(str(exc), 1)
-        return
+    with _exit_codes(), _spinner("solving the game…", json_out):
+        result = action()
     _print_game(result, json_out)
     if not result.converged:
         _fail(
@@ -485,22 +462,11 @@ def negotiate(
 ) -> None:
     """Simulate a dated negotiation: tariffs, pressure, offers and a deal (or none)."""
     from tradewar.dynamics import load_negotiation, simulate
-    from tradewar.errors import ConvergenceError, DataError, ScenarioError
 
-    try:
+    with _exit_codes():
         spec = load_negotiation(config)
-        with (
-            console.status(f"simulating {spec.name}…", spinner="dots")
-            if not json_out
-            else _nullcontext()
-        ):
+        with _spinner(f"simulating {spec.name}…", json_out):
             result = simulate(spec, seed=seed)
-    except (DataError, ScenarioError) as exc:
-        _fail(str(exc).replace("\n", " "), 2)
-        return
-    except ConvergenceError as exc:
-        _fail(str(exc), 1)
-        return
     if json_out:
         sys.stdout.write(json.dumps(result.to_json(), allow_nan=False, default=float) + "\n")
         return
