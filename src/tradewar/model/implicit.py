@@ -18,11 +18,7 @@ from tradewar.model.economy import Economy, Shock
 from tradewar.model.solver import (
     Solution,
     SolverOptions,
-    _gamma_va_for_profits,
-    _producer_shares,
-    _shares,
-    _trade_weights,
-    cost_structure,
+    market_gaps,
     solve_arrays,
 )
 
@@ -84,30 +80,13 @@ def equilibrium_conditions(econ: Economy, shock: Shock, z: jnp.ndarray) -> jnp.n
     relative to world value added).
     """
     n = econ.va.shape[0]
-    shape = econ.alpha.shape
-    x, log_P, x_rel = _split(z, n, shape)
-    X = x_rel * econ.expenditure
-    A = _trade_weights(econ, shock)
-    log_c, _, gamma_io = cost_structure(econ, x, log_P)
-    s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
-    price = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
-    pi_new = _shares(A, econ, log_c, log_P)
-    net, leak, etax = _producer_shares(pi_new, shock)
-    Y = jnp.einsum("nik,nk->ik", net, X)
+    x, log_P, x_rel = _split(z, n, econ.alpha.shape)
+    price, goods, wage_demand, _ = market_gaps(econ, shock, x, log_P, x_rel * econ.expenditure)
     w = jnp.exp(x)
-    income = w * econ.va + shock.deficit + jnp.sum(leak * X, axis=1)
-    if etax is not None:
-        income = income + jnp.einsum("nik,nk->i", etax, X)
-    wage_share = _gamma_va_for_profits(econ, gamma_io)
-    if econ.profit_share is not None:
-        income = income + jnp.sum(econ.profit_share * wage_share * Y, axis=1)
-        wage_share = wage_share * (1.0 - econ.profit_share)
     scale = jnp.sum(econ.va)
-    goods = (X - jnp.einsum("nkj,nj->nk", gamma_io, Y) - econ.alpha * income[:, None]) / scale
     weights = econ.va / scale
-    labour = (jnp.sum(wage_share * Y, axis=1) - w * econ.va) / scale + weights * (
-        jnp.sum(weights * w) - 1.0
-    )
+    labour = (wage_demand - w * econ.va) / scale + weights * (jnp.sum(weights * w) - 1.0)
+    goods = goods / scale
     return jnp.concatenate([labour, price.ravel(), goods.ravel()])
 
 

@@ -222,7 +222,9 @@ def _producer_shares(pi_new, shock: Shock):
     return net, leak, world_price - net
 
 
-def _expenditure(pi_new, shock: Shock, econ: Economy, gamma_io, w_hat, X0, tol, max_inner):
+def _expenditure(
+    pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat, X0, tol, max_inner
+):
     """Solve the goods-market system (eqs. 4–5) for X' (N, J).
 
     The system is linear, ``X = T X + b``. It is iterated from the warm start while that
@@ -231,8 +233,6 @@ def _expenditure(pi_new, shock: Shock, econ: Economy, gamma_io, w_hat, X0, tol, 
     """
     net, leak, etax = _producer_shares(pi_new, shock)
     wage_bill = w_hat * econ.va + shock.deficit
-
-    gamma_va = _gamma_va_for_profits(econ, gamma_io)
 
     def linear(X):
         Y = jnp.einsum("nik,nk->ik", net, X)
@@ -264,11 +264,6 @@ def _expenditure(pi_new, shock: Shock, econ: Economy, gamma_io, w_hat, X0, tol, 
         return sol, jnp.max(jnp.abs(sol - linear(sol) - b)) / scale
 
     return jax.lax.cond(change <= tol, lambda _: (X, change), krylov, None)
-
-
-def _gamma_va_for_profits(econ: Economy, gamma_io):
-    """Value-added share implied by input shares (profits are part of value added)."""
-    return 1.0 - gamma_io.sum(axis=1)
 
 
 def _labour_demand(pi_new, shock: Shock, gamma_va, X, econ: Economy):
@@ -332,7 +327,7 @@ def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, 
         pi_new = _shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
         X, ch_x = _expenditure(
-            pi_new, shock, econ, gamma_io, w, X0, options.inner_tol, options.max_inner
+            pi_new, shock, econ, gamma_va, gamma_io, w, X0, options.inner_tol, options.max_inner
         )
         demand = _labour_demand(pi_new, shock, gamma_va, X, econ)
         excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
@@ -390,6 +385,35 @@ def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, 
     )
 
 
+def market_gaps(econ: Economy, shock: Shock, log_w, log_P, X):
+    """The equilibrium conditions (eqs. 1–6) at a candidate ``(log w_hat, log P_hat, X')``.
+
+    Returns ``(price, goods, wage_demand, balance)``: the log price-index residual ``(N, J)``,
+    the goods-market gap ``X' - intermediate - final demand`` ``(N, J)`` in money, the wage bill
+    producers earn ``(N,)`` (to compare with ``w_hat * va``) and the trade balance gap
+    ``imports - exports - deficit`` ``(N,)``. All zero (wages: equal) at a solution.
+    """
+    A = _trade_weights(econ, shock)
+    log_c, gamma_va, gamma_io = cost_structure(econ, log_w, log_P)
+    s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
+    price = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
+    pi_new = _shares(A, econ, log_c, log_P)
+    net, leak, etax = _producer_shares(pi_new, shock)
+    Y = jnp.einsum("nik,nk->ik", net, X)
+    income = jnp.exp(log_w) * econ.va + shock.deficit + jnp.sum(leak * X, axis=1)
+    if etax is not None:
+        income = income + jnp.einsum("nik,nk->i", etax, X)
+    wage_share = gamma_va
+    if econ.profit_share is not None:
+        income = income + jnp.sum(econ.profit_share * gamma_va * Y, axis=1)
+        wage_share = gamma_va * (1.0 - econ.profit_share)
+    goods = X - jnp.einsum("nkj,nj->nk", gamma_io, Y) - econ.alpha * income[:, None]
+    flows = pi_new / (1.0 + shock.tau) * X[:, None, :]
+    off = flows * (1.0 - jnp.eye(flows.shape[0]))[:, :, None]
+    balance = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - shock.deficit
+    return price, goods, jnp.sum(wage_share * Y, axis=1), balance
+
+
 def equilibrium_residuals(
     econ: Economy, shock: Shock, w_hat: jnp.ndarray, log_P: jnp.ndarray, X: jnp.ndarray
 ) -> dict[str, jnp.ndarray]:
@@ -400,27 +424,9 @@ def equilibrium_residuals(
     ``trade_balance`` (imports - exports - deficit, relative to world value added; Walras' law).
     Scaling ``w_hat``, ``exp(log_P)``, ``X`` and the deficits by one factor leaves them unchanged.
     """
-    A = _trade_weights(econ, shock)
-    log_w = jnp.log(w_hat)
-    log_c, gamma_va, gamma_io = cost_structure(econ, log_w, log_P)
-    s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
-    price_res = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
-    pi_new = _shares(A, econ, log_c, log_P)
-    net, leak, etax = _producer_shares(pi_new, shock)
-    Y = jnp.einsum("nik,nk->ik", net, X)
-    income = w_hat * econ.va + shock.deficit + jnp.sum(leak * X, axis=1)
-    if etax is not None:
-        income = income + jnp.einsum("nik,nk->i", etax, X)
-    wage_share = gamma_va
-    if econ.profit_share is not None:
-        income = income + jnp.sum(econ.profit_share * gamma_va * Y, axis=1)
-        wage_share = gamma_va * (1.0 - econ.profit_share)
-    goods = X - jnp.einsum("nkj,nj->nk", gamma_io, Y) - econ.alpha * income[:, None]
+    price_res, goods, wage_demand, balance = market_gaps(econ, shock, jnp.log(w_hat), log_P, X)
     scale = jnp.sum(w_hat * econ.va)
-    labour = jnp.sum(wage_share * Y, axis=1) / (w_hat * econ.va) - 1.0
-    flows = pi_new / (1.0 + shock.tau) * X[:, None, :]
-    off = flows * (1.0 - jnp.eye(flows.shape[0]))[:, :, None]
-    balance = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - shock.deficit
+    labour = wage_demand / (w_hat * econ.va) - 1.0
     return {
         "prices": jnp.max(jnp.abs(price_res)),
         "goods": jnp.max(jnp.abs(goods)) / scale,
