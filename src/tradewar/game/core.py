@@ -18,6 +18,7 @@ from tradewar.data.world import World
 from tradewar.errors import ScenarioError
 from tradewar.game.objectives import OBJECTIVES, objective_values
 from tradewar.model.economy import Economy, economy_from_world
+from tradewar.model.implicit import baseline_state
 from tradewar.model.solver import SolverOptions
 
 
@@ -196,8 +197,7 @@ class TariffGame:
         self.evaluations += 1
         rows, cols, secs = index
         if self._start is None:
-            n, size = self.world.n_countries, self.econ.alpha.size
-            self._start = jnp.concatenate([jnp.zeros(n + size), jnp.ones(size)])
+            self._start = baseline_state(self.econ)
         value, grad, z = self._player_vg(
             jnp.asarray(values), jnp.asarray(tau), rows, cols, secs, player, self._start
         )
@@ -216,6 +216,15 @@ class TariffGame:
         rows = np.full(cols.size, player)
         return rows, cols.ravel(), secs.ravel()
 
+    def flow_scale(self, index) -> np.ndarray:
+        """Variable scaling for tariff searches: the square root of each tariff's trade flow.
+
+        Tariffs on tiny flows barely move a payoff; without this the problems are badly
+        conditioned and quasi-Newton searches crawl.
+        """
+        flow = self.world.flows[index]
+        return np.sqrt(np.maximum(flow / max(flow.mean(), 1e-300), 1e-4))
+
     # ------------------------------------------------------------------ best response
     def best_response(
         self,
@@ -230,10 +239,7 @@ class TariffGame:
         """
         index = self.instruments(player, partners)
         lo, hi = self.settings.lower_pct / 100.0, self.settings.upper_pct / 100.0
-        # Scale each tariff by the square root of its trade flow: tariffs on tiny flows barely
-        # move the payoff, and without scaling the problem is badly conditioned.
-        flow = self.world.flows[index]
-        scale = np.sqrt(np.maximum(flow / max(flow.mean(), 1e-300), 1e-4))
+        scale = self.flow_scale(index)
         x0 = np.clip(tau[index] if start is None else start, lo, hi) * scale
 
         def fun(x):
@@ -259,6 +265,11 @@ class TariffGame:
             "payoff": float(np.exp(-result.fun)),
         }
         return new, info
+
+
+def stack_instruments(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Concatenate several players' ``(rows, cols, secs)`` index arrays into one."""
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
 def _stationary(result, lo: float, hi: float, tol: float = 1e-6) -> bool:

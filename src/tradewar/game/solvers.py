@@ -11,7 +11,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from tradewar.errors import ConvergenceError, ScenarioError
-from tradewar.game.core import TariffGame
+from tradewar.game.core import TariffGame, stack_instruments
 from tradewar.game.result import GameResult
 
 
@@ -164,14 +164,11 @@ def cooperative_tariffs(
     tau = game.base_tau.copy() if tau is None else np.array(tau)
     base_payoff = _payoff(game, tau)[idx]
     parts = [game.instruments(p) for p in idx]
-    rows = np.concatenate([r[0] for r in parts])
-    cols = np.concatenate([r[1] for r in parts])
-    secs = np.concatenate([r[2] for r in parts])
+    rows, cols, secs = stack_instruments(parts)
     lo, hi = game.settings.lower_pct / 100.0, game.settings.upper_pct / 100.0
     players_arr = jnp.asarray(idx)
     base_j = jnp.asarray(base_payoff)
-    flow = game.world.flows[rows, cols, secs]
-    scale = np.sqrt(np.maximum(flow / max(flow.mean(), 1e-300), 1e-4))
+    scale = game.flow_scale((rows, cols, secs))
 
     @jax.jit
     def value_grad(v, tau_j, weights_j, sharpness):
@@ -253,9 +250,7 @@ def nash_bargain(
     threat = np.asarray(threat, dtype=float)
     threat_payoff = _payoff(game, threat) if threat_payoff is None else np.asarray(threat_payoff)
     parts = [game.instruments(ia, [ib]), game.instruments(ib, [ia])]
-    rows = np.concatenate([p[0] for p in parts])
-    cols = np.concatenate([p[1] for p in parts])
-    secs = np.concatenate([p[2] for p in parts])
+    rows, cols, secs = stack_instruments(parts)
     lo, hi = game.settings.lower_pct / 100.0, game.settings.upper_pct / 100.0
     both = jnp.asarray([ia, ib])
     floor = jnp.asarray(threat_payoff[[ia, ib]])

@@ -90,6 +90,12 @@ def equilibrium_conditions(econ: Economy, shock: Shock, z: jnp.ndarray) -> jnp.n
     return jnp.concatenate([labour, price.ravel(), goods.ravel()])
 
 
+def baseline_state(econ: Economy) -> jnp.ndarray:
+    """The stacked state ``z`` of the baseline: no wage or price change, spending unchanged."""
+    n, size = econ.va.shape[0], econ.alpha.size
+    return jnp.concatenate([jnp.zeros(n + size), jnp.ones(size)])
+
+
 def _pack(econ: Economy, sol: Solution) -> jnp.ndarray:
     safe = jnp.where(econ.expenditure > 0, econ.expenditure, 1.0)
     x_rel = jnp.where(econ.expenditure > 0, sol.expenditure / safe, 1.0)
@@ -113,7 +119,7 @@ def differentiable_solve(
     options = options or SolverOptions()
     n = econ.va.shape[0]
     if start is None:
-        start = jnp.concatenate([jnp.zeros(n + econ.alpha.size), jnp.ones(econ.alpha.size)])
+        start = baseline_state(econ)
     z = _solve_state(options, econ, shock, jax.lax.stop_gradient(start))
     x, log_P, x_rel = _split(z, n, econ.alpha.shape)
     return jnp.exp(x), log_P, x_rel * econ.expenditure, z
