@@ -130,7 +130,9 @@ add_pct = 10
     assert [s["label"] for s in steps] == ["first", "second"]
     assert steps[0]["date"] == "2025-02-04"
     hom = [next(r for r in s["countries"] if r["country"] == "HOM") for s in steps]
-    assert hom[0]["tariff_revenue"] > hom[1]["tariff_revenue"] * 0  # both solved
+    assert all(s["converged"] for s in steps)
+    # HOM's 10-point tariff on FOR raises its revenue above the baseline in both steps.
+    assert hom[0]["tariff_revenue"] > hom[0]["tariff_revenue_before"]
     assert hom[1]["exports_pct"] < hom[0]["exports_pct"]  # retaliation hits HOM's exports
 
 

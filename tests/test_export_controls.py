@@ -134,12 +134,13 @@ def test_infeasible_ban_is_an_error_that_names_the_flow(ree):
     ban = tw.ExportControl(
         exporter=["CHN", "ROW", "JPN", "EST"], importer="DEU", sectors="REE", ban=True
     )
-    with pytest.raises(
-        tw.ScenarioError,
-        match=r"infeasible ban: DEU buys sector REE only from "
-        r"EST, JPN, CHN, ROW|infeasible ban: DEU",
-    ):
+    with pytest.raises(tw.ScenarioError, match="infeasible ban: DEU buys sector REE only from"):
         tw.solve(ree, [ban])
+    try:
+        tw.solve(ree, [ban])
+    except tw.ScenarioError as exc:
+        named = str(exc).split("only from ")[1].split(" in the baseline")[0].split(", ")
+        assert set(named) == {"CHN", "ROW", "JPN", "EST"}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,10 @@ economy, b = political economy); see the ossa_2014 data README. Ossa's own Nash 
 loose, so per-country values are compared within about 2 points and averages tightly.
 """
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import tradewar as tw
@@ -67,6 +70,10 @@ def test_nash_tariffs(world, objective):
     result = nash_tariffs(game)
     data = result.to_json()
     assert data["converged"] and data["max_tariff_change_pct"] < 0.5
+    # Nobody can gain by deviating: the Nash gap of every player is measured and small.
+    gaps = data["nash_gap_pct"]
+    assert set(gaps) == set(COUNTRIES)
+    assert max(gaps.values()) == data["max_nash_gap_pct"] < game.settings.gap_tol_pct
     table = result.country_table().loc[list(COUNTRIES)]
     np.testing.assert_allclose(table.median_tariff_pct, NASH_MEDIAN[objective], atol=1.5)
     np.testing.assert_allclose(table[PAYOFF[objective]], NASH_GOV[objective], atol=0.3)
@@ -83,3 +90,27 @@ def test_trade_talks_from_factual_tariffs(world):
     gains = result.country_table().gov_welfare_pct
     assert gains.mean() == pytest.approx(0.5, abs=0.2)
     assert gains.max() - gains.min() < 0.01
+
+
+REFERENCE = Path(__file__).parent / "reference" / "ossa2014"
+
+
+@pytest.mark.parametrize(("panel", "objective"), [("a", "welfare"), ("b", "political")])
+def test_ossa_saved_nash_tariffs_reproduce_his_welfare_changes(world, panel, objective):
+    """Apply the Nash tariffs Ossa saved and compare TABLE4's welfare changes (0.1 printed)."""
+    saved = pd.read_csv(REFERENCE / "nash_tariffs.csv")
+    column = "tariff_nash_bas" if panel == "a" else "tariff_nash_pol"
+    tau = np.array(world.tariffs)
+    n, i, s = saved.importer_j - 1, saved.exporter_i - 1, saved.industry_s - 1
+    tau[n, i, s] = saved[column]
+    game = TariffGame(world, "ossa", GameSettings(objective=objective))
+    welfare, gov = game.payoffs(tau)
+    if panel == "a":
+        gov = welfare  # panel a has no political economy: government welfare is real income
+    table = pd.read_csv(REFERENCE / "table4_welfare.csv").query("panel == @panel")
+    names = ("Brazil", "China", "EU", "India", "Japan", "ROW", "US")
+    for column_name, values in (("welfare", welfare), ("govwelfare", gov)):
+        published = table.query("column == @column_name").set_index("row").loc[list(names)]
+        ours = 100.0 * (values[[world.country_index(c) for c in COUNTRIES]] - 1.0)
+        # Printed to one decimal: every country within half a unit of the last digit.
+        np.testing.assert_allclose(ours, published.value_pct, atol=0.05 + 1e-9)

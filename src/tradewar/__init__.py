@@ -14,7 +14,13 @@ from tradewar.api import run_scenario, solve
 from tradewar.data.io import check_world, load_world, write_world
 from tradewar.data.world import World
 from tradewar.datasets import list_datasets
-from tradewar.errors import ConvergenceError, DataError, ScenarioError, TradewarError
+from tradewar.errors import (
+    ConvergenceError,
+    DataError,
+    OutputError,
+    ScenarioError,
+    TradewarError,
+)
 from tradewar.model.solver import SolverOptions
 from tradewar.policy import (
     CESSettings,
@@ -38,6 +44,7 @@ __all__ = [
     "ConvergenceError",
     "DataError",
     "ExportControl",
+    "OutputError",
     "Result",
     "Scenario",
     "ScenarioError",

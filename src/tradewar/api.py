@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import jax.numpy as jnp
 import numpy as np
+from pydantic import ValidationError
 
 from tradewar.data.io import load_world
 from tradewar.data.world import World
@@ -15,7 +17,7 @@ from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.ces import ces_params
 from tradewar.model.economy import Economy, Shock, economy_from_world
-from tradewar.model.outcomes import Outcome, compute_outcome
+from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
 from tradewar.policy.scenario import (
@@ -24,6 +26,7 @@ from tradewar.policy.scenario import (
     Scenario,
     Step,
     load_scenario,
+    validation_error,
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.results.result import Result, StepResult
@@ -78,14 +81,17 @@ def solve(
     -------
     Result
     """
-    scenario = Scenario(
-        name=name,
-        world=world if isinstance(world, str) else world.name,
-        model=model,  # type: ignore[arg-type]
-        deficits=deficits,  # type: ignore[arg-type]
-        policy=list(policies),
-        ces=CESSettings.model_validate(ces or {}),
-    )
+    try:
+        scenario = Scenario(
+            name=name,
+            world=world if isinstance(world, str) else world.name,
+            model=model,  # type: ignore[arg-type]
+            deficits=deficits,  # type: ignore[arg-type]
+            policy=list(policies),
+            ces=ces if isinstance(ces, CESSettings) else CESSettings.model_validate(ces or {}),
+        )
+    except ValidationError as exc:
+        raise validation_error(exc, None) from None
     return run_scenario(
         scenario, world=world if isinstance(world, World) else None, options=options, strict=strict
     )
@@ -105,6 +111,17 @@ def run_scenario(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    try:
+        return _run(scenario, world, options, strict)
+    except ScenarioError as exc:
+        if exc.file is None and scenario.source_file is not None:
+            raise ScenarioError(exc.reason, file=scenario.source_file, key=exc.key) from None
+        raise
+
+
+def _run(
+    scenario: Scenario, world: World | None, options: SolverOptions | None, strict: bool
+) -> Result:
     _check_model(scenario.model)
     if world is None:
         world = load_world(scenario.world)
@@ -130,7 +147,11 @@ def run_scenario(
         outcome, previous = _solve_state(econ, state, options, previous)
         if strict and not outcome.converged:
             raise ConvergenceError(
-                outcome.iterations, outcome.max_residual, options.tol, _hint(step)
+                outcome.iterations,
+                outcome.max_residual,
+                options.tol,
+                _hint(step),
+                reason=STATUS_REASONS.get(outcome.status, outcome.status),
             )
         steps.append(
             StepResult(
@@ -185,7 +206,8 @@ def _solve_state(
     pair to pass to the next step.
     """
     quota = np.nan_to_num(state.quota, nan=np.inf)
-    binding = np.isfinite(quota)
+    # A quota on a flow with no baseline trade caps nothing (zero stays below any cap).
+    binding = np.isfinite(quota) & (np.asarray(econ.pi) > 0)
     tax = state.export_tax.copy()
     start = None
     if previous is not None:
@@ -195,7 +217,7 @@ def _solve_state(
     shock = _shock(econ, state, tax)
     solution = solve_arrays(econ, shock, options, start=start)
     outcome = compute_outcome(econ, shock, solution, options.tol)
-    if not binding.any():
+    if not binding.any() or not outcome.converged:
         return outcome, (solution, tax)
     prev_log_tax = prev_log_q = None
     for _ in range(QUOTA_MAX_ROUNDS):
@@ -222,12 +244,10 @@ def _solve_state(
         shock = _shock(econ, state, tax)
         solution = solve_arrays(econ, shock, options, start=solution)
         outcome = compute_outcome(econ, shock, solution, options.tol)
-    raise ConvergenceError(
-        QUOTA_MAX_ROUNDS,
-        float(gap),
-        QUOTA_TOL,
-        "the export-tax equivalents of the quotas did not settle; check the quota levels",
-    )
+        if not outcome.converged:
+            return outcome, (solution, tax)
+    # The quotas did not settle: the numbers are those of the last round, flagged.
+    return replace(outcome, status="quota not settled"), (solution, tax)
 
 
 def _quantity_change(outcome: Outcome) -> np.ndarray:
@@ -239,6 +259,6 @@ def _quantity_change(outcome: Outcome) -> np.ndarray:
 
 def _hint(step: Step) -> str:
     return (
-        f"in step '{step.label}'; raise [solver] max_iterations or check the policies for "
-        "extreme values"
+        f"in step '{step.label}'; raise [solver] max_iterations in the scenario (or "
+        "SolverOptions.max_iterations) or check the policies for extreme values"
     )

@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 the solver did not converge, 2 bad input (one line nami
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -14,7 +13,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from tradewar.game.core import NASH_TOL_PCT
 
 app = typer.Typer(
     name="tradewar",
@@ -43,21 +45,37 @@ _SHOWN = [
 
 
 def _fail(message: str, code: int) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
+def _print_json(obj: object) -> None:
+    from tradewar.results.jsonsafe import dumps
+
+    sys.stdout.write(dumps(obj) + "\n")
+
+
 @contextmanager
-def _exit_codes() -> Iterator[None]:
-    """Turn bad input into exit 2 (one line naming file and key) and non-convergence into 1."""
-    from tradewar.errors import ConvergenceError, DataError, ScenarioError
+def _exit_codes(json_failure: dict | None = None) -> Iterator[None]:
+    """Turn bad input into exit 2 (one line naming file and key) and non-convergence into 1.
+
+    With ``json_failure`` (``--json``), a convergence failure also prints that object with
+    ``"converged": false`` and the ``"error"``, so a script always gets valid JSON.
+    """
+    from tradewar.errors import ConvergenceError, DataError, OutputError, ScenarioError
 
     try:
         yield
-    except (DataError, ScenarioError) as exc:
+    except (DataError, ScenarioError, OutputError) as exc:
         _fail(str(exc).replace("\n", " "), 2)
     except ConvergenceError as exc:
+        if json_failure is not None:
+            _print_json({**json_failure, "converged": False, "error": str(exc)})
         _fail(str(exc), 1)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = getattr(exc, "filename", None)
+        _fail(f"{where}: {reason}" if where else reason, 2)
 
 
 def _spinner(text: str, quiet: bool = False) -> AbstractContextManager[object]:
@@ -72,40 +90,60 @@ def run(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write results.parquet and manifest.json here.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
+    ] = False,
     top: Annotated[int, typer.Option(help="Rows to show: the countries most affected.")] = 15,
 ) -> None:
     """Solve a scenario and print its results (a table, or JSON with --json)."""
-    from tradewar import __version__
     from tradewar.api import run_scenario
     from tradewar.data.io import load_world
     from tradewar.errors import ConvergenceError
     from tradewar.policy.scenario import load_scenario
+    from tradewar.results.folders import check_output_folder
 
-    with _exit_codes():
+    failure = {"scenario": str(scenario)} if json_out else None
+    with _exit_codes(failure):
+        if out is not None:
+            check_output_folder(out, force)
         spec = load_scenario(scenario)
+        if failure is not None:
+            failure.update(scenario=spec.name, world=spec.world, model=spec.model)
         world = load_world(spec.world)
-        with _spinner(f"solving {spec.name} on {world.name}…", json_out):
+        with _spinner(f"solving {escape(spec.name)} on {escape(world.name)}…", json_out):
             result = run_scenario(spec, world=world, strict=False)
-    if out is not None:
-        manifest = {
-            "tradewar_version": __version__,
-            "scenario_file": str(scenario),
-            "scenario": spec.model_dump(mode="json"),
-            "world": world.name,
-            "data_hash": world.data_hash(),
-            "model": spec.model,
-            "seed": None,
-        }
-        result.save(out, manifest)
+        if out is not None:
+            manifest = {
+                "scenario_file": str(scenario),
+                "scenario": spec.model_dump(mode="json"),
+                "seed": None,
+            }
+            result.save(out, manifest, force=force)
     if json_out:
-        sys.stdout.write(json.dumps(result.to_json(), allow_nan=False) + "\n")
+        _print_json(result.to_json())
     else:
         _print_result(result, top)
         if out is not None:
-            console.print(f"wrote {out / 'results.parquet'} and {out / 'manifest.json'}")
+            console.print(
+                f"wrote {escape(str(out / 'results.parquet'))} and "
+                f"{escape(str(out / 'manifest.json'))}"
+            )
     if not result.converged:
-        exc = ConvergenceError(result.iterations, result.max_residual, spec.solver.tol)
+        worst = next(s for s in result.steps if not s.outcome.converged)
+        exc = ConvergenceError(
+            result.iterations,
+            result.max_residual,
+            spec.solver.tol,
+            f"in step '{worst.label}'; raise [solver] max_iterations or check the policies",
+            reason=_status_reason(worst.outcome.status),
+        )
         _fail(str(exc), 1)
+
+
+def _status_reason(status: str) -> str:
+    from tradewar.model.outcomes import STATUS_REASONS
+
+    return STATUS_REASONS.get(status, "") if status != "not converged" else ""
 
 
 def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
@@ -119,12 +157,12 @@ def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
         order = size.sort_values(ascending=False).index[:top]
         title = f"{result.scenario} — {step.label}" + (f" ({step.date})" if step.date else "")
         t = Table(
-            title=title,
+            title=escape(title),
             caption=(
-                f"{result.world}, {result.model}, deficits={result.deficits}; "
+                f"{escape(result.world)}, {result.model}, deficits={result.deficits}; "
                 f"{step.outcome.iterations} iterations, "
                 f"max residual {step.outcome.max_residual:.1e}; "
-                f"changes in %, tariff revenue in {result.unit}; "
+                f"changes in %, tariff revenue in {escape(result.unit)}; "
                 f"{min(top, len(table))} of {len(table)} countries, largest changes first"
             ),
         )
@@ -136,7 +174,7 @@ def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
             cells = [
                 f"{row[v]:,.0f}" if v == "tariff_revenue" else f"{row[v]:+.3f}" for v, _ in _SHOWN
             ]
-            t.add_row(code, *cells)
+            t.add_row(escape(code), *cells)
         console.print(t)
 
 
@@ -153,6 +191,9 @@ def report(
             help="Critical-nest elasticities for the sensitivity runs, e.g. 0.02,0.1,0.5."
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
+    ] = False,
 ) -> None:
     """Solve a scenario and write a self-contained HTML report with PNG figures."""
     import tomllib
@@ -161,14 +202,17 @@ def report(
     from tradewar.errors import ScenarioError
     from tradewar.policy.scenario import load_scenario
     from tradewar.report import build_report
+    from tradewar.results.folders import check_output_folder
 
+    with _exit_codes():
+        check_output_folder(out, force)
     try:
         with open(scenario, "rb") as fh:
             is_negotiation = "player" in tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):
         is_negotiation = False
     if is_negotiation:
-        _negotiation_report(scenario, out, __version__)
+        _negotiation_report(scenario, out, __version__, force)
         return
     with _exit_codes():
         spec = load_scenario(scenario)
@@ -180,25 +224,27 @@ def report(
                 raise ScenarioError(
                     "not a comma-separated list of numbers", key="--nest-elasticities"
                 ) from None
-            if any(v <= 0 for v in sigmas):
-                raise ScenarioError("elasticities must be positive", key="--nest-elasticities")
+            if not all(0 < v < float("inf") for v in sigmas):
+                raise ScenarioError(
+                    "elasticities must be positive finite numbers", key="--nest-elasticities"
+                )
         codes = [c.strip() for c in focus.split(",")] if focus else None
-        with _spinner(f"solving {spec.name} and drawing the report…"):
+        with _spinner(f"solving {escape(spec.name)} and drawing the report…"):
             path = build_report(
-                spec, out, focus=codes, nest_elasticities=sigmas, version=__version__
+                spec, out, focus=codes, nest_elasticities=sigmas, version=__version__, force=force
             )
-    console.print(f"wrote {path}")
+    console.print(f"wrote {escape(str(path))}")
 
 
-def _negotiation_report(config: Path, out: Path, version: str) -> None:
+def _negotiation_report(config: Path, out: Path, version: str, force: bool) -> None:
     from tradewar.dynamics import load_negotiation, simulate
     from tradewar.report.negotiation import build_negotiation_report
 
     with _exit_codes():
         spec = load_negotiation(config)
-        with _spinner(f"simulating {spec.name}…"):
-            path = build_negotiation_report(simulate(spec), out, version)
-    console.print(f"wrote {path}")
+        with _spinner(f"simulating {escape(spec.name)}…"):
+            path = build_negotiation_report(simulate(spec), out, version, force=force)
+    console.print(f"wrote {escape(str(path))}")
 
 
 @app.command()
@@ -211,12 +257,10 @@ def datasets() -> None:
         t.add_column(col)
     for d in list_datasets():
         t.add_row(
-            d["name"],
-            str(d["year"]),
-            str(d["countries"]),
-            str(d["sectors"]),
-            d["unit"],
-            d["description"],
+            *(
+                escape(str(d[k]))
+                for k in ("name", "year", "countries", "sectors", "unit", "description")
+            )
         )
     console.print(t)
 
@@ -233,23 +277,27 @@ def describe(
         w = load_world(world)
     s = w.summary()
     if json_out:
-        sys.stdout.write(json.dumps(s) + "\n")
+        _print_json(s)
         return
     console.print(
-        f"[bold]{s['name']}[/] ({s['year']}): {s['countries']} countries × "
-        f"{s['sectors']} sectors ({s['tradable_sectors']} tradable), values in {s['unit']}"
+        f"[bold]{escape(str(s['name']))}[/] ({escape(str(s['year']))}): {s['countries']} "
+        f"countries × {s['sectors']} sectors ({s['tradable_sectors']} tradable), values in "
+        f"{escape(str(s['unit']))}"
     )
     console.print(
         f"World value added {s['world_value_added']:,.0f}; world exports {s['world_exports']:,.0f}"
     )
-    console.print(f"Source: {s['source']}\nCitation: {s['citation']}\nLicence: {s['license']}")
+    console.print(
+        f"Source: {s['source']}\nCitation: {s['citation']}\nLicence: {s['license']}",
+        markup=False,
+    )
     t = Table(title="Largest economies")
     for col in ("Country", "Name", "Value added", "World share %", "Deficit", "Avg tariff %"):
         t.add_column(col, justify="right" if col not in ("Country", "Name") else "left")
     for r in s["largest"]:
         t.add_row(
-            r["country"],
-            r["name"],
+            escape(r["country"]),
+            escape(r["name"]),
             f"{r['value_added']:,.0f}",
             f"{r['share_of_world_pct']:.1f}",
             f"{r['deficit']:,.0f}",
@@ -259,6 +307,10 @@ def describe(
 
 
 # ---------------------------------------------------------------------------- strategy
+#: One default for the Nash search's tariff-change tolerance, shared with the Python API.
+_DEFAULT_TOL_PCT = NASH_TOL_PCT
+
+
 def _codes(text: str | None) -> list[str] | None:
     return [c.strip() for c in text.split(",") if c.strip()] if text else None
 
@@ -272,6 +324,8 @@ def _game(
     tol_pct: float,
     max_rounds: int,
     sectors: str | None,
+    deficits: str = "zero",
+    ces: Path | None = None,
 ):
     from tradewar.data.io import load_world
     from tradewar.errors import ScenarioError
@@ -280,65 +334,103 @@ def _game(
 
     w = load_world(world)
     chosen = model or str(w.meta.get("default_model", "caliendo-parro"))
-    if chosen not in AVAILABLE_MODELS or (chosen == "ces-network" and model is None):
+    if chosen not in AVAILABLE_MODELS:
         raise ScenarioError(
             f"model '{chosen}' is not available for games; use one of "
-            "armington, caliendo-parro, ossa",
+            f"{', '.join(AVAILABLE_MODELS)}",
             key="--model",
         )
+    nests = None
+    if chosen == "ces-network":
+        if ces is None:
+            raise ScenarioError(
+                "the ces-network model needs its nests: pass --ces FILE.toml (a scenario, or a "
+                "file with a [ces] table)",
+                key="--ces",
+            )
+        nests = _read_ces(ces)
+    elif ces is not None:
+        raise ScenarioError(f"--ces applies to the ces-network model, not {chosen}", key="--ces")
     settings = GameSettings(
         objective=objective,
         lower_pct=lower_pct,
         upper_pct=upper_pct,
         tol_pct=tol_pct,
         max_rounds=max_rounds,
+        deficits=deficits,
     )
-    return TariffGame(w, chosen, settings, sectors=_codes(sectors))
+    return TariffGame(w, chosen, settings, sectors=_codes(sectors), ces=nests)
+
+
+def _read_ces(path: Path) -> dict:
+    """The ``[ces]`` table of a TOML file, validated (errors name the file and key)."""
+    from pydantic import ValidationError
+
+    from tradewar.errors import ScenarioError
+    from tradewar.policy.scenario import CESSettings, read_toml, validation_error
+
+    p, data = read_toml(path, "ces")
+    table = data.get("ces")
+    if not isinstance(table, dict):
+        raise ScenarioError("no [ces] table", file=str(p), key="ces")
+    try:
+        return CESSettings.model_validate(table).model_dump()
+    except ValidationError as exc:
+        err = validation_error(exc, str(p))
+        raise ScenarioError(err.reason, file=str(p), key=f"ces.{err.key}") from None
 
 
 def _print_game(result, json_out: bool) -> None:  # type: ignore[no-untyped-def]
     if json_out:
-        sys.stdout.write(json.dumps(result.to_json(), allow_nan=False, default=float) + "\n")
+        _print_json(result.to_json())
         return
     table = result.country_table()
+    caption = (
+        f"converged {result.converged}; rounds {result.rounds}; {result.elapsed_s:.1f} s; "
+        f"deficits {result.deficits}; welfare in % vs the baseline tariffs"
+    )
+    if "max_nash_gap_pct" in result.extra:
+        caption += f"; Nash gap {result.extra['max_nash_gap_pct']:.2g}%"
     t = Table(
-        title=f"{result.kind} tariffs — {result.world}, {result.model}, "
+        title=f"{result.kind} tariffs — {escape(result.world)}, {result.model}, "
         f"objective {result.objective}",
-        caption=f"converged {result.converged}; rounds {result.rounds}; "
-        f"{result.elapsed_s:.1f} s; welfare in % vs the baseline tariffs",
+        caption=caption,
     )
     for col in ("Country", "Median tariff %", "Mean tariff %", "Welfare %", "Gov. welfare %"):
         t.add_column(col, justify="left" if col == "Country" else "right")
+
+    def cell(value: object, fmt: str) -> str:
+        return "" if value is None or value != value else format(value, fmt)
+
     for code, row in table.iterrows():
-        med = (
-            ""
-            if row.median_tariff_pct is None or row.median_tariff_pct != row.median_tariff_pct
-            else f"{row.median_tariff_pct:.1f}"
+        t.add_row(
+            escape(str(code)),
+            cell(row.median_tariff_pct, ".1f"),
+            cell(row.mean_tariff_pct, ".1f"),
+            cell(row.welfare_pct, "+.3f"),
+            cell(row.gov_welfare_pct, "+.3f"),
         )
-        mean = (
-            ""
-            if row.mean_tariff_pct is None or row.mean_tariff_pct != row.mean_tariff_pct
-            else f"{row.mean_tariff_pct:.1f}"
-        )
-        t.add_row(code, med, mean, f"{row.welfare_pct:+.3f}", f"{row.gov_welfare_pct:+.3f}")
     console.print(t)
 
 
-def _run_game(action, json_out: bool) -> None:  # type: ignore[no-untyped-def]
-    with _exit_codes(), _spinner("solving the game…", json_out):
+def _run_game(action, json_out: bool, describe: dict) -> None:  # type: ignore[no-untyped-def]
+    with _exit_codes(describe if json_out else None), _spinner("solving the game…", json_out):
         result = action()
     _print_game(result, json_out)
     if not result.converged:
-        _fail(
-            f"{result.kind} tariffs did not converge: last max tariff change "
-            f"{result.max_tariff_change_pct:.3g} percentage points",
-            1,
-        )
+        _fail(f"{result.kind} tariffs did not converge: {result.reason}", 1)
 
 
-_MODEL = typer.Option(help="Model: ossa, caliendo-parro or armington (default: the world's).")
+_MODEL = typer.Option(
+    help="Model: ossa, caliendo-parro, armington or ces-network (default: the world's)."
+)
 _OBJECTIVE = typer.Option(help="welfare (real income) or political (lambda-weighted).")
 _JSON = typer.Option("--json", help="Print one JSON object.")
+_DEFICITS = typer.Option(
+    help="zero: re-solve the baseline with balanced trade first (default, as Ossa 2014); "
+    "keep: deficits are fixed transfers (best responses may then end on the upper bound)."
+)
+_CES = typer.Option(help="For --model ces-network: a TOML file with a [ces] table (or a scenario).")
 
 
 @app.command()
@@ -351,16 +443,29 @@ def optimal(
     sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
     lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
+    deficits: Annotated[str, _DEFICITS] = "zero",
+    ces: Annotated[Path | None, _CES] = None,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Unilateral optimal tariffs of one country, everyone else at baseline tariffs."""
     from tradewar.game import optimal_tariffs
 
     def action():  # type: ignore[no-untyped-def]
-        game = _game(world, model, objective, lower_pct, upper_pct, 0.1, 1, sectors)
-        return optimal_tariffs(game, country, _codes(partners))
+        game = _game(
+            world,
+            model,
+            objective,
+            lower_pct,
+            upper_pct,
+            _DEFAULT_TOL_PCT,
+            1,
+            sectors,
+            deficits,
+            ces,
+        )
+        return optimal_tariffs(game, country, _codes(partners), strict=False)
 
-    _run_game(action, json_out)
+    _run_game(action, json_out, {"game": "optimal", "world": world})
 
 
 @app.command()
@@ -377,18 +482,33 @@ def nash(
     sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
     lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
-    tol_pct: Annotated[float, typer.Option(help="Convergence: max tariff change, points.")] = 0.5,
+    tol_pct: Annotated[
+        float, typer.Option(help="Search: stop when no tariff moves more than this, points.")
+    ] = _DEFAULT_TOL_PCT,
     max_rounds: Annotated[int, typer.Option(help="Rounds of best responses at most.")] = 30,
+    deficits: Annotated[str, _DEFICITS] = "zero",
+    ces: Annotated[Path | None, _CES] = None,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
-    """Nash tariffs (a trade war): best responses until no tariff moves."""
+    """Nash tariffs (a trade war): best responses until no player gains by deviating."""
     from tradewar.game import nash_tariffs
 
     def action():  # type: ignore[no-untyped-def]
-        game = _game(world, model, objective, lower_pct, upper_pct, tol_pct, max_rounds, sectors)
+        game = _game(
+            world,
+            model,
+            objective,
+            lower_pct,
+            upper_pct,
+            tol_pct,
+            max_rounds,
+            sectors,
+            deficits,
+            ces,
+        )
         return nash_tariffs(game, _codes(players), against=against, strict=False)
 
-    _run_game(action, json_out)
+    _run_game(action, json_out, {"game": "nash", "world": world})
 
 
 @app.command()
@@ -403,16 +523,29 @@ def cooperate(
     sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
     lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
+    deficits: Annotated[str, _DEFICITS] = "zero",
+    ces: Annotated[Path | None, _CES] = None,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Cooperative (efficient) tariffs from the baseline, optionally with equal gains."""
     from tradewar.game import cooperative_tariffs
 
     def action():  # type: ignore[no-untyped-def]
-        game = _game(world, model, objective, lower_pct, upper_pct, 0.1, 1, sectors)
-        return cooperative_tariffs(game, _codes(players), equal_gains=equal_gains)
+        game = _game(
+            world,
+            model,
+            objective,
+            lower_pct,
+            upper_pct,
+            _DEFAULT_TOL_PCT,
+            1,
+            sectors,
+            deficits,
+            ces,
+        )
+        return cooperative_tariffs(game, _codes(players), equal_gains=equal_gains, strict=False)
 
-    _run_game(action, json_out)
+    _run_game(action, json_out, {"game": "cooperative", "world": world})
 
 
 @app.command()
@@ -432,6 +565,8 @@ def bargain(
     sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
     lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
+    deficits: Annotated[str, _DEFICITS] = "zero",
+    ces: Annotated[Path | None, _CES] = None,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Nash bargain over two countries' bilateral tariffs in the shadow of a threat point."""
@@ -447,11 +582,29 @@ def bargain(
             weights = tuple(float(v) for v in power.split(","))
         except ValueError:
             raise ScenarioError("not two numbers", key="--power") from None
-        game = _game(world, model, objective, lower_pct, upper_pct, 0.5, 30, sectors)
+        game = _game(
+            world,
+            model,
+            objective,
+            lower_pct,
+            upper_pct,
+            _DEFAULT_TOL_PCT,
+            30,
+            sectors,
+            deficits,
+            ces,
+        )
         threat_tau = threat_tariffs(game, pair, threat)
-        return nash_bargain(game, pair[0], pair[1], threat_tau, weights)  # type: ignore[arg-type]
+        return nash_bargain(
+            game,
+            pair[0],
+            pair[1],
+            threat_tau,
+            weights,
+            strict=False,  # type: ignore[arg-type]
+        )
 
-    _run_game(action, json_out)
+    _run_game(action, json_out, {"game": "bargain", "world": world})
 
 
 @app.command()
@@ -463,15 +616,15 @@ def negotiate(
     """Simulate a dated negotiation: tariffs, pressure, offers and a deal (or none)."""
     from tradewar.dynamics import load_negotiation, simulate
 
-    with _exit_codes():
+    with _exit_codes({"negotiation": str(config)} if json_out else None):
         spec = load_negotiation(config)
-        with _spinner(f"simulating {spec.name}…", json_out):
+        with _spinner(f"simulating {escape(spec.name)}…", json_out):
             result = simulate(spec, seed=seed)
     if json_out:
-        sys.stdout.write(json.dumps(result.to_json(), allow_nan=False, default=float) + "\n")
+        _print_json(result.to_json())
         return
     t = Table(
-        title=spec.name,
+        title=escape(spec.name),
         caption="levels: additional tariff on the other side over the "
         "start, percentage points; welfare: % change from the start",
     )

@@ -78,14 +78,37 @@ class ConvergenceError(TradewarError, RuntimeError):
     """
 
     def __init__(
-        self, iterations: int, max_residual: float, tolerance: float, hint: str = ""
+        self,
+        iterations: int,
+        max_residual: float,
+        tolerance: float,
+        hint: str = "",
+        reason: str = "",
     ) -> None:
         self.iterations, self.max_residual, self.tolerance = iterations, max_residual, tolerance
-        remedy = hint or (
-            "raise SolverOptions.max_iterations, lower SolverOptions.damping, "
-            "or check the shock for extreme values"
-        )
-        super().__init__(
-            f"equilibrium not found after {iterations} iterations: max residual "
-            f"{max_residual:.3e} > tolerance {tolerance:.1e}; {remedy}"
-        )
+        self.reason = reason
+        finite = max_residual == max_residual and abs(max_residual) != float("inf")
+        if not reason and not finite:
+            reason = "the solution is not finite (NaN or infinite values)"
+        if reason:
+            remedy = hint or "check the policies for extreme values or goods left with no supplier"
+            what = f"{reason} (max residual {max_residual:.3e}, tolerance {tolerance:.1e})"
+        else:
+            remedy = hint or (
+                "raise SolverOptions.max_iterations ([solver] max_iterations in a scenario), "
+                "lower SolverOptions.damping, or check the shock for extreme values"
+            )
+            what = f"max residual {max_residual:.3e} > tolerance {tolerance:.1e}"
+        super().__init__(f"equilibrium not found after {iterations} iterations: {what}; {remedy}")
+
+
+class OutputError(TradewarError, ValueError):
+    """An output folder cannot be written safely.
+
+    It holds files tradewar did not write, is the working directory or one above it, is a
+    file or a link, or another process is writing it.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path, self.reason = path, message
+        super().__init__(f"{path}: {message}")

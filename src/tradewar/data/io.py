@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -42,13 +40,26 @@ def load_world(source: str | os.PathLike[str]) -> World:
 
     text = os.fspath(source)
     directory = dataset_path(text) if is_dataset(text) else Path(text)
-    if not directory.is_dir():
+    try:
+        found = directory.is_dir()
+    except (OSError, ValueError) as exc:  # a NUL byte, a loop of links, a path too long
+        raise DataError(f"not a usable path: {_reason(exc)}", file=repr(text)) from None
+    if not found:
         raise DataError(
             "no such world package directory or bundled dataset "
             "(run `tradewar datasets` for the bundled names)",
             file=text,
         )
-    return _read_package(directory)
+    try:
+        return _read_package(directory)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot be read: {_reason(exc)}", file=text) from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror} ({exc.filename})" if exc.filename else exc.strerror
+    return str(exc)
 
 
 def _read_package(directory: Path) -> World:
@@ -118,9 +129,10 @@ def _read_package(directory: Path) -> World:
         final_demand = scatter(f_t, [("country", countries), ("sector", sectors)], "value")
     else:
         # Gravity world: all output is value added, all spending is final.
-        value_added = flows.sum(axis=0)
+        with np.errstate(all="ignore"):  # totals that overflow are reported by check_world
+            value_added = flows.sum(axis=0)
+            final_demand = ((1.0 + tariffs) * flows).sum(axis=1)
         intermediates = np.zeros((len(countries), len(sectors), len(sectors)))
-        final_demand = ((1.0 + tariffs) * flows).sum(axis=1)
 
     weights = None
     weights_path = table_path(directory, "political_weights")
@@ -159,6 +171,8 @@ def _read_meta(directory: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"malformed TOML: {exc}", file=path.name) from None
+    except UnicodeDecodeError:
+        raise DataError("not UTF-8 text", file=path.name) from None
 
 
 def _need(directory: Path, stem: str) -> Path:
@@ -245,10 +259,32 @@ def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
         raise DataError(
             "tariffs must be finite and above -100%", file="tariffs", field="tariff_pct"
         )
+    with np.errstate(all="ignore"):
+        totals = [
+            (label, float(np.sum(arr)))
+            for label, arr in (
+                ("flows", world.flows),
+                ("value_added", world.value_added),
+                ("intermediates", world.intermediates),
+                ("final_demand", world.final_demand),
+                ("flows", (1.0 + world.tariffs) * world.flows),
+            )
+        ]
+    for label, total in totals:
+        if not np.isfinite(total):
+            raise DataError(
+                "values too large: their total overflows double precision; rescale the data "
+                "(e.g. to millions)",
+                file=label,
+                field="value",
+            )
     if world.value_added.sum() <= 0:
         raise DataError("world value added is zero", file="value_added", field="value_added")
-    output = world.gross_output
-    cost = world.value_added + world.intermediates.sum(axis=1)
+    with np.errstate(all="ignore"):  # overflowing totals are reported by _report_gap
+        output = world.gross_output
+        cost = world.value_added + world.intermediates.sum(axis=1)
+        spend = world.expenditure
+        use = world.intermediates.sum(axis=2) + world.final_demand
     _report_gap(
         world,
         output,
@@ -257,8 +293,6 @@ def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
         "value_added.csv + intermediates.csv",
         "gross output (sum of flows over importers) differs from value added plus inputs",
     )
-    spend = world.expenditure
-    use = world.intermediates.sum(axis=2) + world.final_demand
     _report_gap(
         world,
         spend,
@@ -272,10 +306,22 @@ def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
 def _report_gap(
     world: World, a: np.ndarray, b: np.ndarray, rtol: float, file: str, what: str
 ) -> None:
-    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), rtol * a.sum() / a.size)
-    gap = np.abs(a - b) / scale
+    with np.errstate(all="ignore"):
+        overflow = ~(np.isfinite(a) & np.isfinite(b))
+        if overflow.any() or not np.isfinite(a.sum()):
+            n, j = np.argwhere(overflow)[0] if overflow.any() else (0, 0)
+            raise DataError(
+                f"values too large: the totals at country {world.countries[n]}, sector "
+                f"{world.sectors[j]} overflow double precision; rescale the data (e.g. to "
+                "millions)",
+                file=file,
+                field="value",
+            )
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), rtol * a.sum() / a.size)
+        gap = np.abs(a - b) / scale
+    gap = np.where(np.isfinite(gap), gap, np.inf)  # never let a NaN pass as "small"
     worst = np.unravel_index(np.argmax(gap), gap.shape)
-    if gap[worst] > rtol:
+    if not gap[worst] <= rtol:
         n, j = worst
         raise DataError(
             f"unbalanced at country {world.countries[n]}, sector {world.sectors[j]}: {what} "
@@ -286,35 +332,35 @@ def _report_gap(
         )
 
 
-def write_world(world: World, directory: str | os.PathLike[str], fmt: str = "csv") -> Path:
-    """Write ``world`` as a world package, atomically (a temporary folder renamed into place).
+def write_world(
+    world: World,
+    directory: str | os.PathLike[str],
+    fmt: str = "csv",
+    *,
+    force: bool = False,
+) -> Path:
+    """Write ``world`` as a world package, whole or not at all.
 
     Parameters
     ----------
     world
         The world to write.
     directory
-        Target folder; replaced if it exists.
+        Target folder: new, empty, or a world package tradewar wrote (replaced whole). A folder
+        holding other files is refused (`tradewar.OutputError`) unless ``force``.
     fmt
         ``"csv"`` or ``"parquet"`` for the large tables (flows, tariffs, intermediates).
     """
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    from tradewar.results.folders import write_folder
+
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
+
+    def fill(tmp: Path) -> dict[str, Any]:
         _write_files(world, tmp, fmt)
-        if target.exists():
-            backup = target.with_name(f".{target.name}.old")
-            shutil.rmtree(backup, ignore_errors=True)
-            target.rename(backup)
-            tmp.rename(target)
-            shutil.rmtree(backup)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+        return {"kind": "world package", "name": world.name, "data_hash": world.data_hash()}
+
+    return write_folder(directory, fill, force=force)
 
 
 def _toml_value(value: Any) -> str:

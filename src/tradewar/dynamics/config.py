@@ -130,7 +130,13 @@ def parse_negotiation(data: dict, file: str | None = None) -> NegotiationConfig:
                 file=file,
                 key=f"event[{k}].date",
             )
+    from tradewar.dynamics.strategies import make_strategy
+
     for k, player in enumerate(config.player):
+        try:
+            make_strategy(player.strategy, dict(player.params))
+        except ScenarioError as exc:
+            raise ScenarioError(exc.reason, file=file, key=f"player[{k}].{exc.key}") from None
         for name, value in player.params.items():
             if isinstance(value, int | float) and value < 0 and name != "initial_pct":
                 raise ScenarioError(

@@ -17,7 +17,7 @@ from tradewar.dynamics.strategies import Action, Strategy, View, make_strategy
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.ces import ces_params
 from tradewar.model.economy import Shock, economy_from_world
-from tradewar.model.outcomes import Outcome, compute_outcome
+from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
 from tradewar.policy.scenario import CESSettings, Scenario, load_scenario
 from tradewar.policy.shocks import PolicyState
@@ -32,13 +32,14 @@ class NegotiationResult:
     steps: list[dict[str, Any]] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
     result: Result | None = None
+    seed: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """``{"name", "world", "steps": [...], "outcome": {...}}`` (ARCHITECTURE-style JSON)."""
         return {
             "name": self.config.name,
             "world": self.config.world,
-            "seed": self.config.seed,
+            "seed": self.seed,
             "steps": self.steps,
             "outcome": self.outcome,
         }
@@ -125,7 +126,12 @@ def simulate(
             sol = solve_arrays(econ, shock, options, start=last_solution[0])
             outcome = compute_outcome(econ, shock, sol, options.tol)
             if not outcome.converged:
-                raise ConvergenceError(outcome.iterations, outcome.max_residual, options.tol)
+                raise ConvergenceError(
+                    outcome.iterations,
+                    outcome.max_residual,
+                    options.tol,
+                    reason=STATUS_REASONS.get(outcome.status, outcome.status),
+                )
             last_solution[0] = sol
             cache[key] = (outcome, sol)
         return cache[key][0]
@@ -135,16 +141,26 @@ def simulate(
     def best_response(i: int, tau: np.ndarray) -> np.ndarray:
         nonlocal game
         if game is None:
-            from tradewar.game import TariffGame
+            from tradewar.game import GameSettings, TariffGame
 
             game = TariffGame(
                 world,
                 model,
+                # The negotiation's economy keeps the world's deficits; so must its payoffs.
+                GameSettings(deficits="keep"),
                 sectors=[world.sectors[s] for s in sectors],
                 ces=ces.model_dump() if model == "ces-network" else None,
                 environment=(export_tax, is_open),
             )
-        new, _ = game.best_response(i, tau, [j for j in players if j != i])
+        new, info = game.best_response(i, tau, [j for j in players if j != i])
+        if not info["success"]:
+            raise ConvergenceError(
+                0,
+                float("nan"),
+                game.options.tol,
+                "check the negotiation's sectors and bounds",
+                reason=f"{names[i]}'s best response failed: {info['reason']}",
+            )
         return new[masks[i]]
 
     def _evaluate(my_level: float, other_level: float, i: int, others: list[int]) -> float:
@@ -311,7 +327,13 @@ def simulate(
         "final_tariff_level_pct": {names[i]: levels[i][-1] for i in players},
         "converged": all(s.outcome.converged for s in step_results),
     }
-    return NegotiationResult(config=config, steps=steps, outcome=outcome_json, result=result)
+    return NegotiationResult(
+        config=config,
+        steps=steps,
+        outcome=outcome_json,
+        result=result,
+        seed=config.seed if seed is None else seed,
+    )
 
 
 def _deal_level(config: NegotiationConfig, country: str) -> float:

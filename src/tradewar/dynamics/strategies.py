@@ -66,11 +66,21 @@ class Strategy(Protocol):
 
 
 class _Rule:
-    """Shared acceptance rule: accept a deal that raises welfare, or when pressure is high."""
+    """Shared acceptance rule: accept a deal that raises welfare, or when pressure is high.
+
+    ``PARAMS`` names the parameters a strategy reads besides ``threshold`` and ``initial_pct``;
+    any other name is an error (a misspelt parameter must not fall back to its default).
+    """
+
+    PARAMS: tuple[str, ...] = ()
 
     def __init__(
         self, threshold: float = float("inf"), initial_pct: float | None = None, **params: Any
     ) -> None:
+        unknown = sorted(set(params) - set(self.PARAMS))
+        if unknown:
+            valid = ", ".join(["threshold", "initial_pct", *self.PARAMS])
+            raise UnknownParameter(unknown[0], valid)
         self.threshold = float(threshold)
         self.initial = initial_pct
         self.params = params
@@ -97,6 +107,8 @@ class TitForTat(_Rule):
 class Proportional(_Rule):
     """Answer every change of the other side's level with ``k`` times that change."""
 
+    PARAMS = ("k",)
+
     def act(self, view: View) -> Action:
         """Match ``k`` times the other side's last change."""
         k = float(self.params.get("k", 1.0))
@@ -108,6 +120,8 @@ class Proportional(_Rule):
 
 class EscalationLadder(_Rule):
     """Climb one rung of ``rungs`` each round the other side keeps tariffs; drop if it stops."""
+
+    PARAMS = ("rungs",)
 
     def act(self, view: View) -> Action:
         """Next rung while the other side keeps tariffs."""
@@ -122,6 +136,8 @@ class EscalationLadder(_Rule):
 
 class GrimTrigger(_Rule):
     """Keep ``cooperate_pct`` until the other side exceeds it, then ``punishment_pct`` forever."""
+
+    PARAMS = ("cooperate_pct", "tolerance_pct", "punishment_pct")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -152,6 +168,8 @@ class ConcedeUnderPressure(_Rule):
 class Hold(_Rule):
     """Keep the start level (or ``level_pct``) whatever happens."""
 
+    PARAMS = ("level_pct",)
+
     def act(self, view: View) -> Action:
         """Keep the level."""
         level = self.params.get("level_pct")
@@ -175,6 +193,8 @@ class LookAhead(_Rule):
     welfare from the GE engine. ``discount`` falls as pressure rises (``discount / (1 +
     pressure)``), so a government under pressure cares more about today.
     """
+
+    PARAMS = ("grid", "discount", "reply")
 
     def act(self, view: View) -> Action:
         """Best level against the anticipated reply."""
@@ -210,5 +230,18 @@ def make_strategy(name: str, params: dict[str, Any]) -> Strategy:
         )
     try:
         return _REGISTRY[name](**params)  # type: ignore[no-any-return]
-    except TypeError as exc:
+    except UnknownParameter as exc:
+        raise ScenarioError(
+            f"unknown parameter '{exc.name}' for strategy {name}; valid: {exc.valid}",
+            key=f"params.{exc.name}",
+        ) from None
+    except (TypeError, ValueError) as exc:
         raise ScenarioError(f"bad parameters for {name}: {exc}", key="params") from None
+
+
+class UnknownParameter(TypeError):
+    """A strategy was given a parameter it does not read."""
+
+    def __init__(self, name: str, valid: str) -> None:
+        self.name, self.valid = name, valid
+        super().__init__(f"unknown parameter '{name}' (valid: {valid})")

@@ -7,6 +7,7 @@ Payoffs come from the general-equilibrium engine; gradients come from implicit d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import jax
@@ -15,11 +16,15 @@ import numpy as np
 from scipy.optimize import minimize
 
 from tradewar.data.world import World
-from tradewar.errors import ScenarioError
+from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.objectives import OBJECTIVES, objective_values
+from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Economy, economy_from_world
 from tradewar.model.implicit import baseline_state
 from tradewar.model.solver import SolverOptions
+
+#: Default Nash search tolerance: the largest tariff change over a round, percentage points.
+NASH_TOL_PCT = 0.1
 
 
 @dataclass(frozen=True)
@@ -33,16 +38,28 @@ class GameSettings:
     lower_pct, upper_pct
         Bounds on every strategic tariff, percent (Ossa 2014 uses 0 and 1000).
     tol_pct
-        Nash convergence: the largest change of any tariff between rounds, percentage points.
+        Nash search: stop when the largest change of any tariff over a round is below this,
+        percentage points.
     max_rounds
         Rounds of best responses before the Nash search gives up.
+    gap_tol_pct
+        Nash convergence: every player's best gain from deviating at the final tariffs (the Nash
+        gap, in percentage points of its payoff) must be below this.
+    deficits
+        ``"zero"`` (default): the baseline is first re-solved with balanced trade, as in Ossa
+        (2014) and the Caliendo–Parro tables. With ``"keep"`` deficits are fixed transfers, and a
+        country's welfare can rise without bound in its tariffs (it taxes the transfer it
+        receives), so best responses may end on the upper bound, which is then reported as a
+        failure.
     """
 
     objective: str = "welfare"
     lower_pct: float = 0.0
     upper_pct: float = 1000.0
-    tol_pct: float = 0.1
+    tol_pct: float = NASH_TOL_PCT
     max_rounds: int = 50
+    gap_tol_pct: float = 1e-3
+    deficits: str = "zero"
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -57,8 +74,20 @@ class GameSettings:
             )
         if self.lower_pct <= -100:
             raise ScenarioError("the lower bound must be above -100%", key="bounds")
-        if self.tol_pct <= 0 or self.max_rounds < 1:
-            raise ScenarioError("tol_pct must be positive and max_rounds at least 1", key="tol")
+        if not (self.tol_pct > 0 and self.gap_tol_pct > 0) or self.max_rounds < 1:
+            raise ScenarioError(
+                "tol_pct and gap_tol_pct must be positive and max_rounds at least 1", key="tol"
+            )
+        if not (math.isfinite(self.lower_pct) and math.isfinite(self.upper_pct)):
+            raise ScenarioError("bounds must be finite numbers", key="bounds")
+        if self.deficits not in ("zero", "keep"):
+            raise ScenarioError(
+                f"deficits '{self.deficits}' is not one of zero, keep", key="deficits"
+            )
+
+
+class EvaluationFailed(Exception):
+    """A payoff evaluation inside a game search failed (equilibrium or gradient); internal."""
 
 
 class TariffGame:
@@ -116,6 +145,8 @@ class TariffGame:
             self.econ = self.econ._replace(
                 ces=ces_params(world, CESSettings.model_validate(ces or {}))
             )
+        if self.settings.deficits == "zero":
+            self.econ = rebalanced(self.econ, jnp.zeros_like(self.econ.va), self.options)
         if sectors is None:
             off = world.flows * (1.0 - np.eye(world.n_countries))[:, :, None]
             self.sector_mask = off.sum(axis=(0, 1)) > 0
@@ -135,17 +166,30 @@ class TariffGame:
         self.base_tau = np.asarray(self.econ.tau)
         self.export_tax, self.open = None, None
         if environment is not None:
-            self.export_tax = jnp.asarray(environment[0])
-            self.open = jnp.asarray(environment[1])
+            from tradewar.policy.shocks import check_open_feasible
+
+            export_tax, is_open = (np.asarray(a, dtype=float) for a in environment)
+            shape = self.base_tau.shape
+            if export_tax.shape != shape or is_open.shape != shape:
+                raise ScenarioError(
+                    f"environment arrays must have shape {shape}", key="environment"
+                )
+            if not (np.all(np.isfinite(export_tax)) and np.all(export_tax > -1.0)):
+                raise ScenarioError(
+                    "environment export taxes must be finite and above -100%", key="environment"
+                )
+            check_open_feasible(world, is_open, np.asarray(self.econ.pi), "environment")
+            self.export_tax = jnp.asarray(export_tax)
+            self.open = jnp.asarray(is_open)
         if controls:
-            from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
+            from tradewar.policy.shocks import PolicyState, apply_policies, check_open_feasible
 
             state = apply_policies(world, controls, PolicyState.baseline(self.base_tau), "controls")
             if np.any(np.isfinite(state.quota)):
                 raise ScenarioError(
                     "quotas cannot be part of a game environment; use tax_pct", key="controls"
                 )
-            check_bans_feasible(world, state, np.asarray(self.econ.pi), "controls")
+            check_open_feasible(world, state.open, np.asarray(self.econ.pi), "controls")
             self.export_tax = jnp.asarray(state.export_tax)
             self.open = jnp.asarray(state.open)
         self._payoffs = jax.jit(self._payoffs_impl)
@@ -164,45 +208,87 @@ class TariffGame:
         return self.world.countries.index(code)
 
     def _payoffs_impl(self, tau):
-        welfare, gov, _ = objective_values(
+        welfare, gov, _, residual = objective_values(
             self.econ, tau, self.weights, self.options, None, self.export_tax, self.open
         )
-        return welfare, gov
+        return welfare, gov, residual
 
     def payoffs(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(welfare_hat, gov_welfare_hat)`` of every country at tariffs ``tau`` (fractions)."""
-        welfare, gov = self._payoffs(jnp.asarray(tau))
-        return np.asarray(welfare), np.asarray(gov)
+        """``(welfare_hat, gov_welfare_hat)`` of every country at tariffs ``tau`` (fractions).
+
+        Raises
+        ------
+        ConvergenceError
+            If the equilibrium at ``tau`` is not found, leaves the model's domain, or a payoff
+            is not finite.
+        """
+        welfare, gov, residual = self._payoffs(jnp.asarray(tau))
+        welfare, gov = np.asarray(welfare), np.asarray(gov)
+        self.check_equilibrium(float(residual), np.concatenate([welfare, gov]))
+        return welfare, gov
+
+    def check_equilibrium(self, residual: float, payoffs: np.ndarray | None = None) -> None:
+        """Raise `ConvergenceError` naming the reason if an evaluation cannot be trusted."""
+        reason = self.untrusted(residual, payoffs)
+        if reason:
+            raise ConvergenceError(0, residual, self.options.tol, reason=reason)
+
+    def untrusted(self, residual: float, payoffs: np.ndarray | None = None) -> str:
+        """Why an evaluation with this equilibrium residual and payoffs cannot be trusted, or ""."""
+        tol = self.options.tol
+        if residual == float("inf"):
+            return "the equilibrium left the model's domain (negative spending or income)"
+        if not residual <= tol:
+            return f"the equilibrium was not found (residual {residual:.3g} > tolerance {tol:g})"
+        if payoffs is not None and not np.all(np.isfinite(payoffs)):
+            return "a payoff is not finite"
+        return ""
 
     def _objective(self, tau, start):
-        welfare, gov, z = objective_values(
+        welfare, gov, z, residual = objective_values(
             self.econ, tau, self.weights, self.options, start, self.export_tax, self.open
         )
-        return (gov if self.settings.objective == "political" else welfare), z
+        return (gov if self.settings.objective == "political" else welfare), (z, residual)
 
     def _player_value_and_grad(self, values, tau, rows, cols, secs, player, start):
         def f(v):
             full = tau.at[rows, cols, secs].set(v)
-            payoff, z = self._objective(full, start)
-            return -jnp.log(payoff[player]), z
+            payoff, aux = self._objective(full, start)
+            return -jnp.log(payoff[player]), aux
 
-        (value, z), grad = jax.value_and_grad(f, has_aux=True)(values)
-        return value, grad, z
+        (value, (z, residual)), grad = jax.value_and_grad(f, has_aux=True)(values)
+        return value, grad, z, residual
 
     def value_and_grad(self, values, tau, index, player: int):
         """Objective (minus log payoff) of ``player`` and its gradient in the ``index`` tariffs.
 
         Each call warm-starts the equilibrium from the previous one.
+
+        Raises
+        ------
+        EvaluationFailed
+            With the reason, when the equilibrium is not found, leaves the model's domain, or
+            the payoff or its gradient is not finite (the adjoint solve missed its tolerance).
         """
         self.evaluations += 1
         rows, cols, secs = index
         if self._start is None:
             self._start = baseline_state(self.econ)
-        value, grad, z = self._player_vg(
+        value, grad, z, residual = self._player_vg(
             jnp.asarray(values), jnp.asarray(tau), rows, cols, secs, player, self._start
         )
+        value, grad = float(value), np.asarray(grad)
+        reason = self.untrusted(float(residual), np.asarray([value]))
+        if reason:
+            raise EvaluationFailed(reason)
+        if not np.all(np.isfinite(grad)):
+            raise EvaluationFailed(
+                "the payoff gradient is not finite: the adjoint linear solve missed its "
+                f"tolerance ({self.options.linear_tol:g}); try SolverOptions(linear_solver="
+                "'dense')"
+            )
         self._start = z
-        return float(value), np.asarray(grad)
+        return value, grad
 
     def instruments(self, player: int, partners: list[int] | None = None):
         """Index arrays of the tariffs ``player`` sets: on ``partners`` (default all others)."""
@@ -235,7 +321,13 @@ class TariffGame:
     ) -> tuple[np.ndarray, dict]:
         """Tariffs of ``player`` that maximise its objective given everyone else's ``tau``.
 
-        Returns the new full tariff array and diagnostics (optimizer status, payoff).
+        Returns the new full tariff array and diagnostics: ``success`` (the optimizer met its
+        test, or the projected gradient vanishes, and no bound binds), ``reason`` (why not),
+        ``payoff`` (the player's payoff at the answer, relative to the baseline),
+        ``at_upper``/``at_lower`` (tariffs on a bound where the payoff would still rise beyond
+        it) and the optimizer's ``message`` and ``iterations``. A failed equilibrium or a
+        non-finite payoff or gradient during the search ends it with ``success = False`` and
+        the input tariffs.
         """
         index = self.instruments(player, partners)
         lo, hi = self.settings.lower_pct / 100.0, self.settings.upper_pct / 100.0
@@ -244,27 +336,86 @@ class TariffGame:
 
         def fun(x):
             value, grad = self.value_and_grad(x / scale, tau, index, player)
-            return 1e3 * value, 1e3 * grad / scale
+            return OBJECTIVE_SCALE * value, OBJECTIVE_SCALE * grad / scale
 
-        result = minimize(
-            fun,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=list(zip(lo * scale, hi * scale, strict=True)),
-            options={"maxiter": 3000, "ftol": 1e-12, "gtol": 1e-7},
-        )
-        result.x = result.x / scale
-        result.jac = result.jac * scale / 1e3
+        try:
+            result = minimize(
+                fun,
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=list(zip(lo * scale, hi * scale, strict=True)),
+                options={"maxiter": 3000, "ftol": 1e-12, "gtol": 1e-7},
+            )
+        except EvaluationFailed as exc:
+            info = {
+                "success": False,
+                "reason": str(exc),
+                "message": "evaluation failed",
+                "iterations": 0,
+                "payoff": float("nan"),
+                "at_upper": 0,
+                "at_lower": 0,
+            }
+            return tau.copy(), info
+        x = result.x / scale
+        grad = result.jac * scale / OBJECTIVE_SCALE  # d(-log payoff)/d tariff
         new = tau.copy()
-        new[index] = result.x
+        new[index] = x
+        at_upper, at_lower = binding_bounds(x, grad, lo, hi)
+        stationary = bool(result.success) or _stationary(x, grad, lo, hi)
+        reason = ""
+        if not stationary:
+            reason = f"the optimizer stopped: {result.message}"
+        elif at_upper.any():
+            reason = (
+                f"{int(at_upper.sum())} tariff(s) end on the upper bound "
+                f"({self.settings.upper_pct:g}%) with the payoff still rising: the optimum is "
+                "not interior"
+                + (
+                    " (with deficits kept as fixed transfers, welfare can rise without bound in "
+                    "the tariff; use deficits = 'zero')"
+                    if self.settings.deficits == "keep"
+                    else "; raise the upper bound"
+                )
+            )
+        elif at_lower.any():
+            reason = (
+                f"{int(at_lower.sum())} tariff(s) end on the lower bound "
+                f"({self.settings.lower_pct:g}%) with the payoff still rising below it"
+            )
         info = {
-            "success": bool(result.success) or _stationary(result, lo, hi),
+            "success": not reason,
+            "reason": reason,
             "message": str(result.message),
             "iterations": int(result.nit),
-            "payoff": float(np.exp(-result.fun)),
+            "payoff": float(np.exp(-result.fun / OBJECTIVE_SCALE)),
+            "at_upper": int(at_upper.sum()),
+            "at_lower": int(at_lower.sum()),
         }
         return new, info
+
+
+#: The searches minimise ``OBJECTIVE_SCALE * (-log payoff)`` (about 1 per 0.1% of payoff).
+OBJECTIVE_SCALE = 1e3
+
+#: A bound binds when the payoff's log changes faster than this per unit of tariff beyond it.
+BINDING_SLOPE = 1e-6
+
+
+def binding_bounds(
+    x: np.ndarray, grad: np.ndarray, lo: float, hi: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of tariffs on a bound where the payoff would still rise past it.
+
+    ``grad`` is the gradient of ``-log payoff``: on the upper bound a negative slope means the
+    payoff rises with the tariff; on the lower bound a positive one means it rises as the tariff
+    falls. A tariff with no effect (zero slope) is not binding.
+    """
+    span = max(hi - lo, 1.0)
+    at_upper = (x >= hi - 1e-9 * span) & (grad < -BINDING_SLOPE)
+    at_lower = (x <= lo + 1e-9 * span) & (grad > BINDING_SLOPE)
+    return at_upper, at_lower
 
 
 def stack_instruments(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -272,9 +423,8 @@ def stack_instruments(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.nd
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
-def _stationary(result, lo: float, hi: float, tol: float = 1e-6) -> bool:
+def _stationary(x: np.ndarray, g: np.ndarray, lo: float, hi: float, tol: float = 1e-6) -> bool:
     """Projected-gradient test: no feasible direction improves the objective."""
-    x, g = result.x, result.jac
     projected = np.where((x <= lo + 1e-12) & (g > 0), 0.0, g)
     projected = np.where((x >= hi - 1e-12) & (g < 0), 0.0, projected)
-    return bool(np.max(np.abs(projected)) < tol)
+    return bool(np.max(np.abs(projected), initial=0.0) < tol)

@@ -23,14 +23,19 @@ class GameResult:
         ``(N,)`` real income and government welfare relative to the baseline.
     players, instruments
         The strategic countries and, for each, the index arrays of the tariffs it set.
-    converged, rounds, max_tariff_change_pct
-        Convergence diagnostics (for Nash: the largest tariff change in the last round).
+    converged, reason, rounds, max_tariff_change_pct
+        Convergence diagnostics: ``reason`` says why a result is not converged (empty when it
+        is); for Nash, the largest tariff change in the last round, and the Nash gap in
+        ``extra``.
+    deficits
+        ``"zero"`` when payoffs are measured in the world re-solved with balanced trade.
     """
 
     kind: str
     world: str
     model: str
     objective: str
+    deficits: str
     countries: tuple[str, ...]
     sectors: tuple[str, ...]
     tariffs: np.ndarray
@@ -40,6 +45,7 @@ class GameResult:
     players: list[int]
     instruments: dict[int, tuple]
     converged: bool
+    reason: str
     rounds: int
     max_tariff_change_pct: float
     evaluations: int = 0
@@ -130,7 +136,9 @@ class GameResult:
             "world": self.world,
             "model": self.model,
             "objective": self.objective,
+            "deficits": self.deficits,
             "converged": self.converged,
+            "reason": self.reason,
             "rounds": self.rounds,
             "max_tariff_change_pct": self.max_tariff_change_pct,
             "players": players,

@@ -11,7 +11,13 @@ import numpy as np
 from scipy.optimize import minimize
 
 from tradewar.errors import ConvergenceError, ScenarioError
-from tradewar.game.core import TariffGame, stack_instruments
+from tradewar.game.core import (
+    OBJECTIVE_SCALE,
+    EvaluationFailed,
+    TariffGame,
+    _stationary,
+    stack_instruments,
+)
 from tradewar.game.result import GameResult
 
 
@@ -26,13 +32,34 @@ def _result(
     change: float,
     start: float,
     extra: dict | None = None,
+    reason: str = "",
+    strict: bool = False,
 ) -> GameResult:
-    welfare, gov = game.payoffs(tau)
+    """Evaluate payoffs at ``tau`` and assemble the result.
+
+    A failed final equilibrium or a non-finite payoff makes the result not converged (payoffs
+    NaN), whatever the search reported; with ``strict`` any failure raises `ConvergenceError`
+    with the reason.
+    """
+    welfare, gov, residual = (np.asarray(a) for a in game._payoffs(jnp.asarray(tau)))
+    untrusted = game.untrusted(float(residual), np.concatenate([welfare, gov]))
+    if untrusted:
+        converged = False
+        reason = f"at the final tariffs, {untrusted}"
+        welfare = np.full_like(welfare, np.nan)
+        gov = np.full_like(gov, np.nan)
+    if converged:
+        reason = ""
+    elif not reason:
+        reason = "the search did not converge"
+    if strict and not converged:
+        raise ConvergenceError(rounds, float("nan"), 0.0, reason=f"{kind} tariffs: {reason}")
     return GameResult(
         kind=kind,
         world=game.world.name,
         model=game.model,
         objective=game.settings.objective,
+        deficits=game.settings.deficits,
         countries=game.world.countries,
         sectors=game.world.sectors,
         tariffs=tau,
@@ -42,6 +69,7 @@ def _result(
         players=players,
         instruments=instruments,
         converged=converged,
+        reason=reason,
         rounds=rounds,
         max_tariff_change_pct=100.0 * change,
         evaluations=game.evaluations,
@@ -55,8 +83,14 @@ def optimal_tariffs(
     country: str,
     partners: Sequence[str] | None = None,
     tau: np.ndarray | None = None,
+    strict: bool = True,
 ) -> GameResult:
-    """Unilateral optimal tariffs of ``country`` (on ``partners``, default all), others fixed."""
+    """Unilateral optimal tariffs of ``country`` (on ``partners``, default all), others fixed.
+
+    Converged only when the optimizer's test holds, no tariff ends on a bound that binds, and
+    the equilibrium at the answer is found; otherwise `ConvergenceError` with the reason (or,
+    with ``strict=False``, a result flagged ``converged=False`` with ``reason``).
+    """
     start = time.perf_counter()
     player = game.country_index(country)
     partner_idx = None if partners is None else [game.country_index(p) for p in partners]
@@ -65,12 +99,19 @@ def optimal_tariffs(
     tau = game.base_tau.copy() if tau is None else np.array(tau)
     new, info = game.best_response(player, tau, partner_idx)
     index = game.instruments(player, partner_idx)
-    if not info["success"]:
-        raise ConvergenceError(
-            info["iterations"], float("nan"), 0.0, f"the optimizer stopped: {info['message']}"
-        )
     return _result(
-        game, "optimal", new, [player], {player: index}, True, 1, 0.0, start, {"optimizer": info}
+        game,
+        "optimal",
+        new,
+        [player],
+        {player: index},
+        info["success"],
+        1,
+        0.0,
+        start,
+        {"optimizer": info},
+        reason=info["reason"],
+        strict=strict,
     )
 
 
@@ -81,13 +122,18 @@ def nash_tariffs(
     tau: np.ndarray | None = None,
     strict: bool = True,
 ) -> GameResult:
-    """Nash tariffs: best responses in turn (Gauss–Seidel) until no tariff moves.
+    """Nash tariffs: best responses in turn (Gauss–Seidel) until no player can gain by deviating.
 
-    Converged means the largest change of any strategic tariff over a full round is below
-    ``settings.tol_pct`` percentage points and every best response met its optimality test;
-    otherwise `ConvergenceError` (or a result flagged ``converged=False`` with ``strict=False``).
+    Rounds of best responses run until the largest change of any strategic tariff over a round
+    is below ``settings.tol_pct`` points; then the Nash gap is measured: each player's best
+    response to the final tariffs of everyone else and its gain, in percentage points of its
+    payoff. Converged means every gap is below ``settings.gap_tol_pct``, every best response
+    met its optimality test with no binding bound, and the final equilibrium was found; a gap
+    above the tolerance sends the search on for more rounds. Otherwise `ConvergenceError` (or
+    a result flagged ``converged=False`` with the reason, with ``strict=False``).
     ``against="players"`` restricts each player's tariffs to the other players (a bilateral war
     with everyone else's policy fixed); ``"all"`` lets each player tax every partner (Ossa 2014).
+    The result's ``extra`` holds ``nash_gap_pct`` (by country) and ``max_nash_gap_pct``.
     """
     start = time.perf_counter()
     if against not in ("all", "players"):
@@ -103,28 +149,43 @@ def nash_tariffs(
     partners = {p: ([q for q in idx if q != p] if against == "players" else None) for p in idx}
     instruments = {p: game.instruments(p, partners[p]) for p in idx}
     tol = game.settings.tol_pct / 100.0
-    change, rounds, all_ok = np.inf, 0, False
-    history = []
+    change, rounds, reason = np.inf, 0, ""
+    history: list[float] = []
+    gaps: dict[str, float] = {}
+    converged = False
     while rounds < game.settings.max_rounds:
         rounds += 1
         previous = tau.copy()
-        all_ok = True
+        failures = []
         for p in idx:
             tau, info = game.best_response(p, tau, partners[p])
-            all_ok &= info["success"]
+            if not info["success"]:
+                failures.append(f"{game.world.countries[p]}: {info['reason']}")
         change = float(np.max(np.abs(tau - previous)))
         history.append(100.0 * change)
-        if change < tol and all_ok:
-            break
-    converged = bool(change < tol and all_ok)
-    if strict and not converged:
-        raise ConvergenceError(
-            rounds,
-            100.0 * change,
-            game.settings.tol_pct,
-            "Nash tariffs still moving (max change in percentage points); "
-            "raise max_rounds or loosen tol_pct",
-        )
+        if failures:
+            reason = "best response failed (" + "; ".join(failures) + ")"
+            if any("evaluation failed" in f or "equilibrium" in f for f in failures):
+                break
+            continue
+        if change < tol:
+            gaps, gap_failures = nash_gap(game, tau, idx, partners)
+            if gap_failures:
+                reason = "the Nash gap could not be measured (" + "; ".join(gap_failures) + ")"
+                break
+            worst = max(gaps.values())
+            if worst < game.settings.gap_tol_pct:
+                converged, reason = True, ""
+                break
+            reason = (
+                f"a player can still gain {worst:.3g}% by deviating "
+                f"(gap tolerance {game.settings.gap_tol_pct:g}%)"
+            )
+        else:
+            reason = (
+                f"tariffs still moving: max change {100.0 * change:.3g} points in the last round "
+                f"(tolerance {game.settings.tol_pct:g}); raise max_rounds or loosen tol_pct"
+            )
     return _result(
         game,
         "nash",
@@ -135,8 +196,48 @@ def nash_tariffs(
         rounds,
         change,
         start,
-        {"change_by_round_pct": history},
+        {
+            "change_by_round_pct": history,
+            "nash_gap_pct": gaps,
+            "max_nash_gap_pct": max(gaps.values()) if gaps else float("nan"),
+            "gap_tol_pct": game.settings.gap_tol_pct,
+        },
+        reason=reason,
+        strict=strict,
     )
+
+
+def nash_gap(
+    game: TariffGame, tau: np.ndarray, players: list[int], partners: dict
+) -> tuple[dict[str, float], list[str]]:
+    """Each player's best gain from deviating at ``tau``, percentage points of its payoff.
+
+    Every player's best response is computed against the same tariffs ``tau`` (not in turn).
+    Returns the gaps by country code and the failures (best responses that did not succeed).
+    """
+    payoff = _payoff(game, tau)
+    gaps, failures = {}, []
+    for p in players:
+        _, info = game.best_response(p, tau, partners[p])
+        code = game.world.countries[p]
+        if not info["success"]:
+            failures.append(f"{code}: {info['reason']}")
+            continue
+        gaps[code] = max(100.0 * (info["payoff"] / float(payoff[p]) - 1.0), 0.0)
+    return gaps, failures
+
+
+def _checked(game: TariffGame, value, grad, residual) -> tuple[float, np.ndarray]:
+    """Float value and gradient of a search objective, or `EvaluationFailed` with the reason."""
+    value, grad = float(value), np.asarray(grad)
+    reason = game.untrusted(float(residual), np.asarray([value]))
+    if reason:
+        raise EvaluationFailed(reason)
+    if not np.all(np.isfinite(grad)):
+        raise EvaluationFailed(
+            "the objective's gradient is not finite: the adjoint linear solve missed its tolerance"
+        )
+    return value, grad
 
 
 def cooperative_tariffs(
@@ -145,12 +246,16 @@ def cooperative_tariffs(
     weights: Sequence[float] | None = None,
     equal_gains: bool = False,
     tau: np.ndarray | None = None,
+    strict: bool = True,
 ) -> GameResult:
     """Efficient tariffs of ``players`` (default all), from the tariffs ``tau`` (default factual).
 
     Without ``equal_gains``: maximise the weighted sum of log payoffs. With ``equal_gains``
     (Ossa's trade talks): maximise the smallest proportional gain, through a smooth minimum whose
-    sharpness is raised step by step; converged when the gains agree to 1e-4 (0.01 points).
+    sharpness is raised step by step. Converged when the last search met the optimizer's
+    test (or its projected gradient vanishes), the equilibrium at the answer was found, and,
+    with ``equal_gains``, the gains agree to 1e-4 (0.01 points). Otherwise `ConvergenceError`
+    (or a result flagged ``converged=False`` with the reason, with ``strict=False``).
     """
     start = time.perf_counter()
     idx = (
@@ -159,7 +264,7 @@ def cooperative_tariffs(
         else [game.country_index(p) for p in players]
     )
     w = np.ones(len(idx)) if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != (len(idx),) or np.any(w <= 0):
+    if w.shape != (len(idx),) or not np.all(w > 0) or not np.all(np.isfinite(w)):
         raise ScenarioError("weights must be positive, one per player", key="weights")
     tau = game.base_tau.copy() if tau is None else np.array(tau)
     base_payoff = _payoff(game, tau)[idx]
@@ -174,53 +279,72 @@ def cooperative_tariffs(
     def value_grad(v, tau_j, weights_j, sharpness):
         def f(v):
             full = tau_j.at[rows, cols, secs].set(v)
-            payoff, _ = game._objective(full, None)
+            payoff, (_, residual) = game._objective(full, None)
             gains = jnp.log(payoff[players_arr] / base_j)
             utilitarian = -jnp.sum(weights_j * gains)
             softmin = jax.nn.logsumexp(-sharpness * gains) / sharpness
-            return jnp.where(sharpness > 0, softmin, utilitarian)
+            return jnp.where(sharpness > 0, softmin, utilitarian), residual
 
-        return jax.value_and_grad(f)(v)
+        (value, residual), grad = jax.value_and_grad(f, has_aux=True)(v)
+        return value, grad, residual
 
     def fun(x, weights_j, sharpness):
-        value, grad = value_grad(
-            jnp.asarray(x / scale), jnp.asarray(tau), jnp.asarray(weights_j), sharpness
+        value, grad = _checked(
+            game,
+            *value_grad(
+                jnp.asarray(x / scale), jnp.asarray(tau), jnp.asarray(weights_j), sharpness
+            ),
         )
         game.evaluations += 1
-        return 1e3 * float(value), 1e3 * np.asarray(grad) / scale
+        return OBJECTIVE_SCALE * value, OBJECTIVE_SCALE * grad / scale
 
     x = np.clip(tau[rows, cols, secs], lo, hi) * scale
     bounds = list(zip(lo * scale, hi * scale, strict=True))
     schedule = (1e3, 1e4, 1e5) if equal_gains else (0.0,)
-    rounds, spread = 0, 0.0
-    for sharpness in schedule:
-        rounds += 1
-        res = minimize(
-            fun,
-            x,
-            args=(w / w.sum(), sharpness),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-8},
-        )
-        x = res.x
+    rounds, spread, reason, ok = 0, float("nan"), "", False
+    try:
+        for sharpness in schedule:
+            rounds += 1
+            res = minimize(
+                fun,
+                x,
+                args=(w / w.sum(), sharpness),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-8},
+            )
+            x = res.x
+        grad = res.jac * scale / OBJECTIVE_SCALE
+        ok = bool(res.success) or _stationary(x / scale, grad, lo, hi)
+        if not ok:
+            reason = f"the optimizer stopped: {res.message}"
+    except EvaluationFailed as exc:
+        reason = str(exc)
     new = tau.copy()
     new[rows, cols, secs] = x / scale
-    gains = _payoff(game, new)[idx] / base_payoff
-    spread = float(gains.max() - gains.min())
-    converged = spread < 1e-4 if equal_gains else bool(res.success)
+    if ok:
+        try:
+            gains = _payoff(game, new)[idx] / base_payoff
+            spread = float(gains.max() - gains.min())
+        except ConvergenceError as exc:
+            ok, reason = False, exc.reason or str(exc)
+    if ok and equal_gains and not spread < 1e-4:
+        ok = False
+        reason = f"the players' gains differ by {100 * spread:.3g} points (tolerance 0.01)"
     return _result(
         game,
         "cooperative",
         new,
         idx,
         dict(zip(idx, parts, strict=True)),
-        converged,
+        ok,
         rounds,
         0.0,
         start,
         {"gain_spread_pct": 100.0 * spread, "equal_gains": equal_gains},
+        reason=reason,
+        strict=strict,
     )
 
 
@@ -231,6 +355,7 @@ def nash_bargain(
     threat: np.ndarray,
     bargaining_power: tuple[float, float] = (0.5, 0.5),
     threat_payoff: np.ndarray | None = None,
+    strict: bool = True,
 ) -> GameResult:
     """Nash bargain of ``a`` and ``b`` over their bilateral tariffs, given a threat point.
 
@@ -238,14 +363,16 @@ def nash_bargain(
     each levies on the other (everything else as in ``threat``). ``threat_payoff`` overrides the
     payoffs of the threat point, e.g. computed in a game whose environment includes an export
     ban that the deal lifts. Raises `ScenarioError` if no tariffs within the bounds make both
-    better off than the threat point (no deal).
+    better off than the threat point (no deal). Converged when the best of the searches met the
+    optimizer's test (or its projected gradient vanishes) and the equilibrium at the deal was
+    found; otherwise `ConvergenceError` (or a flagged result, with ``strict=False``).
     """
     start = time.perf_counter()
     ia, ib = game.country_index(a), game.country_index(b)
     if ia == ib:
         raise ScenarioError("a bargain needs two different countries", key="countries")
     beta = np.asarray(bargaining_power, dtype=float)
-    if beta.shape != (2,) or np.any(beta <= 0):
+    if beta.shape != (2,) or not np.all(beta > 0) or not np.all(np.isfinite(beta)):
         raise ScenarioError("bargaining power must be two positive numbers", key="power")
     threat = np.asarray(threat, dtype=float)
     threat_payoff = _payoff(game, threat) if threat_payoff is None else np.asarray(threat_payoff)
@@ -260,32 +387,52 @@ def nash_bargain(
     def value_grad(v, base):
         def f(v):
             full = base.at[rows, cols, secs].set(v)
-            payoff, _ = game._objective(full, None)
+            payoff, (_, residual) = game._objective(full, None)
             surplus = (payoff[both] - floor) / floor
             safe = jnp.where(surplus > 0, surplus, 1.0)
-            return -jnp.sum(beta_j * jnp.where(surplus > 0, jnp.log(safe), -1e3 + 1e6 * surplus))
+            value = -jnp.sum(beta_j * jnp.where(surplus > 0, jnp.log(safe), -1e3 + 1e6 * surplus))
+            return value, residual
 
-        return jax.value_and_grad(f)(v)
+        (value, residual), grad = jax.value_and_grad(f, has_aux=True)(v)
+        return value, grad, residual
 
     def fun(v):
-        value, grad = value_grad(jnp.asarray(v), jnp.asarray(threat))
+        value, grad = _checked(game, *value_grad(jnp.asarray(v), jnp.asarray(threat)))
         game.evaluations += 1
-        return float(value), np.asarray(grad)
+        return value, grad
 
     candidates = [np.clip(threat[rows, cols, secs] * s, lo, hi) for s in (0.0, 0.25, 0.5)]
     candidates.append(np.clip(game.base_tau[rows, cols, secs], lo, hi))
-    best = None
-    for x0 in candidates:
-        res = minimize(
-            fun,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(lo, hi)] * x0.size,
-            options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
+    best, reason = None, ""
+    try:
+        for x0 in candidates:
+            res = minimize(
+                fun,
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(lo, hi)] * x0.size,
+                options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
+            )
+            if best is None or res.fun < best.fun:
+                best = res
+    except EvaluationFailed as exc:
+        reason = str(exc)
+    if best is None or reason:
+        return _result(
+            game,
+            "bargain",
+            threat.copy(),
+            [ia, ib],
+            {ia: parts[0], ib: parts[1]},
+            False,
+            1,
+            0.0,
+            start,
+            {"threat_payoff": threat_payoff.tolist()},
+            reason=reason,
+            strict=strict,
         )
-        if best is None or res.fun < best.fun:
-            best = res
     deal = threat.copy()
     deal[rows, cols, secs] = best.x
     payoff = _payoff(game, deal)
@@ -296,17 +443,20 @@ def nash_bargain(
             "than the threat point",
             key="threat",
         )
+    ok = bool(best.success) or _stationary(best.x, best.jac, lo, hi)
     return _result(
         game,
         "bargain",
         deal,
         [ia, ib],
         {ia: parts[0], ib: parts[1]},
-        True,
+        ok,
         1,
         0.0,
         start,
         {"threat_payoff": threat_payoff.tolist(), "bargaining_power": beta.tolist()},
+        reason="" if ok else f"the optimizer stopped: {best.message}",
+        strict=strict,
     )
 
 

@@ -16,18 +16,23 @@ from tradewar.data.io import check_world
 from tradewar.data.world import World
 from tradewar.errors import ConvergenceError
 from tradewar.model.economy import Economy, Shock
-from tradewar.model.solver import Solution, SolverOptions, solve_arrays
+from tradewar.model.outcomes import solution_status
+from tradewar.model.solver import Solution, SolverOptions, cost_structure, solve_arrays
 
 
 def economy_after(econ: Economy, shock: Shock, sol: Solution) -> Economy:
-    """The counterfactual equilibrium as a new baseline economy (hats reset to one)."""
-    return Economy(
+    """The counterfactual equilibrium as a new baseline economy (hats reset to one).
+
+    Everything that defines the model carries over (the CES nests of ``ces-network``, the
+    profit shares of ``ossa``); cost shares are those at the new prices (they move only with
+    CES nests), so the new baseline is an equilibrium of the same model.
+    """
+    _, gamma_va, gamma_io = cost_structure(econ, jnp.log(sol.w_hat), sol.log_P_hat)
+    return econ._replace(
         pi=sol.pi,
         tau=shock.tau,
-        theta=econ.theta,
-        gamma_va=econ.gamma_va,
-        gamma_io=econ.gamma_io,
-        alpha=econ.alpha,
+        gamma_va=gamma_va,
+        gamma_io=gamma_io,
         va=sol.w_hat * econ.va,
         deficit=shock.deficit,
         expenditure=sol.expenditure,
@@ -47,12 +52,13 @@ def rebalanced(
     options = options or SolverOptions()
     shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=jnp.asarray(deficit))
     sol = solve_arrays(econ, shock, options)
-    if not float(sol.max_residual) <= options.tol:
+    status = solution_status(sol, options.tol)
+    if status != "converged":
         raise ConvergenceError(
             int(sol.iterations),
             float(sol.max_residual),
             options.tol,
-            "the baseline could not be re-solved with the requested deficits",
+            f"the baseline could not be re-solved with the requested deficits ({status})",
         )
     return economy_after(econ, shock, sol)
 
@@ -115,7 +121,7 @@ def world_from_shares(
     )
     shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=econ.deficit)
     sol = solve_arrays(econ, shock, options)
-    if not float(sol.max_residual) <= options.tol:
+    if solution_status(sol, options.tol) != "converged":
         raise ConvergenceError(int(sol.iterations), float(sol.max_residual), options.tol)
     X = np.asarray(sol.expenditure)
     pi_new = np.asarray(sol.pi)

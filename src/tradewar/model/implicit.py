@@ -4,7 +4,8 @@
 that JAX can differentiate: the forward pass calls the ordinary solver, and derivatives come from
 the implicit function theorem applied to the stacked equilibrium conditions
 ``F(z, shock) = 0`` (a custom VJP), never from differentiating solver iterations. The adjoint
-system is solved densely for small economies and by GMRES for large ones.
+system is solved densely for small economies and by GMRES for large ones, and its residual is
+always checked.
 """
 
 from __future__ import annotations
@@ -22,50 +23,14 @@ from tradewar.model.solver import (
     solve_arrays,
 )
 
-#: Above this many unknowns the tangent systems are solved by GMRES instead of densely.
+#: Up to this many unknowns the adjoint system is solved densely (``linear_solver="auto"``).
 DENSE_LIMIT = 1500
-
-
-def _gmres(matvec, b, restart: int = 60, max_restarts: int = 30, tol: float = 1e-12):
-    """Restarted GMRES with modified Gram–Schmidt, in plain JAX loops.
-
-    Used for the adjoint systems of large economies (matrix-free: ``matvec`` is a VJP).
-    """
-    norm_b = jnp.linalg.norm(b)
-    scale = jnp.where(norm_b > 0, norm_b, 1.0)
-
-    def cycle(x):
-        r = b - matvec(x)
-        beta = jnp.linalg.norm(r)
-        V = jnp.zeros((restart + 1, b.size)).at[0].set(r / jnp.where(beta > 0, beta, 1.0))
-        H = jnp.zeros((restart + 1, restart))
-
-        def arnoldi(k, carry):
-            V, H = carry
-            w = matvec(V[k])
-            for_h = jnp.where(jnp.arange(restart + 1) <= k, V @ w, 0.0)
-            w = w - for_h @ V
-            h_next = jnp.linalg.norm(w)
-            V = V.at[k + 1].set(w / jnp.where(h_next > 0, h_next, 1.0))
-            H = H.at[:, k].set(for_h.at[k + 1].set(h_next))
-            return V, H
-
-        V, H = jax.lax.fori_loop(0, restart, arnoldi, (V, H))
-        e1 = jnp.zeros(restart + 1).at[0].set(beta)
-        y, *_ = jnp.linalg.lstsq(H, e1)
-        return x + V[:restart].T @ y
-
-    def cond(state):
-        k, _, res = state
-        return (k < max_restarts) & (res > tol * scale)
-
-    def body(state):
-        k, x, _ = state
-        x = cycle(x)
-        return k + 1, x, jnp.linalg.norm(b - matvec(x))
-
-    _, x, _ = jax.lax.while_loop(cond, body, (0, jnp.zeros_like(b), jnp.inf))
-    return x
+#: Above this many unknowns no dense fallback is attempted (its Jacobian would not fit).
+DENSE_FALLBACK_LIMIT = 8000
+#: Krylov vectors per GMRES restart.
+GMRES_RESTART = 50
+#: Basis vectors pushed through the Jacobian at once when it is built densely.
+JACOBIAN_BATCH = 64
 
 
 def _split(z: jnp.ndarray, n: int, shape: tuple[int, ...]):
@@ -76,18 +41,23 @@ def _split(z: jnp.ndarray, n: int, shape: tuple[int, ...]):
 def equilibrium_conditions(econ: Economy, shock: Shock, z: jnp.ndarray) -> jnp.ndarray:
     """Stacked residuals of eqs. 1–6 at ``z = [log w_hat, log P_hat, X' / X]`` (zero at a solution).
 
-    Blocks: labour markets with the numeraire (N), price indices (N J), goods markets (N J,
-    relative to world value added).
+    Blocks: labour markets relative to each wage bill, with the numeraire (N); price indices in
+    logs (N J); goods markets relative to each cell's baseline spending (N J). Each money
+    equation is divided by the baseline size of the unknown it pins down, so the Jacobian is a
+    similarity transform of the one in money: its diagonal blocks are near the identity and
+    Krylov solvers converge in few steps. A cell with no baseline spending keeps ``X' = 0``
+    through the equation ``X'/X - 1 = 0``.
     """
     n = econ.va.shape[0]
     x, log_P, x_rel = _split(z, n, econ.alpha.shape)
-    price, goods, wage_demand, _ = market_gaps(econ, shock, x, log_P, x_rel * econ.expenditure)
+    gaps = market_gaps(econ, shock, x, log_P, x_rel * econ.expenditure)
     w = jnp.exp(x)
-    scale = jnp.sum(econ.va)
-    weights = econ.va / scale
-    labour = (wage_demand - w * econ.va) / scale + weights * (jnp.sum(weights * w) - 1.0)
-    goods = goods / scale
-    return jnp.concatenate([labour, price.ravel(), goods.ravel()])
+    weights = econ.va / jnp.sum(econ.va)
+    safe_va = jnp.where(econ.va > 0, econ.va, 1.0)
+    labour = (gaps.wage_demand - w * econ.va) / safe_va + weights * (jnp.sum(weights * w) - 1.0)
+    spent = econ.expenditure > 0
+    goods = jnp.where(spent, gaps.goods / jnp.where(spent, econ.expenditure, 1.0), x_rel - 1.0)
+    return jnp.concatenate([labour, gaps.price.ravel(), goods.ravel()])
 
 
 def baseline_state(econ: Economy) -> jnp.ndarray:
@@ -107,22 +77,25 @@ def differentiable_solve(
     shock: Shock,
     options: SolverOptions | None = None,
     start: jnp.ndarray | None = None,
-) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray, jnp.ndarray]:
-    """The equilibrium ``(w_hat, log P_hat, X', z)``, differentiable with respect to the inputs.
+) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray, jnp.ndarray, jnp.ndarray]:
+    """The equilibrium ``(w_hat, log P_hat, X', z, residual)``, differentiable in the inputs.
 
     Reverse-mode derivatives (``jax.grad``, ``jax.jacrev``) with respect to ``shock`` and
     ``econ`` come from the implicit function theorem: one adjoint solve of ``J_z^T lam = g``
-    with the Jacobian of the equilibrium conditions, densely for small economies and by GMRES
-    for large ones. The forward solve is the ordinary solver, warm-started from ``start`` (a
-    previous ``z``). Cells with zero baseline spending keep ``X' = 0``.
+    with the Jacobian of the equilibrium conditions (see `SolverOptions.linear_solver`). An
+    adjoint solve that misses ``options.linear_tol`` yields NaN derivatives, never inaccurate
+    ones. The forward solve is the ordinary solver, warm-started from ``start`` (a previous
+    ``z``). ``residual`` is the solver's largest equilibrium residual, or ``+inf`` when the
+    solution left the model's domain (negative spending or income) and NaN when it is not
+    finite: callers must check it against ``options.tol``.
     """
     options = options or SolverOptions()
     n = econ.va.shape[0]
     if start is None:
         start = baseline_state(econ)
-    z = _solve_state(options, econ, shock, jax.lax.stop_gradient(start))
+    z, residual = _solve_state(options, econ, shock, jax.lax.stop_gradient(start))
     x, log_P, x_rel = _split(z, n, econ.alpha.shape)
-    return jnp.exp(x), log_P, x_rel * econ.expenditure, z
+    return jnp.exp(x), log_P, x_rel * econ.expenditure, z, residual
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(0,))
@@ -137,31 +110,87 @@ def _solve_state(options: SolverOptions, econ: Economy, shock: Shock, start: jnp
         iterations=jnp.asarray(0),
         max_residual=jnp.asarray(0.0),
         inner_residual=jnp.asarray(0.0),
+        in_domain=jnp.asarray(True),
     )
-    return _pack(econ, solve_arrays(econ, shock, options, start=warm))
+    sol = solve_arrays(econ, shock, options, start=warm)
+    residual = jnp.where(sol.in_domain, sol.max_residual, jnp.inf)
+    return _pack(econ, sol), residual
 
 
 def _solve_state_fwd(options, econ, shock, start):
-    z = _solve_state(options, econ, shock, start)
-    return z, (econ, shock, z, start)
+    z, residual = _solve_state(options, econ, shock, start)
+    return (z, residual), (econ, shock, z, start)
 
 
-def _solve_state_bwd(options, residuals, cotangent):
+def _solve_state_bwd(options, residuals, cotangents):
     econ, shock, z, start = residuals
-    dim = z.size
-
-    def conditions_z(v):
-        return equilibrium_conditions(econ, shock, v)
-
-    if dim <= DENSE_LIMIT:
-        jacobian = jax.jacfwd(conditions_z)(z)
-        adjoint = jnp.linalg.solve(jacobian.T, cotangent)
-    else:
-        _, vjp_z = jax.vjp(conditions_z, z)
-        adjoint = _gmres(lambda v: vjp_z(v)[0], cotangent)
+    cotangent = cotangents[0]  # the residual output carries no derivative
+    adjoint = adjoint_solve(lambda v: equilibrium_conditions(econ, shock, v), z, cotangent, options)
     _, vjp_inputs = jax.vjp(lambda e, s: equilibrium_conditions(e, s, z), econ, shock)
     cot_econ, cot_shock = vjp_inputs(-adjoint)
     return cot_econ, cot_shock, jnp.zeros_like(start)
 
 
 _solve_state.defvjp(_solve_state_fwd, _solve_state_bwd)
+
+
+def dense_jacobian(conditions, z: jnp.ndarray) -> jnp.ndarray:
+    """The Jacobian of ``conditions`` at ``z``, built by forward passes in batches of columns.
+
+    Memory beyond the ``(dim, dim)`` result is that of `JACOBIAN_BATCH` tangents.
+    """
+    dim = z.size
+    batches = -(-dim // JACOBIAN_BATCH)
+    basis = jnp.eye(batches * JACOBIAN_BATCH, dim).reshape(batches, JACOBIAN_BATCH, dim)
+
+    def columns(block):
+        return jax.vmap(lambda v: jax.jvp(conditions, (z,), (v,))[1])(block)
+
+    cols = jax.lax.map(columns, basis).reshape(batches * JACOBIAN_BATCH, dim)[:dim]
+    return cols.T
+
+
+def _relative_residual(matvec, x, b):
+    norm_b = jnp.linalg.norm(b)
+    return jnp.linalg.norm(matvec(x) - b) / jnp.where(norm_b > 0, norm_b, 1.0)
+
+
+def adjoint_solve(conditions, z: jnp.ndarray, g: jnp.ndarray, options: SolverOptions):
+    """Solve ``J(z)^T lam = g`` for the Jacobian ``J`` of ``conditions`` at ``z``.
+
+    ``"dense"``: an LU solve of the full Jacobian. ``"gmres"``: matrix-free restarted GMRES
+    (``jax.scipy.sparse.linalg.gmres``, each product one VJP). ``"auto"``: dense up to
+    `DENSE_LIMIT` unknowns; above it GMRES, falling back to the dense solve (up to
+    `DENSE_FALLBACK_LIMIT` unknowns) when GMRES misses ``options.linear_tol``. Whatever the
+    method, the relative residual of the answer is checked, and an answer that misses
+    ``options.linear_tol`` is returned as NaN so that no caller can use it as a derivative.
+    """
+    dim = z.size
+    method = options.linear_solver
+    if method == "auto":
+        method = "dense" if dim <= DENSE_LIMIT else "gmres"
+    _, vjp_z = jax.vjp(conditions, z)
+
+    def transpose_matvec(v):
+        return vjp_z(v)[0]
+
+    def dense(_):
+        return jnp.linalg.solve(dense_jacobian(conditions, z).T, g)
+
+    if method == "dense":
+        x = dense(None)
+    else:
+        x, _ = jax.scipy.sparse.linalg.gmres(
+            transpose_matvec,
+            g,
+            tol=options.linear_tol,
+            atol=0.0,
+            restart=min(GMRES_RESTART, dim),
+            maxiter=options.linear_maxiter,
+            solve_method="batched",
+        )
+        if options.linear_solver == "auto" and dim <= DENSE_FALLBACK_LIMIT:
+            missed = ~(_relative_residual(transpose_matvec, x, g) <= options.linear_tol)
+            x = jax.lax.cond(missed, dense, lambda _: x, None)
+    ok = _relative_residual(transpose_matvec, x, g) <= options.linear_tol
+    return jnp.where(ok, x, jnp.nan)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tradewar.model.accounts import accounts, baseline_accounts, national_income
 from tradewar.model.economy import Economy, Shock
-from tradewar.model.solver import Solution, cost_structure
+from tradewar.model.solver import Solution, SolverOptions, cost_structure
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,12 @@ class Outcome:
     max_residual: float
     inner_residual: float
     walras_residual: float
-    converged: bool
+    status: str
+
+    @property
+    def converged(self) -> bool:
+        """True only for a finite solution, inside the model's domain, within tolerance."""
+        return self.status == "converged"
 
     @property
     def exports_before(self) -> np.ndarray:
@@ -78,7 +84,32 @@ def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.where(old > 0, new / np.where(old > 0, old, 1.0), np.nan)
 
 
-def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> Outcome:
+#: What each failed status means, for error messages.
+STATUS_REASONS = {
+    "not converged": "the equilibrium residual is above the tolerance",
+    "not finite": "the solution is not finite (NaN or infinite values): the shock is outside "
+    "what the model can solve (e.g. a good left with no supplier, or extreme policy values)",
+    "outside domain": "the solution has negative spending or national income: the shock "
+    "(e.g. deep import subsidies) is outside the model's domain",
+    "quota not settled": "the export-tax equivalents of the quotas did not settle; check the "
+    "quota levels",
+}
+
+
+def solution_status(sol: Solution, tol: float) -> str:
+    """``"converged"``, ``"not finite"``, ``"outside domain"`` or ``"not converged"``."""
+    residual = float(sol.max_residual)
+    finite = np.isfinite(residual) and bool(np.all(np.isfinite(np.asarray(sol.w_hat))))
+    if not finite:
+        return "not finite"
+    if not bool(sol.in_domain):
+        return "outside domain"
+    return "converged" if residual <= tol else "not converged"
+
+
+def compute_outcome(
+    econ: Economy, shock: Shock, sol: Solution, tol: float | SolverOptions
+) -> Outcome:
     """Derive every reported quantity from a solution.
 
     The terms-of-trade / volume-of-trade split is Caliendo–Parro (2015, eq. 16) with discrete
@@ -105,16 +136,13 @@ def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> O
     M0 = pi0 * X0[:, None, :] / (1.0 + tau0)
     M1 = pi1 * X1[:, None, :] / (1.0 + tau1)  # at world prices (export taxes included)
     etax = np.zeros_like(M1) if shock.export_tax is None else np.asarray(shock.export_tax)
-    R0, R1 = (tau0 * M0).sum(axis=(1, 2)), (tau1 * M1).sum(axis=(1, 2))
-    E1 = (M1 * etax / (1.0 + etax)).sum(axis=(0, 2))  # export-tax revenue of each exporter
-    output1 = (M1 / (1.0 + etax)).sum(axis=0)
-    profits0 = profits1 = np.zeros_like(va0)
-    if econ.profit_share is not None:
-        share = np.asarray(econ.profit_share)
-        profits0 = (share * np.asarray(econ.gamma_va) * M0.sum(axis=0)).sum(axis=1)
-        profits1 = (share * gamma_va_after * output1).sum(axis=1)
-    I0 = va0 + profits0 + R0 + d0
-    I1 = w_hat * va0 + profits1 + R1 + E1 + d1
+    acc0 = baseline_accounts(econ)
+    acc1 = accounts(econ, shock.tau, shock.export_tax, sol.pi, sol.expenditure, gamma_va_j)
+    R0, R1 = np.asarray(acc0.tariff_revenue), np.asarray(acc1.tariff_revenue)
+    E1 = np.asarray(acc1.export_tax_revenue)
+    output1 = np.asarray(acc1.output)
+    I0 = np.asarray(national_income(econ.va, econ.deficit, acc0))
+    I1 = np.asarray(national_income(sol.w_hat * econ.va, shock.deficit, acc1))
     income_hat = I1 / I0
 
     x_hat = np.where(M0 > 0, M1 / np.where(M0 > 0, M0, 1.0), 0.0)
@@ -155,5 +183,5 @@ def compute_outcome(econ: Economy, shock: Shock, sol: Solution, tol: float) -> O
         max_residual=float(sol.max_residual),
         inner_residual=float(sol.inner_residual),
         walras_residual=walras,
-        converged=bool(float(sol.max_residual) <= tol),
+        status=solution_status(sol, tol.tol if isinstance(tol, SolverOptions) else tol),
     )

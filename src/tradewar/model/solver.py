@@ -23,6 +23,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from tradewar.model.accounts import accounts, national_income
 from tradewar.model.economy import Economy, Shock
 
 jax.config.update("jax_enable_x64", True)
@@ -47,6 +48,18 @@ class SolverOptions:
         Step size ``0 < damping <= 1`` of the wage update in logs.
     anderson_memory
         Number of past iterates in Anderson acceleration; 0 turns it off.
+    linear_solver
+        How the adjoint systems of implicit differentiation are solved: ``"auto"`` (dense up to
+        `tradewar.model.implicit.DENSE_LIMIT` unknowns, else GMRES with a dense fallback when it
+        misses ``linear_tol``), ``"dense"`` or ``"gmres"`` (no fallback: a missed tolerance
+        gives NaN gradients, which every caller treats as a failure).
+    linear_tol
+        Relative residual ``|A x - b| / |b|`` the adjoint solve must meet.
+    linear_maxiter
+        GMRES restarts (of 50 Krylov vectors each) before it gives up.
+
+    Only ``anderson_memory`` shapes the compiled solver; the other values are passed to it as
+    data, so changing a tolerance never recompiles.
     """
 
     tol: float = 1e-10
@@ -55,6 +68,9 @@ class SolverOptions:
     max_inner: int = 400
     damping: float = 0.5
     anderson_memory: int = 6
+    linear_solver: str = "auto"
+    linear_tol: float = 1e-10
+    linear_maxiter: int = 40
 
     def __post_init__(self) -> None:
         checks = [
@@ -64,10 +80,34 @@ class SolverOptions:
             (self.max_inner >= 1, "max_inner must be >= 1"),
             (0 < self.damping <= 1, "damping must be in (0, 1]"),
             (0 <= self.anderson_memory <= 50, "anderson_memory must be in 0..50"),
+            (
+                self.linear_solver in ("auto", "dense", "gmres"),
+                "linear_solver must be one of auto, dense, gmres",
+            ),
+            (0 < self.linear_tol < 1, "linear_tol must be in (0, 1)"),
+            (self.linear_maxiter >= 1, "linear_maxiter must be >= 1"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(f"SolverOptions: {message}")
+
+    def limits(self) -> _Limits:
+        """The numeric limits as traced data for the compiled solver."""
+        return _Limits(
+            tol=jnp.asarray(float(self.tol)),
+            max_iterations=jnp.asarray(int(self.max_iterations)),
+            inner_tol=jnp.asarray(float(self.inner_tol)),
+            max_inner=jnp.asarray(int(self.max_inner)),
+            damping=jnp.asarray(float(self.damping)),
+        )
+
+
+class _Limits(NamedTuple):
+    tol: jnp.ndarray
+    max_iterations: jnp.ndarray
+    inner_tol: jnp.ndarray
+    max_inner: jnp.ndarray
+    damping: jnp.ndarray
 
 
 class Solution(NamedTuple):
@@ -86,9 +126,13 @@ class Solution(NamedTuple):
     iterations
         Outer iterations used.
     max_residual
-        Max relative labour-market excess demand at the solution.
+        Largest residual of the equilibrium conditions at the solution: labour markets
+        (relative to each wage bill), price indices (logs) and goods markets (relative to world
+        value added); NaN if anything is not finite.
     inner_residual
         Largest last-step change of the inner loops at the final iterate.
+    in_domain
+        False when spending or a country's national income is negative at the solution.
     """
 
     w_hat: jnp.ndarray
@@ -98,6 +142,7 @@ class Solution(NamedTuple):
     iterations: jnp.ndarray
     max_residual: jnp.ndarray
     inner_residual: jnp.ndarray
+    in_domain: jnp.ndarray
 
 
 def _trade_weights(econ: Economy, shock: Shock) -> jnp.ndarray:
@@ -181,12 +226,19 @@ def cost_structure(econ: Economy, log_w, log_P):
 
 
 def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):
-    """Solve eqs. 1–2 for ``log P_hat`` (N, J); returns (log_P, log_c, last change)."""
+    """Solve eqs. 1–2 for ``log P_hat`` (N, J); returns (log_P, log_c, last change).
+
+    A sector that a country buys in the baseline but can no longer source from anyone (every
+    supplier banned) has an infinite price: ``+inf``, which makes the solution non-finite and
+    so reported as failed, never a silent zero.
+    """
+    bought = econ.pi.sum(axis=1) > 0
 
     def step(log_P):
         log_c, _, _ = cost_structure(econ, log_w, log_P)
         s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
-        return jnp.where(s > 0, -jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
+        direct = -jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta
+        return jnp.where(s > 0, direct, jnp.where(bought, jnp.inf, 0.0))
 
     def cond(state):
         k, _, change = state
@@ -197,7 +249,7 @@ def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):
         new = step(log_P)
         return k + 1, new, jnp.max(jnp.abs(new - log_P))
 
-    _, log_P, change = jax.lax.while_loop(cond, body, (0, log_P0, jnp.inf))
+    _, log_P, change = jax.lax.while_loop(cond, body, (0, log_P0, jnp.asarray(jnp.inf)))
     log_c, _, _ = cost_structure(econ, log_w, log_P)
     return log_P, log_c, change
 
@@ -207,19 +259,15 @@ def _shares(A, econ: Economy, log_c, log_P):
     return A * jnp.exp(-econ.theta * (log_c[None, :, :] - log_P[:, None, :]))
 
 
-def _producer_shares(pi_new, shock: Shock):
-    """Shares of spending that reach producers, that go to tariffs and to export taxes.
+def _goods_map(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bill):
+    """``X -> intermediate + final demand at spending X`` (eqs. 4–5), an affine map of ``X``."""
 
-    Returns ``(net, leak, export_tax_share)``: ``net[n, i, k]`` producers' receipts per unit of
-    n's spending; ``leak[n, k]`` the tariff share of n's spending; ``export_tax_share[n, i, k]``
-    the export-tax revenue of exporter ``i`` per unit of n's spending.
-    """
-    world_price = pi_new / (1.0 + shock.tau)
-    leak = 1.0 - world_price.sum(axis=1)
-    if shock.export_tax is None:
-        return world_price, leak, None
-    net = world_price / (1.0 + shock.export_tax)
-    return net, leak, world_price - net
+    def demand(X):
+        acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
+        income = national_income(wage_bill, shock.deficit, acc)
+        return jnp.einsum("nkj,nj->nk", gamma_io, acc.output) + econ.alpha * income[:, None]
+
+    return demand
 
 
 def _expenditure(
@@ -227,23 +275,11 @@ def _expenditure(
 ):
     """Solve the goods-market system (eqs. 4–5) for X' (N, J).
 
-    The system is linear, ``X = T X + b``. It is iterated from the warm start while that
+    The system is affine, ``X = T X + b``. It is iterated from the warm start while that
     contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
-    system is solved by GMRES instead.
+    system is solved by GMRES instead. Returns ``(X, relative residual)``.
     """
-    net, leak, etax = _producer_shares(pi_new, shock)
-    wage_bill = w_hat * econ.va + shock.deficit
-
-    def linear(X):
-        Y = jnp.einsum("nik,nk->ik", net, X)
-        income = jnp.sum(leak * X, axis=1)
-        if etax is not None:
-            income = income + jnp.einsum("nik,nk->i", etax, X)
-        if econ.profit_share is not None:
-            income = income + jnp.sum(econ.profit_share * gamma_va * Y, axis=1)
-        return jnp.einsum("nkj,nj->nk", gamma_io, Y) + econ.alpha * income[:, None]
-
-    b = econ.alpha * wage_bill[:, None]
+    demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
     scale = jnp.sum(econ.va)
 
     def cond(state):
@@ -252,27 +288,26 @@ def _expenditure(
 
     def body(state):
         k, X, _ = state
-        new = linear(X) + b
+        new = demand(X)
         return k + 1, new, jnp.max(jnp.abs(new - X)) / scale
 
-    _, X, change = jax.lax.while_loop(cond, body, (0, X0, jnp.inf))
+    # The first step always runs (the starting change is finite and above any tolerance).
+    _, X, change = jax.lax.while_loop(cond, body, (0, X0, jnp.asarray(1.0)))
 
     def krylov(_):
+        b = demand(jnp.zeros_like(X0))
         sol, _ = jax.scipy.sparse.linalg.gmres(
-            lambda v: v - linear(v), b, x0=X0, tol=0.0, atol=tol * scale, restart=40, maxiter=20
+            lambda v: v - (demand(v) - b),
+            b,
+            x0=X0,
+            tol=0.0,
+            atol=tol * scale,
+            restart=40,
+            maxiter=20,
         )
-        return sol, jnp.max(jnp.abs(sol - linear(sol) - b)) / scale
+        return sol, jnp.max(jnp.abs(demand(sol) - sol)) / scale
 
     return jax.lax.cond(change <= tol, lambda _: (X, change), krylov, None)
-
-
-def _labour_demand(pi_new, shock: Shock, gamma_va, X, econ: Economy):
-    """Wage bill earned by each country's producers, ``sum_j gamma_va (1 - profit) Y'`` (N,)."""
-    net, _, _ = _producer_shares(pi_new, shock)
-    Y = jnp.einsum("nik,nk->ik", net, X)
-    if econ.profit_share is not None:
-        gamma_va = gamma_va * (1.0 - econ.profit_share)
-    return jnp.sum(gamma_va * Y, axis=1)
 
 
 class _State(NamedTuple):
@@ -307,13 +342,15 @@ def solve_arrays(
         X0 = econ.expenditure
     else:
         x0, log_P0, X0 = jnp.log(start.w_hat), start.log_P_hat, start.expenditure
-    return _solve_jit(econ, shock, options, x0, log_P0, X0)
+    return _solve_jit(econ, shock, options.anderson_memory, options.limits(), x0, log_P0, X0)
 
 
-@partial(jax.jit, static_argnames=("options",))
-def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, X0) -> Solution:
+@partial(jax.jit, static_argnames=("anderson_memory",))
+def _solve_jit(
+    econ: Economy, shock: Shock, anderson_memory: int, lim: _Limits, x0, log_P0, X0
+) -> Solution:
     n = econ.va.shape[0]
-    m = max(options.anderson_memory, 1)
+    m = max(anderson_memory, 1)
     A = _trade_weights(econ, shock)
     total_va = jnp.sum(econ.va)
     weights = econ.va / total_va
@@ -323,26 +360,27 @@ def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, 
 
     def evaluate(x, log_P0, X0):
         w = jnp.exp(x)
-        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, options.inner_tol, options.max_inner)
+        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, lim.inner_tol, lim.max_inner)
         pi_new = _shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
         X, ch_x = _expenditure(
-            pi_new, shock, econ, gamma_va, gamma_io, w, X0, options.inner_tol, options.max_inner
+            pi_new, shock, econ, gamma_va, gamma_io, w, X0, lim.inner_tol, lim.max_inner
         )
-        demand = _labour_demand(pi_new, shock, gamma_va, X, econ)
+        acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
+        demand = acc.wages.sum(axis=1)
         excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
         residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
         return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x)
 
     def cond(s: _State):
-        return (s.k < options.max_iterations) & (s.residual > options.tol)
+        return (s.k < lim.max_iterations) & (s.residual > lim.tol)
 
     def body(s: _State):
         excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
-        f = options.damping * excess
+        f = lim.damping * excess
         g = normalise(s.x + f)
         slot = (s.k - 1) % m
-        use_history = (s.k > 0) & (options.anderson_memory > 0)
+        use_history = (s.k > 0) & (anderson_memory > 0)
         dF = jnp.where(use_history, s.dF.at[slot].set(f - s.f_prev), s.dF)
         dG = jnp.where(use_history, s.dG.at[slot].set(g - s.g_prev), s.dG)
         count = jnp.minimum(s.k, m)
@@ -354,7 +392,7 @@ def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, 
         x_aa = g - (gamma * mask) @ dG
         ok = jnp.all(jnp.isfinite(x_aa)) & (jnp.max(jnp.abs(x_aa - g)) < 1.0)
         x_new = normalise(jnp.where(use_history & ok, x_aa, g))
-        x_new = jnp.where(residual <= options.tol, s.x, x_new)
+        x_new = jnp.where(residual <= lim.tol, s.x, x_new)
         return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner)
 
     init = _State(
@@ -370,48 +408,81 @@ def _solve_jit(econ: Economy, shock: Shock, options: SolverOptions, x0, log_P0, 
         inner=jnp.asarray(jnp.inf),
     )
     s = jax.lax.while_loop(cond, body, init)
-    # Final consistent evaluation at the returned wages.
-    _, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
+    # Final consistent evaluation at the returned wages, judged on every equilibrium condition.
+    _, _, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
     log_c, _, _ = cost_structure(econ, s.x, log_P)
     pi_new = _shares(A, econ, log_c, log_P)
+    gaps = market_gaps(econ, shock, s.x, log_P, X)
+    blocks = _residual_blocks(econ, gaps, jnp.exp(s.x))
+    # Labour markets as judged by the iteration (at the returned wages); prices and goods
+    # markets at the final inner solution.
+    worst = jnp.maximum(jnp.maximum(s.residual, blocks["prices"]), blocks["goods"])
+    # NaN anywhere makes the residual NaN (never below the tolerance).
+    worst = jnp.where(jnp.isfinite(worst), worst, jnp.nan)
     return Solution(
         w_hat=jnp.exp(s.x),
         log_P_hat=log_P,
         expenditure=X,
         pi=pi_new,
         iterations=s.k,
-        max_residual=residual,
+        max_residual=worst,
         inner_residual=inner,
+        in_domain=_in_domain(gaps, X, total_va),
     )
 
 
-def market_gaps(econ: Economy, shock: Shock, log_w, log_P, X):
+def _in_domain(gaps: Gaps, X, scale):
+    """True when spending and national income are non-negative (the model's domain).
+
+    Deep import subsidies can drive tariff revenue, and with it income and spending, below
+    zero: the equations may still balance, but such a point is not an economy.
+    """
+    tol = 1e-9 * scale
+    return jnp.all(-tol <= X) & jnp.all(gaps.income > 0) & jnp.all(jnp.isfinite(X))
+
+
+class Gaps(NamedTuple):
+    """The equilibrium conditions at a candidate (see `market_gaps`)."""
+
+    price: jnp.ndarray
+    goods: jnp.ndarray
+    wage_demand: jnp.ndarray
+    balance: jnp.ndarray
+    income: jnp.ndarray
+
+
+def market_gaps(econ: Economy, shock: Shock, log_w, log_P, X) -> Gaps:
     """The equilibrium conditions (eqs. 1–6) at a candidate ``(log w_hat, log P_hat, X')``.
 
-    Returns ``(price, goods, wage_demand, balance)``: the log price-index residual ``(N, J)``,
-    the goods-market gap ``X' - intermediate - final demand`` ``(N, J)`` in money, the wage bill
-    producers earn ``(N,)`` (to compare with ``w_hat * va``) and the trade balance gap
-    ``imports - exports - deficit`` ``(N,)``. All zero (wages: equal) at a solution.
+    Returns `Gaps`: the log price-index residual ``price`` ``(N, J)``, the goods-market gap
+    ``goods = X' - intermediate - final demand`` ``(N, J)`` in money, the wage bill producers
+    earn ``wage_demand`` ``(N,)`` (to compare with ``w_hat * va``), the trade-balance gap
+    ``balance = imports - exports - deficit`` ``(N,)`` and national ``income`` ``(N,)``. All
+    gaps are zero (wages: equal) at a solution.
     """
     A = _trade_weights(econ, shock)
     log_c, gamma_va, gamma_io = cost_structure(econ, log_w, log_P)
     s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
     price = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
     pi_new = _shares(A, econ, log_c, log_P)
-    net, leak, etax = _producer_shares(pi_new, shock)
-    Y = jnp.einsum("nik,nk->ik", net, X)
-    income = jnp.exp(log_w) * econ.va + shock.deficit + jnp.sum(leak * X, axis=1)
-    if etax is not None:
-        income = income + jnp.einsum("nik,nk->i", etax, X)
-    wage_share = gamma_va
-    if econ.profit_share is not None:
-        income = income + jnp.sum(econ.profit_share * gamma_va * Y, axis=1)
-        wage_share = gamma_va * (1.0 - econ.profit_share)
-    goods = X - jnp.einsum("nkj,nj->nk", gamma_io, Y) - econ.alpha * income[:, None]
+    acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
+    income = national_income(jnp.exp(log_w) * econ.va, shock.deficit, acc)
+    goods = X - jnp.einsum("nkj,nj->nk", gamma_io, acc.output) - econ.alpha * income[:, None]
     flows = pi_new / (1.0 + shock.tau) * X[:, None, :]
     off = flows * (1.0 - jnp.eye(flows.shape[0]))[:, :, None]
     balance = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - shock.deficit
-    return price, goods, jnp.sum(wage_share * Y, axis=1), balance
+    return Gaps(price, goods, acc.wages.sum(axis=1), balance, income)
+
+
+def _residual_blocks(econ: Economy, gaps: Gaps, w_hat) -> dict[str, jnp.ndarray]:
+    scale = jnp.sum(w_hat * econ.va)
+    labour = gaps.wage_demand / (w_hat * econ.va) - 1.0
+    return {
+        "prices": jnp.max(jnp.abs(gaps.price)),
+        "goods": jnp.max(jnp.abs(gaps.goods)) / scale,
+        "labour": jnp.max(jnp.abs(labour)),
+        "trade_balance": jnp.max(jnp.abs(gaps.balance)) / scale,
+    }
 
 
 def equilibrium_residuals(
@@ -424,12 +495,5 @@ def equilibrium_residuals(
     ``trade_balance`` (imports - exports - deficit, relative to world value added; Walras' law).
     Scaling ``w_hat``, ``exp(log_P)``, ``X`` and the deficits by one factor leaves them unchanged.
     """
-    price_res, goods, wage_demand, balance = market_gaps(econ, shock, jnp.log(w_hat), log_P, X)
-    scale = jnp.sum(w_hat * econ.va)
-    labour = wage_demand / (w_hat * econ.va) - 1.0
-    return {
-        "prices": jnp.max(jnp.abs(price_res)),
-        "goods": jnp.max(jnp.abs(goods)) / scale,
-        "labour": jnp.max(jnp.abs(labour)),
-        "trade_balance": jnp.max(jnp.abs(balance)) / scale,
-    }
+    gaps = market_gaps(econ, shock, jnp.log(w_hat), log_P, X)
+    return _residual_blocks(econ, gaps, w_hat)

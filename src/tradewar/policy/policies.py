@@ -15,7 +15,8 @@ Selector = str | list[str]
 
 
 class _Policy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinite rates are refused: they would reach the solver as a shock it cannot solve.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Tariff(_Policy):

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tradewar.errors import ScenarioError
 from tradewar.policy.policies import Policy
@@ -32,10 +32,10 @@ class Step(BaseModel):
 class SolverSettings(BaseModel):
     """Optional ``[solver]`` table of a scenario (see `tradewar.SolverOptions`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    tol: float = 1e-10
-    max_iterations: int = 500
+    tol: float = Field(1e-10, gt=0.0, lt=1.0)
+    max_iterations: int = Field(500, ge=1, le=1_000_000)
 
 
 Elasticity = float | dict[str, float]
@@ -49,7 +49,7 @@ class CESSettings(BaseModel):
     (e.g. ``{"*" = 1.0, C17 = 0.1}``). All ones is the Cobb–Douglas ``caliendo-parro`` model.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     critical: list[str] = Field(default_factory=list)
     sigma_top: Elasticity = 1.0
@@ -67,7 +67,7 @@ class Scenario(BaseModel):
     policies.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str
     world: str
@@ -79,6 +79,12 @@ class Scenario(BaseModel):
     solver: SolverSettings = SolverSettings()
     ces: CESSettings = CESSettings()
     focus: list[str] = Field(default_factory=list)
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source_file(self) -> str | None:
+        """The TOML file this scenario was read from (None if built in Python)."""
+        return self._source
 
     def steps(self) -> list[tuple[Step, str]]:
         """The steps to solve, each with the key prefix of its policies (for error messages).
@@ -131,8 +137,20 @@ def read_toml(path: str | os.PathLike[str], what: str) -> tuple[Path, dict]:
             return p, tomllib.load(fh)
     except FileNotFoundError:
         raise ScenarioError(f"no such {what} file", file=str(p)) from None
+    except IsADirectoryError:
+        raise ScenarioError(f"is a folder, not a {what} file", file=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"not UTF-8 text (byte {exc.start}): TOML files must be UTF-8", file=str(p)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"malformed TOML: {exc}", file=str(p)) from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot be read: {_os_reason(exc)}", file=str(p)) from None
+
+
+def _os_reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def parse_scenario(data: dict, file: str | None = None) -> Scenario:
@@ -162,8 +180,35 @@ def parse_scenario(data: dict, file: str | None = None) -> Scenario:
     return scenario
 
 
+def resolve_world(world: object, base: Path) -> object:
+    """A scenario's ``world`` value: a bundled name stays, a path is taken relative to ``base``.
+
+    ``base`` is the folder of the file that names the world. A name that is neither bundled
+    nor a folder next to the file raises `ScenarioError` naming both places looked at.
+    """
+    from tradewar.datasets import is_dataset
+
+    if not isinstance(world, str) or is_dataset(world):
+        return world
+    path = Path(world)
+    candidate = path if path.is_absolute() else (base / path)
+    try:
+        found = candidate.is_dir()
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise ScenarioError(
+            f"no such world package or bundled dataset '{world}' (run `tradewar datasets` for "
+            f"the bundled names; a path is taken relative to the scenario file: {candidate})",
+            key="world",
+        )
+    return str(candidate.resolve())
+
+
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario TOML file.
+
+    A ``world`` that is not a bundled name is a path relative to the scenario file.
 
     Raises
     ------
@@ -171,9 +216,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         For a missing file, malformed TOML, unknown keys or bad values (naming the key).
     """
     p, data = read_toml(path, "scenario")
-    world = data.get("world")
-    if isinstance(world, str) and ("/" in world or world.startswith(".")):
-        candidate = (p.parent / world).resolve()
-        if candidate.is_dir():
-            data = {**data, "world": str(candidate)}
-    return parse_scenario(data, file=str(p))
+    try:
+        data = {**data, "world": resolve_world(data.get("world"), p.parent)}
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, file=str(p), key=exc.key) from None
+    scenario = parse_scenario(data, file=str(p))
+    scenario._source = str(p)
+    return scenario

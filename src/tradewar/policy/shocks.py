@@ -133,20 +133,25 @@ def apply_policies(
 
 
 def check_bans_feasible(world: World, state: PolicyState, pi: np.ndarray, key: str) -> None:
-    """Raise `ScenarioError` if a ban leaves an importer with no source for goods it buys.
+    """Raise `ScenarioError` if a ban in ``state`` leaves an importer with no source."""
+    check_open_feasible(world, state.open, pi, key)
 
-    ``pi`` is the baseline ``(N, N, J)`` expenditure-share array. A sector an importer spends on
+
+def check_open_feasible(world: World, is_open: np.ndarray, pi: np.ndarray, key: str) -> None:
+    """Raise `ScenarioError` if bans leave an importer with no source for goods it buys.
+
+    ``pi`` is the baseline ``(N, N, J)`` expenditure-share array and ``is_open`` the
+    ``(N, N, J)`` mask of flows still allowed (1) or banned (0). A sector an importer spends on
     must keep at least one open source with a positive baseline share: the CES price index of a
     bundle with no supplier is infinite, whatever the elasticities.
     """
     buys = pi.sum(axis=1) > 0
-    left = (pi * state.open).sum(axis=1)
+    left = (pi * is_open).sum(axis=1)
     bad = np.argwhere(buys & (left <= 0))
     if bad.size:
         n, j = bad[0]
         banned = [
-            world.countries[i]
-            for i in np.flatnonzero((state.open[n, :, j] == 0) & (pi[n, :, j] > 0))
+            world.countries[i] for i in np.flatnonzero((is_open[n, :, j] == 0) & (pi[n, :, j] > 0))
         ]
         raise ScenarioError(
             f"infeasible ban: {world.countries[n]} buys sector {world.sectors[j]} only from "

@@ -18,6 +18,9 @@ from tradewar.results.summaries import country_path, sector_path, tariff_schedul
 
 _DPI = 130
 
+#: Labels are user text (country and sector names): never parse ``$...$`` as mathtext.
+LITERAL_TEXT = matplotlib.rc_context({"text.parse_math": False})
+
 
 def png(fig: plt.Figure) -> plt.Figure:
     """Render a figure to PNG bytes and close it."""
@@ -48,6 +51,7 @@ def _format_x(ax: plt.Axes, result: Result, dated: bool) -> None:
         ax.set_xlabel("Step")
 
 
+@LITERAL_TEXT
 def welfare_path_figure(
     result: Result,
     countries: Sequence[str],
@@ -76,6 +80,7 @@ def welfare_path_figure(
     return fig
 
 
+@LITERAL_TEXT
 def tariff_chart_figure(result: Result, pairs: Sequence[tuple[str, str]]) -> plt.Figure:
     """Step chart of trade-weighted average tariffs for (importer, exporter) pairs."""
     x, dated = _x(result)
@@ -98,6 +103,7 @@ def tariff_chart_figure(result: Result, pairs: Sequence[tuple[str, str]]) -> plt
     return fig
 
 
+@LITERAL_TEXT
 def bilateral_trade_figure(result: Result, a: str, b: str) -> plt.Figure:
     """Bilateral exports each way (before tariffs, world unit), per step."""
     ia, ib = result.countries.index(a), result.countries.index(b)
@@ -122,6 +128,7 @@ def bilateral_trade_figure(result: Result, a: str, b: str) -> plt.Figure:
     return fig
 
 
+@LITERAL_TEXT
 def sector_heatmap_figure(
     result: Result,
     country: str,
@@ -154,6 +161,7 @@ def sector_heatmap_figure(
     return fig
 
 
+@LITERAL_TEXT
 def sensitivity_chart_figure(
     paths: dict[str, pd.DataFrame], country: str, x: list, dated: bool, result: Result
 ) -> plt.Figure:

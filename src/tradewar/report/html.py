@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import base64
 import html
-import json
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +16,7 @@ from tradewar.data.world import World
 from tradewar.errors import ScenarioError
 from tradewar.policy.scenario import Scenario
 from tradewar.report import figures
+from tradewar.results.folders import check_output_folder, write_folder
 from tradewar.results.result import Result
 from tradewar.results.summaries import country_path, head_to_head, sector_path
 
@@ -98,14 +96,17 @@ def build_report(
     focus: Sequence[str] | None = None,
     nest_elasticities: Sequence[float] | None = None,
     version: str = "",
+    force: bool = False,
 ) -> Path:
     """Solve ``scenario`` and write ``out/report.html`` with figures and tables.
 
     Writes ``report.html`` (figures embedded), ``figures/*.png``, ``tables/*.csv`` and
-    ``manifest.json``, into a temporary folder renamed to ``out`` at the end, so a failure leaves
-    nothing half-written. For ``ces-network`` scenarios the timeline is also solved at each of
-    ``nest_elasticities`` (default low, central and high: 0.02, 0.1, 0.5).
+    ``manifest.json`` through `tradewar.results.folders.write_folder`: the folder is checked
+    before the solve, replaced whole or not at all, and a folder holding files tradewar did not
+    write is refused unless ``force``. For ``ces-network`` scenarios the timeline is also solved
+    at each of ``nest_elasticities`` (default low, central and high: 0.02, 0.1, 0.5).
     """
+    check_output_folder(out, force)
     world = load_world(scenario.world)
     result = run_scenario(scenario, world=world)
     focus = list(focus or scenario.focus or focus_countries(scenario, world))
@@ -121,33 +122,15 @@ def build_report(
     names = dict(zip(world.sectors, world.sector_names, strict=True))
 
     return (
-        write_folder_atomically(
-            Path(out),
+        write_folder(
+            out,
             lambda tmp: _write(
                 tmp, scenario, world, result, a, b, shown, names, nest_elasticities, version
             ),
+            force=force,
         )
         / "report.html"
     )
-
-
-def write_folder_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
-    """Fill a temporary sibling folder with ``fill`` and rename it to ``target``.
-
-    A failure removes the temporary folder and leaves any existing ``target`` untouched.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    tmp.chmod(0o755)
-    try:
-        fill(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
 
 
 def _write(
@@ -161,7 +144,7 @@ def _write(
     names: dict[str, str],
     nest_elasticities: Sequence[float] | None,
     version: str,
-) -> None:
+) -> dict:
     (tmp / "figures").mkdir()
     (tmp / "tables").mkdir()
     figs: dict[str, tuple[bytes, str]] = {}
@@ -241,8 +224,8 @@ def _write(
         version,
     )
     (tmp / "report.html").write_text(page, encoding="utf-8")
-    manifest = {
-        "tradewar_version": version,
+    return {
+        "kind": "report",
         "scenario": scenario.model_dump(mode="json"),
         "world": world.name,
         "data_hash": world.data_hash(),
@@ -252,7 +235,6 @@ def _write(
         "focus": [a, b],
         "figures": sorted(f"figures/{n}.png" for n in figs),
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
 
 
 def _most_changed(result: Result, country: str, count: int) -> list[str]:
@@ -317,6 +299,9 @@ def _page(
     users: list[str],
     version: str,
 ) -> str:
+    fig_a, fig_b = figs[f"sectors_{a}"], figs[f"sectors_{b}"]
+    sector_tables = [(html.escape(c), tables[f"sector_output_{c}"]) for c in (a, b)]
+    a, b = html.escape(a), html.escape(b)  # from here on, display text only
     steps = pd.DataFrame(
         {
             "date": [s.date.isoformat() if s.date else "" for s in result.steps],
@@ -344,8 +329,10 @@ def _page(
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(scenario.name)}</h1>",
         f"<p>{html.escape(scenario.description)}</p>",
-        f"<p class='meta'>World <b>{world.name}</b> ({world.meta.get('year')}, "
-        f"{world.n_countries} countries × {world.n_sectors} sectors, {world.unit}); model "
+        f"<p class='meta'>World <b>{html.escape(world.name)}</b> "
+        f"({html.escape(str(world.meta.get('year')))}, "
+        f"{world.n_countries} countries × {world.n_sectors} sectors, "
+        f"{html.escape(world.unit)}); model "
         f"<b>{scenario.model}</b>; deficits {scenario.deficits}; converged: "
         f"<b>{result.converged}</b> ({result.iterations} iterations, max residual "
         f"{result.max_residual:.1e}); tradewar {version}; data hash "
@@ -361,8 +348,9 @@ def _page(
         _table(tables["real_wage_path"], 3, left=("date", "label")),
         f"<h2>Who won? {a} and {b}</h2>",
         "<p>Welfare of each side (% change from the baseline), tariff revenue "
-        f"({world.unit}), and {a}'s bilateral balance with {b} (exports minus imports, before "
-        f"tariffs, {world.unit}). The welfare gap is {a}'s change minus {b}'s, in points: both "
+        f"({html.escape(world.unit)}), and {a}'s bilateral balance with {b} (exports minus "
+        f"imports, before tariffs, {html.escape(world.unit)}). The welfare gap is {a}'s change "
+        f"minus {b}'s, in points: both "
         "can lose while one loses less.</p>",
         _table(tables["who_won"], 3, left=("date", "label")),
         "<h2>Tariff schedule</h2>",
@@ -374,15 +362,12 @@ def _page(
         "<h2>Sector output</h2>",
         "<p>Real gross output (value deflated by the sector's unit cost), % change from the "
         "baseline.</p>",
-        _img(figs[f"sectors_{a}"][0], figs[f"sectors_{a}"][1]),
-        _img(figs[f"sectors_{b}"][0], figs[f"sectors_{b}"][1]),
+        _img(fig_a[0], fig_a[1]),
+        _img(fig_b[0], fig_b[1]),
     ]
     label = "Sectors that use the critical input" if users else "Most affected sectors"
-    for code in (a, b):
-        parts += [
-            f"<h3>{label}: {code}</h3>",
-            _table(tables[f"sector_output_{code}"], 2, left=("sector", "name")),
-        ]
+    for code, frame in sector_tables:
+        parts += [f"<h3>{label}: {code}</h3>", _table(frame, 2, left=("sector", "name"))]
     parts += ["<h2>Consumer prices</h2>", _table(tables["price_path"], 3, left=("date", "label"))]
     if sensitivity_html:
         parts += ["<h2>Sensitivity to the critical-input nest elasticity</h2>", sensitivity_html]

@@ -10,10 +10,14 @@ import pandas as pd
 
 from tradewar.dynamics.simulate import NegotiationResult
 from tradewar.report import figures
+from tradewar.report.figures import LITERAL_TEXT
+from tradewar.results.folders import write_folder
+from tradewar.results.jsonsafe import dumps
 
 plt = figures.plt
 
 
+@LITERAL_TEXT
 def timeline_figure(result: NegotiationResult):  # type: ignore[no-untyped-def]
     """Two panels over dates: each player's tariff level and welfare; offers and deal marked."""
     dates = [pd.Timestamp(s["date"]) for s in result.steps]
@@ -51,11 +55,16 @@ def timeline_figure(result: NegotiationResult):  # type: ignore[no-untyped-def]
     return fig
 
 
-def build_negotiation_report(result: NegotiationResult, out: str | Path, version: str = "") -> Path:
-    """Write ``report.html`` with the timeline figure, the path table and the outcome."""
-    from tradewar.report.html import _CSS, _img, _table, write_folder_atomically
+def build_negotiation_report(
+    result: NegotiationResult, out: str | Path, version: str = "", force: bool = False
+) -> Path:
+    """Write ``report.html`` with the timeline figure, the path table and the outcome.
 
-    def fill(tmp: Path) -> None:
+    The folder is written whole or not at all (`tradewar.results.folders.write_folder`).
+    """
+    from tradewar.report.html import _CSS, _img, _table
+
+    def fill(tmp: Path) -> dict:
         (tmp / "figures").mkdir()
         png = figures.png(timeline_figure(result))
         (tmp / "figures" / "timeline.png").write_bytes(png)
@@ -74,7 +83,7 @@ def build_negotiation_report(result: NegotiationResult, out: str | Path, version
                 f"<title>{html.escape(result.config.name)}</title><style>{_CSS}</style></head><body>",
                 f"<h1>{html.escape(result.config.name)}</h1>",
                 f"<p>{html.escape(result.config.description)}</p>",
-                f"<p class='meta'>World {result.config.world}; seed {result.config.seed}; "
+                f"<p class='meta'>World {html.escape(result.config.world)}; seed {result.seed}; "
                 f"tradewar {version}</p>",
                 "<h2>Outcome</h2>",
                 f"<pre>{html.escape(json.dumps(result.outcome, indent=2))}</pre>",
@@ -85,6 +94,7 @@ def build_negotiation_report(result: NegotiationResult, out: str | Path, version
             ]
         )
         (tmp / "report.html").write_text(page, encoding="utf-8")
-        (tmp / "outcome.json").write_text(json.dumps(result.to_json(), default=float))
+        (tmp / "outcome.json").write_text(dumps(result.to_json()))
+        return {"kind": "negotiation report", "name": result.config.name, "seed": result.seed}
 
-    return write_folder_atomically(Path(out), fill) / "report.html"
+    return write_folder(out, fill, force=force) / "report.html"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import pandas as pd
 
 from tradewar.model.outcomes import Outcome
 from tradewar.policy.shocks import PolicyState
+from tradewar.results.folders import write_folder
 
 PCT = "percent"
 
@@ -308,6 +307,7 @@ class Result:
                     "label": st.label,
                     "source": st.source,
                     "converged": o.converged,
+                    "status": o.status,
                     "iterations": o.iterations,
                     "max_residual": o.max_residual,
                     "countries": self._countries_json(k),
@@ -328,18 +328,29 @@ class Result:
         }
 
     # ------------------------------------------------------------------ saving
-    def save(self, directory: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
+    def save(
+        self,
+        directory: str | os.PathLike[str],
+        manifest: dict[str, Any] | None = None,
+        *,
+        force: bool = False,
+    ) -> Path:
         """Write ``results.parquet`` (tidy, with detail) and ``manifest.json`` into ``directory``.
 
-        Each file is written to a temporary name and renamed into place, so a failure never
-        leaves a half-written file; the manifest is written last.
+        The folder is written whole or not at all (`tradewar.results.folders.write_folder`): the
+        manifest and the results always come from the same run, a folder holding files
+        tradewar did not write is refused unless ``force``, and a second writer fails cleanly.
+        ``manifest`` adds entries (e.g. the scenario file) to the manifest, which also records
+        convergence, every step's residuals and the data hash.
         """
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
         frame = self.to_frame(detail=True)
-        _atomic_write(out / "results.parquet", lambda p: frame.to_parquet(p, index=False))
         full = {
-            **manifest,
+            **(manifest or {}),
+            "scenario_name": self.scenario,
+            "world": self.world,
+            "model": self.model,
+            "deficits": self.deficits,
+            "data_hash": self.meta.get("data_hash"),
             "converged": self.converged,
             "iterations": self.iterations,
             "max_residual": self.max_residual,
@@ -348,6 +359,7 @@ class Result:
                 {
                     "label": s.label,
                     "date": s.date.isoformat() if s.date else None,
+                    "status": s.outcome.status,
                     "converged": s.outcome.converged,
                     "iterations": s.outcome.iterations,
                     "max_residual": s.outcome.max_residual,
@@ -356,22 +368,14 @@ class Result:
                 for s in self.steps
             ],
         }
-        text = json.dumps(full, indent=2, default=str)
-        _atomic_write(out / "manifest.json", lambda p: Path(p).write_text(text))
-        return out
+
+        def fill(tmp: Path) -> dict[str, Any]:
+            frame.to_parquet(tmp / "results.parquet", index=False)
+            return full
+
+        return write_folder(directory, fill, force=force)
 
 
 def _num(value: Any) -> float | None:
     v = float(value)
-    return None if math.isnan(v) else v
-
-
-def _atomic_write(path: Path, writer: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return None if not math.isfinite(v) else v
