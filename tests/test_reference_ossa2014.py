@@ -110,7 +110,7 @@ def test_ossa_saved_nash_tariffs_reproduce_his_welfare_changes(world, panel, obj
     table = pd.read_csv(REFERENCE / "table4_welfare.csv").query("panel == @panel")
     names = ("Brazil", "China", "EU", "India", "Japan", "ROW", "US")
     for column_name, values in (("welfare", welfare), ("govwelfare", gov)):
-        published = table.query("column == @column_name").set_index("row").loc[list(names)]
+        published = table[table.column == column_name].set_index("row").loc[list(names)]
         ours = 100.0 * (values[[world.country_index(c) for c in COUNTRIES]] - 1.0)
         # Printed to one decimal: every country within half a unit of the last digit.
         np.testing.assert_allclose(ours, published.value_pct, atol=0.05 + 1e-9)

@@ -39,6 +39,8 @@ def load_world(source: str | os.PathLike[str]) -> World:
     from tradewar.datasets import dataset_path, is_dataset
 
     text = os.fspath(source)
+    if "\x00" in text:
+        raise DataError("not a usable path: it contains a NUL byte", file=repr(text))
     directory = dataset_path(text) if is_dataset(text) else Path(text)
     try:
         found = directory.is_dir()
