@@ -1,4 +1,4 @@
-"""Bad input found by a fault-injection run: each case exits with a clear error, never a traceback."""
+"""Bad input from a fault-injection run: each case ends in a clear error, never a traceback."""
 
 import json
 import shutil
