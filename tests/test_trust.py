@@ -325,3 +325,61 @@ def test_outcome_status_flags_a_shock_outside_the_domain(tiny):
     assert result.steps[0].outcome.status in ("outside domain", "not finite", "not converged")
     with jax.debug_nans(False), np.errstate(all="ignore"), pytest.raises(tw.ConvergenceError):
         tw.solve(tiny, [subsidy])
+
+
+def test_inner_loops_that_stop_short_make_the_solve_not_converged(tiny):
+    econ = economy_from_world(tiny)
+    shock = Shock(tau=econ.tau + 0.3, cost_hat=jnp.ones_like(econ.tau), deficit=econ.deficit)
+    good = solve_arrays(econ, shock)
+    assert compute_outcome(econ, shock, good, 1e-10).converged
+    short = solve_arrays(econ, shock, SolverOptions(max_inner=1, max_iterations=50))
+    outcome = compute_outcome(econ, shock, short, 1e-10)
+    assert not outcome.converged and outcome.max_residual > 1e-10
+
+
+def test_a_nan_residual_is_not_blamed_on_max_iterations():
+    message = str(tw.ConvergenceError(3, float("nan"), 1e-10))
+    assert "not finite" in message and "max_iterations" not in message
+    assert "max_iterations" in str(tw.ConvergenceError(3, 1e-3, 1e-10))
+
+
+def test_cooperation_and_bargains_whose_equilibria_fail_are_not_converged(tiny):
+    from tradewar.game import cooperative_tariffs, nash_bargain
+
+    game = TariffGame(
+        tiny,
+        "caliendo-parro",
+        GameSettings(deficits="keep"),
+        options=SolverOptions(tol=1e-12, max_iterations=2),
+    )
+    with jax.debug_nans(False):  # a failed solve may well be NaN: that is what is tested
+        coop = cooperative_tariffs(game, ["HOM", "FOR"], strict=False)
+    assert not coop.converged and "equilibrium was not found" in coop.reason
+    threat = game.base_tau + 0.5 * (1.0 - np.eye(3))[:, :, None]
+    with jax.debug_nans(False):
+        deal = nash_bargain(game, "HOM", "FOR", threat, threat_payoff=np.full(3, 0.9), strict=False)
+    assert not deal.converged and "equilibrium was not found" in deal.reason
+    # A starting point that cannot be evaluated raises, naming the reason.
+    with pytest.raises(tw.ConvergenceError, match="equilibrium was not found"):
+        cooperative_tariffs(game, ["HOM", "FOR"], tau=threat, strict=False)
+
+
+def test_the_cli_and_the_api_share_one_nash_tolerance():
+    from tradewar import cli
+    from tradewar.game import GameSettings
+
+    assert cli._DEFAULT_TOL_PCT == GameSettings().tol_pct
+
+
+def test_run_json_with_a_non_finite_solution_is_valid_json_and_exits_1(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'name = "subsidies"\nworld = "tiny"\n[[policy]]\nkind = "tariff"\nimporter = "*"\n'
+        'exporter = "*"\nset_pct = -80\n'
+    )
+    with jax.debug_nans(False), np.errstate(all="ignore"):
+        res = runner.invoke(app, ["run", str(path), "--json"])
+    assert res.exit_code == 1, res.output
+    data = json.loads(res.stdout)
+    assert data["converged"] is False
+    assert data["steps"][0]["status"] != "converged"

@@ -92,14 +92,17 @@ class ConvergenceError(TradewarError, RuntimeError):
             reason = "the solution is not finite (NaN or infinite values)"
         if reason:
             remedy = hint or "check the policies for extreme values or goods left with no supplier"
-            what = f"{reason} (max residual {max_residual:.3e}, tolerance {tolerance:.1e})"
+            what = reason
+            if "residual" not in reason and finite:
+                what += f" (max residual {max_residual:.3e}, tolerance {tolerance:.1e})"
         else:
             remedy = hint or (
                 "raise SolverOptions.max_iterations ([solver] max_iterations in a scenario), "
                 "lower SolverOptions.damping, or check the shock for extreme values"
             )
             what = f"max residual {max_residual:.3e} > tolerance {tolerance:.1e}"
-        super().__init__(f"equilibrium not found after {iterations} iterations: {what}; {remedy}")
+        after = f" after {iterations} iterations" if iterations > 0 else ""
+        super().__init__(f"equilibrium not found{after}: {what}; {remedy}")
 
 
 class OutputError(TradewarError, ValueError):

@@ -282,7 +282,8 @@ def cooperative_tariffs(
             payoff, (_, residual) = game._objective(full, None)
             gains = jnp.log(payoff[players_arr] / base_j)
             utilitarian = -jnp.sum(weights_j * gains)
-            softmin = jax.nn.logsumexp(-sharpness * gains) / sharpness
+            sharp = jnp.where(sharpness > 0, sharpness, 1.0)  # no 0/0 in the unused branch
+            softmin = jax.nn.logsumexp(-sharp * gains) / sharp
             return jnp.where(sharpness > 0, softmin, utilitarian), residual
 
         (value, residual), grad = jax.value_and_grad(f, has_aux=True)(v)
