@@ -368,7 +368,7 @@ def test_the_cli_and_the_api_share_one_nash_tolerance():
     from tradewar import cli
     from tradewar.game import GameSettings
 
-    assert cli._DEFAULT_TOL_PCT == GameSettings().tol_pct
+    assert GameSettings().tol_pct == cli._DEFAULT_TOL_PCT
 
 
 def test_run_json_with_a_non_finite_solution_is_valid_json_and_exits_1(tmp_path):

@@ -89,7 +89,7 @@ def build_cp2015() -> None:
         tariff_tables={"2005": tau05},
     )
     print(f"cp2015: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
-    write_world(world, OUT / "cp2015", fmt="parquet")
+    write_world(world, OUT / "cp2015", fmt="parquet", force=True)
 
 
 # CP (2015) Table 1 / T.txt elasticities mapped onto WIOD's 22 goods sectors (ISIC Rev. 4).
@@ -343,7 +343,7 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
             f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
             "see docs/datasets.md for the provenance table."
         )
-    write_world(world, OUT / name, fmt="parquet")
+    write_world(world, OUT / name, fmt="parquet", force=True)
 
 
 def build_ossa2014() -> None:
@@ -407,7 +407,7 @@ def build_ossa2014() -> None:
         meta=meta,
         political_weights=d["LAMBDAPOL"].astype(float),
     )
-    write_world(world, OUT / "ossa2014", fmt="csv")
+    write_world(world, OUT / "ossa2014", fmt="csv", force=True)
 
 
 def build_tiny() -> None:
@@ -463,7 +463,7 @@ def build_tiny() -> None:
         expenditure_guess=np.full((N, J), 50.0),
         meta=meta,
     )
-    write_world(world, OUT / "tiny", fmt="csv")
+    write_world(world, OUT / "tiny", fmt="csv", force=True)
 
 
 BUILDERS = {

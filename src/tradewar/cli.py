@@ -326,6 +326,7 @@ def _game(
     sectors: str | None,
     deficits: str = "zero",
     ces: Path | None = None,
+    allow_binding_bounds: bool = False,
 ):
     from tradewar.data.io import load_world
     from tradewar.errors import ScenarioError
@@ -358,6 +359,7 @@ def _game(
         tol_pct=tol_pct,
         max_rounds=max_rounds,
         deficits=deficits,
+        allow_binding_bounds=allow_binding_bounds,
     )
     return TariffGame(w, chosen, settings, sectors=_codes(sectors), ces=nests)
 
@@ -430,7 +432,12 @@ _DEFICITS = typer.Option(
     help="zero: re-solve the baseline with balanced trade first (default, as Ossa 2014); "
     "keep: deficits are fixed transfers (best responses may then end on the upper bound)."
 )
-_CES = typer.Option(help="For --model ces-network: a TOML file with a [ces] table (or a scenario).")
+_BOUNDS = typer.Option(
+    "--allow-binding-bounds",
+    help="Accept tariffs on a bound the payoff would still rise past (the bounds are part of "
+    "the problem, as Ossa's 0-1000%); by default such a best response is a failure.",
+)
+_CES = typer.Option(help="For --model ces-network: a TOML file whose ces table names the nests.")
 
 
 @app.command()
@@ -445,6 +452,7 @@ def optimal(
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
     deficits: Annotated[str, _DEFICITS] = "zero",
     ces: Annotated[Path | None, _CES] = None,
+    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Unilateral optimal tariffs of one country, everyone else at baseline tariffs."""
@@ -462,6 +470,7 @@ def optimal(
             sectors,
             deficits,
             ces,
+            allow_binding_bounds,
         )
         return optimal_tariffs(game, country, _codes(partners), strict=False)
 
@@ -488,6 +497,7 @@ def nash(
     max_rounds: Annotated[int, typer.Option(help="Rounds of best responses at most.")] = 30,
     deficits: Annotated[str, _DEFICITS] = "zero",
     ces: Annotated[Path | None, _CES] = None,
+    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Nash tariffs (a trade war): best responses until no player gains by deviating."""
@@ -505,6 +515,7 @@ def nash(
             sectors,
             deficits,
             ces,
+            allow_binding_bounds,
         )
         return nash_tariffs(game, _codes(players), against=against, strict=False)
 
@@ -525,6 +536,7 @@ def cooperate(
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
     deficits: Annotated[str, _DEFICITS] = "zero",
     ces: Annotated[Path | None, _CES] = None,
+    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Cooperative (efficient) tariffs from the baseline, optionally with equal gains."""
@@ -542,6 +554,7 @@ def cooperate(
             sectors,
             deficits,
             ces,
+            allow_binding_bounds,
         )
         return cooperative_tariffs(game, _codes(players), equal_gains=equal_gains, strict=False)
 
@@ -567,6 +580,7 @@ def bargain(
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
     deficits: Annotated[str, _DEFICITS] = "zero",
     ces: Annotated[Path | None, _CES] = None,
+    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Nash bargain over two countries' bilateral tariffs in the shadow of a threat point."""
@@ -593,6 +607,7 @@ def bargain(
             sectors,
             deficits,
             ces,
+            allow_binding_bounds,
         )
         threat_tau = threat_tariffs(game, pair, threat)
         return nash_bargain(

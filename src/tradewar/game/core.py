@@ -51,6 +51,11 @@ class GameSettings:
         country's welfare can rise without bound in its tariffs (it taxes the transfer it
         receives), so best responses may end on the upper bound, which is then reported as a
         failure.
+    allow_binding_bounds
+        False (default): a best response with a tariff on a bound where the payoff would still
+        rise beyond it is a failure (the optimum is not interior). True declares the bounds part
+        of the problem, as in Ossa (2014), whose tariffs are bounded by 0 and 1000%: such tariffs
+        are then accepted and counted (``at_upper``/``at_lower`` in the diagnostics).
     """
 
     objective: str = "welfare"
@@ -60,6 +65,7 @@ class GameSettings:
     max_rounds: int = 50
     gap_tol_pct: float = 1e-3
     deficits: str = "zero"
+    allow_binding_bounds: bool = False
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -367,6 +373,8 @@ class TariffGame:
         reason = ""
         if not stationary:
             reason = f"the optimizer stopped: {result.message}"
+        elif self.settings.allow_binding_bounds:
+            pass
         elif at_upper.any():
             reason = (
                 f"{int(at_upper.sum())} tariff(s) end on the upper bound "

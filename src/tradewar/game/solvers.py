@@ -152,6 +152,7 @@ def nash_tariffs(
     change, rounds, reason = np.inf, 0, ""
     history: list[float] = []
     gaps: dict[str, float] = {}
+    binding: dict[str, int] = {}
     converged = False
     while rounds < game.settings.max_rounds:
         rounds += 1
@@ -169,7 +170,7 @@ def nash_tariffs(
                 break
             continue
         if change < tol:
-            gaps, gap_failures = nash_gap(game, tau, idx, partners)
+            gaps, binding, gap_failures = nash_gap(game, tau, idx, partners)
             if gap_failures:
                 reason = "the Nash gap could not be measured (" + "; ".join(gap_failures) + ")"
                 break
@@ -198,6 +199,7 @@ def nash_tariffs(
         start,
         {
             "change_by_round_pct": history,
+            "binding_bounds": binding,
             "nash_gap_pct": gaps,
             "max_nash_gap_pct": max(gaps.values()) if gaps else float("nan"),
             "gap_tol_pct": game.settings.gap_tol_pct,
@@ -209,14 +211,18 @@ def nash_tariffs(
 
 def nash_gap(
     game: TariffGame, tau: np.ndarray, players: list[int], partners: dict
-) -> tuple[dict[str, float], list[str]]:
+) -> tuple[dict[str, float], dict[str, int], list[str]]:
     """Each player's best gain from deviating at ``tau``, percentage points of its payoff.
 
     Every player's best response is computed against the same tariffs ``tau`` (not in turn).
-    Returns the gaps by country code and the failures (best responses that did not succeed).
+    Returns the gaps by country code, the number of each player's tariffs on a binding bound
+    (only nonzero with ``allow_binding_bounds``) and the failures (best responses that did not
+    succeed).
     """
     payoff = _payoff(game, tau)
-    gaps, failures = {}, []
+    gaps: dict[str, float] = {}
+    binding: dict[str, int] = {}
+    failures: list[str] = []
     for p in players:
         _, info = game.best_response(p, tau, partners[p])
         code = game.world.countries[p]
@@ -224,7 +230,8 @@ def nash_gap(
             failures.append(f"{code}: {info['reason']}")
             continue
         gaps[code] = max(100.0 * (info["payoff"] / float(payoff[p]) - 1.0), 0.0)
-    return gaps, failures
+        binding[code] = info["at_upper"] + info["at_lower"]
+    return gaps, binding, failures
 
 
 def _checked(game: TariffGame, value, grad, residual) -> tuple[float, np.ndarray]:

@@ -34,8 +34,8 @@ class SolverSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    tol: float = Field(1e-10, gt=0.0, lt=1.0)
-    max_iterations: int = Field(500, ge=1, le=1_000_000)
+    tol: float = Field(default=1e-10, gt=0.0, lt=1.0)
+    max_iterations: int = Field(default=500, ge=1, le=1_000_000)
 
 
 Elasticity = float | dict[str, float]
