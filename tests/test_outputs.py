@@ -173,3 +173,27 @@ def test_cli_killed_at_random_points_never_leaves_a_mixed_folder(tmp_path, comma
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["tradewar_version"]
     assert old_manifest  # the first complete run was there to be replaced
+
+
+def test_a_full_disk_leaves_the_old_folder_and_no_temporary_files(tmp_path):
+    import errno
+
+    target = tmp_path / "out"
+
+    def old(tmp: Path) -> dict:
+        (tmp / "part0.txt").write_text("old\n")
+        return {"run": "old"}
+
+    def full_disk(tmp: Path) -> dict:
+        (tmp / "results.parquet").write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    write_folder(target, old)
+    with pytest.raises(OSError, match="No space left"):
+        write_folder(target, full_disk)
+    assert verify_folder(target) and run_id(target) == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    fresh = tmp_path / "fresh"
+    with pytest.raises(OSError):
+        write_folder(fresh, full_disk)
+    assert not fresh.exists()

@@ -283,6 +283,16 @@ class TariffGame:
         value, grad, z, residual = self._player_vg(
             jnp.asarray(values), jnp.asarray(tau), rows, cols, secs, player, self._start
         )
+        checked = self.checked(value, grad, residual)
+        self._start = z
+        return checked
+
+    def checked(self, value, grad, residual) -> tuple[float, np.ndarray]:
+        """A search objective's value and gradient as numpy, or `EvaluationFailed` with why.
+
+        Fails when the equilibrium behind them is untrusted (see `untrusted`), the value is not
+        finite, or the gradient is not (the adjoint linear solve missed its tolerance).
+        """
         value, grad = float(value), np.asarray(grad)
         reason = self.untrusted(float(residual), np.asarray([value]))
         if reason:
@@ -293,7 +303,6 @@ class TariffGame:
                 f"tolerance ({self.options.linear_tol:g}); try SolverOptions(linear_solver="
                 "'dense')"
             )
-        self._start = z
         return value, grad
 
     def instruments(self, player: int, partners: list[int] | None = None):

@@ -234,19 +234,6 @@ def nash_gap(
     return gaps, binding, failures
 
 
-def _checked(game: TariffGame, value, grad, residual) -> tuple[float, np.ndarray]:
-    """Float value and gradient of a search objective, or `EvaluationFailed` with the reason."""
-    value, grad = float(value), np.asarray(grad)
-    reason = game.untrusted(float(residual), np.asarray([value]))
-    if reason:
-        raise EvaluationFailed(reason)
-    if not np.all(np.isfinite(grad)):
-        raise EvaluationFailed(
-            "the objective's gradient is not finite: the adjoint linear solve missed its tolerance"
-        )
-    return value, grad
-
-
 def cooperative_tariffs(
     game: TariffGame,
     players: Sequence[str] | None = None,
@@ -297,8 +284,7 @@ def cooperative_tariffs(
         return value, grad, residual
 
     def fun(x, weights_j, sharpness):
-        value, grad = _checked(
-            game,
+        value, grad = game.checked(
             *value_grad(
                 jnp.asarray(x / scale), jnp.asarray(tau), jnp.asarray(weights_j), sharpness
             ),
@@ -405,7 +391,7 @@ def nash_bargain(
         return value, grad, residual
 
     def fun(v):
-        value, grad = _checked(game, *value_grad(jnp.asarray(v), jnp.asarray(threat)))
+        value, grad = game.checked(*value_grad(jnp.asarray(v), jnp.asarray(threat)))
         game.evaluations += 1
         return value, grad
 

@@ -221,22 +221,9 @@ class Result:
         for var, (arr, unit) in sector_vars.items():
             add(c[sn], empty, s[sj], var, unit, arr[sn, sj])
         for row in self.quota_table(step):
-            add(
-                np.array([row["exporter"]], dtype=object),
-                np.array([row["importer"]], dtype=object),
-                np.array([row["sector"]], dtype=object),
-                "quota_pct_of_baseline",
-                PCT,
-                [row["quota_pct_of_baseline"]],
-            )
-            add(
-                np.array([row["exporter"]], dtype=object),
-                np.array([row["importer"]], dtype=object),
-                np.array([row["sector"]], dtype=object),
-                "export_tax_equivalent_pct",
-                PCT,
-                [row["tax_equivalent_pct"]],
-            )
+            cell = [np.array([row[k]], dtype=object) for k in ("exporter", "importer", "sector")]
+            add(*cell, "quota_pct_of_baseline", PCT, [row["quota_pct_of_baseline"]])
+            add(*cell, "export_tax_equivalent_pct", PCT, [row["tax_equivalent_pct"]])
         if detail:
             n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
             ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
