@@ -466,6 +466,150 @@ def build_tiny() -> None:
     write_world(world, OUT / "tiny", fmt="csv", force=True)
 
 
+#: The EU as the ILMS (2025) code defines it: 25 members (its list omits Czechia and Slovakia).
+ILMS_EU25 = [
+    "AUT",
+    "BEL",
+    "BGR",
+    "CYP",
+    "DEU",
+    "DNK",
+    "ESP",
+    "EST",
+    "FIN",
+    "FRA",
+    "GRC",
+    "HRV",
+    "HUN",
+    "IRL",
+    "ITA",
+    "LTU",
+    "LUX",
+    "LVA",
+    "MLT",
+    "NLD",
+    "POL",
+    "PRT",
+    "ROU",
+    "SVN",
+    "SWE",
+]
+#: The EU's 27 members in 2023.
+EU27 = sorted([*ILMS_EU25, "CZE", "SVK"])
+
+
+def calibrate_local_margins(X: np.ndarray, gdp: np.ndarray, us: int) -> tuple[float, float]:
+    """ILMS (2025) local margins (nu_R, nu_U): sales-weighted margins of 12% and 26%.
+
+    ``X`` is exporter x importer with a zero diagonal, ``gdp`` in the same unit (MODEL.md §2.3).
+    """
+    from scipy.optimize import least_squares
+
+    A = np.zeros((2, X.shape[0]))
+    A[0] = 1.0
+    A[0, us] = 0.0
+    A[1, us] = 1.0
+    Xb = A @ X @ A.T
+    Yb = A @ gdp
+
+    def equations(nu):
+        imports = Xb.sum(axis=0)
+        E = Yb + (1.0 - nu) * (imports - Xb @ (1.0 - nu))
+        r_r = (E[0] - Xb[1, 0]) / (E[0] - Xb[1, 0] + Xb[0, 1])
+        r_u = (E[1] - Xb[0, 1]) / (E[1] - Xb[0, 1] + Xb[1, 0])
+        return [r_r * nu[0] + (1 - r_r) * nu[1] - 0.12, r_u * nu[1] + (1 - r_u) * nu[0] - 0.26]
+
+    sol = least_squares(equations, [0.10, 0.24], method="lm", xtol=1e-15, ftol=1e-15)
+    nu = np.maximum(sol.x, 0.0)
+    return float(nu[0]), float(nu[1])
+
+
+def build_baci2023() -> None:
+    """ILMS (2025): 194 countries, one sector, 2023 BACI trade, domestic absorption constructed.
+
+    Follows MODEL.md §2: trade in thousands of USD (converted to USD million here), GDP / 1000,
+    local margins calibrated to 12% / 26%, domestic sales = spending minus imports, floored at 0.
+    Baseline tariffs are zero; the April-2025 US tariffs (10% floor) are ``tariffs_liberation_day``.
+    """
+    from tradewar.data.world import World
+
+    src = SHARED / "ilms2025" / "base_data"
+    labels = pd.read_csv(src / "country_labels.csv")
+    codes = tuple(labels.iso3.astype(str))
+    names = tuple(labels.CountryName.astype(str))
+    N = len(codes)
+    X = pd.read_csv(src / "trade_cepii.csv").fillna(0.0).to_numpy(dtype=float)  # [i, n], USD k
+    np.fill_diagonal(X, 0.0)
+    gdp = pd.read_csv(src / "gdp.csv")["gdp"].to_numpy(dtype=float) / 1000.0  # USD thousand
+    applied = pd.read_csv(src / "tariffs.csv")["applied_tariff"].to_numpy(dtype=float)
+    us = codes.index("USA")
+    nu_r, nu_u = calibrate_local_margins(X, gdp, us)
+    nu = np.full(N, nu_r)
+    nu[us] = nu_u
+    imports = X.sum(axis=0)
+    transfer0 = (1.0 - nu) * (imports - X @ (1.0 - nu))
+    spending0 = gdp + transfer0
+    domestic = np.maximum(spending0 - imports, 0.0)
+    clipped = [codes[k] for k in np.flatnonzero(spending0 - imports < 0)]
+    X[np.arange(N), np.arange(N)] = domestic
+    flows = X.T / 1000.0  # [importer n, exporter i], USD million
+    liberation = np.zeros((N, N, 1))
+    liberation[us, :, 0] = np.maximum(applied, 0.10)
+    liberation[us, us, 0] = 0.0
+    print(
+        f"baci2023: local margins nu_R = {nu_r:.8f}, nu_USA = {nu_u:.8f}; domestic sales "
+        f"clipped at zero for {', '.join(clipped)}"
+    )
+    regions = {"eu_ilms": ILMS_EU25, "eu27": EU27}
+    meta = {
+        "name": "baci2023",
+        "description": "194 countries, one tradable sector, 2023 (BACI trade, WDI GDP), the "
+        "April-2025 US tariffs as tariffs_liberation_day; the world of Ignatenko, "
+        "Lashkaripour, Macedoni and Simonovska (2025)",
+        "year": 2023,
+        "unit": "USD million",
+        "countries": N,
+        "sectors": 1,
+        "default_model": "armington",
+        "local_margin_other": nu_r,
+        "local_margin_usa": nu_u,
+        "regions_eu_ilms": " ".join(regions["eu_ilms"]),
+        "regions_eu27": " ".join(regions["eu27"]),
+        "source": "Bilateral goods trade 2023: CEPII BACI HS22 V202501 (summed over HS6 products); "
+        "GDP: World Bank WDI NY.GDP.MKTP.CD (latest year per country, release 2025-03-24); "
+        "domestic sales constructed as in Ignatenko et al. (2025): spending (GDP plus the "
+        "transfer implied by local distribution margins of 12% and 26%) minus imports, floored "
+        "at zero (binds for " + ", ".join(clipped) + "); US tariffs announced 2 April 2025 "
+        "from the authors' calculator, floored at 10%",
+        "citation": "Ignatenko, A., Lashkaripour, A., Macedoni, L. and Simonovska, I. (2025). "
+        "Making America Great Again? The Economic Impacts of Liberation Day Tariffs. Journal of "
+        "International Economics 157, 104138. Gaulier, G. and Zignago, S. (2010). BACI: "
+        "International Trade Database at the Product-Level, CEPII WP 2010-23. World Bank, "
+        "World Development Indicators.",
+        "license": "BACI: CEPII, open licence with attribution (Etalab 2.0); WDI: CC BY 4.0; "
+        "tariffs and construction: cite Ignatenko et al. (2025); the replication package has "
+        "no licence file",
+    }
+    flows3 = flows[:, :, None]
+    world = World(
+        name="baci2023",
+        countries=codes,
+        country_names=names,
+        sectors=("GDS",),
+        sector_names=("Goods",),
+        theta=np.array([4.0]),
+        tradable=np.array([True]),
+        flows=flows3,
+        tariffs=np.zeros_like(flows3),
+        value_added=flows3.sum(axis=0),
+        intermediates=np.zeros((N, 1, 1)),
+        final_demand=flows3.sum(axis=1),
+        tariff_tables={"liberation_day": liberation},
+        meta=meta,
+    )
+    write_world(world, OUT / "baci2023", fmt="parquet", force=True)
+
+
 BUILDERS = {
     "cp2015": build_cp2015,
     "wiod2014": lambda: build_wiod("s50"),
@@ -473,6 +617,7 @@ BUILDERS = {
     "wiod2014-ree": lambda: build_wiod("s50", rare_earths=True),
     "tiny": build_tiny,
     "ossa2014": build_ossa2014,
+    "baci2023": build_baci2023,
 }
 
 if __name__ == "__main__":

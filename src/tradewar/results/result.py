@@ -221,9 +221,14 @@ class Result:
         for var, (arr, unit) in sector_vars.items():
             add(c[sn], empty, s[sj], var, unit, arr[sn, sj])
         for row in self.quota_table(step):
-            cell = [np.array([row[k]], dtype=object) for k in ("exporter", "importer", "sector")]
-            add(*cell, "quota_pct_of_baseline", PCT, [row["quota_pct_of_baseline"]])
-            add(*cell, "export_tax_equivalent_pct", PCT, [row["tax_equivalent_pct"]])
+            exporter, importer, sector = (
+                np.array([row[k]], dtype=object) for k in ("exporter", "importer", "sector")
+            )
+            for var, key in (
+                ("quota_pct_of_baseline", "quota_pct_of_baseline"),
+                ("export_tax_equivalent_pct", "tax_equivalent_pct"),
+            ):
+                add(exporter, importer, sector, var, PCT, [row[key]])
         if detail:
             n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
             ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
