@@ -17,6 +17,7 @@ from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.ces import ces_params
 from tradewar.model.economy import Economy, Shock, economy_from_world
+from tradewar.model.margins import Margins, make_margins, margins_outcome, solve_margins
 from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
@@ -133,7 +134,12 @@ def _run(
     econ = economy_from_world(world, scenario.model)
     if scenario.model == "ces-network":
         econ = econ._replace(ces=ces_params(world, scenario.ces))
+    margins = _margins(world, econ, scenario)
     if scenario.deficits == "zero":
+        if margins is not None:
+            raise ScenarioError(
+                "deficits = 'zero' is not available with [armington] margins", key="deficits"
+            )
         econ = rebalanced(econ, jnp.zeros_like(econ.va), options)
     state = PolicyState.baseline(np.asarray(econ.tau))
     if scenario.step:
@@ -141,10 +147,16 @@ def _run(
     pi0 = np.asarray(econ.pi)
     steps = []
     previous: tuple[Solution, np.ndarray] | None = None
+    z_previous = None
     for step, key_prefix in scenario.steps():
         state = apply_policies(world, step.policy, state, key_prefix)
         check_bans_feasible(world, state, pi0, key_prefix)
-        outcome, previous = _solve_state(econ, state, options, previous)
+        if margins is not None:
+            outcome, z_previous = _solve_margins_state(
+                econ, state, margins, options, z_previous, key_prefix
+            )
+        else:
+            outcome, previous = _solve_state(econ, state, options, previous)
         if strict and not outcome.converged:
             raise ConvergenceError(
                 outcome.iterations,
@@ -174,6 +186,87 @@ def _run(
         elapsed_s=time.perf_counter() - start,
         meta={"data_hash": world.data_hash()},
     )
+
+
+def _margins(world: World, econ: Economy, scenario: Scenario) -> Margins | None:
+    """The `Margins` of a scenario's ``[armington]`` table, or None when none is switched on."""
+    settings = scenario.armington
+    if not settings.active:
+        return None
+    if scenario.model != "armington":
+        raise ScenarioError(
+            f"[armington] margins apply to model = 'armington', not '{scenario.model}'",
+            key="armington",
+        )
+    if world.n_sectors != 1:
+        raise ScenarioError(
+            f"[armington] margins need a one-sector world; '{world.name}' has "
+            f"{world.n_sectors} sectors",
+            key="armington",
+        )
+    if np.any(world.tariffs != 0):
+        raise ScenarioError(
+            "[armington] margins are calibrated to a baseline without tariffs (as in Ignatenko "
+            f"et al. 2025); world '{world.name}' has baseline tariffs",
+            key="armington",
+        )
+    margin = settings.local_margin
+    if isinstance(margin, dict):
+        nu = np.full(world.n_countries, float(margin.get("*", 0.0)))
+        for code, value in margin.items():
+            if code == "*":
+                continue
+            if code not in world.countries:
+                raise ScenarioError(
+                    f"unknown country '{code}'", key=f"armington.local_margin.{code}"
+                )
+            nu[world.countries.index(code)] = float(value)
+    else:
+        nu = np.full(world.n_countries, float(margin))
+    if not np.all((nu >= 0) & (nu < 1)):
+        raise ScenarioError("local margins must be in [0, 1)", key="armington.local_margin")
+    dropped = None
+    if settings.dropped_market is not None:
+        if settings.dropped_market not in world.countries:
+            raise ScenarioError(
+                f"unknown country '{settings.dropped_market}'", key="armington.dropped_market"
+            )
+        dropped = world.countries.index(settings.dropped_market)
+    return make_margins(
+        world.n_countries,
+        kappa=settings.labour_supply_elasticity,
+        psi=settings.scale_elasticity,
+        nu=nu,
+        phi_tilde=settings.pass_through,
+        tax_relief=settings.revenue == "income_tax_relief",
+        numeraire=settings.numeraire,
+        dropped_market=dropped,
+    )
+
+
+def _solve_margins_state(
+    econ: Economy,
+    state: PolicyState,
+    margins: Margins,
+    options: SolverOptions,
+    start: jnp.ndarray | None,
+    key: str,
+) -> tuple[Outcome, jnp.ndarray]:
+    """Solve one policy state of the extended one-sector model (warm-started from ``start``)."""
+    if np.any(state.export_tax != 0) or np.any(np.isfinite(state.quota)):
+        raise ScenarioError(
+            "export taxes and quotas are not available with [armington] margins (bans are)",
+            key=key,
+        )
+    shock = Shock(
+        tau=jnp.asarray(state.tariffs),
+        cost_hat=jnp.asarray(state.cost_hat),
+        deficit=econ.deficit,
+        open=jnp.asarray(state.open) if np.any(state.open == 0) else None,
+    )
+    sol = solve_margins(econ, shock, margins, tol=options.tol, max_iterations=100, start=start)
+    outcome = margins_outcome(econ, shock, margins, sol, options.tol)
+    return outcome, (sol.z if outcome.converged else None)
 
 
 def _shock(econ: Economy, state: PolicyState, export_tax: np.ndarray) -> Shock:

@@ -49,6 +49,9 @@ class Outcome:
     inner_residual: float
     walras_residual: float
     status: str
+    employment_hat: np.ndarray
+    gdp_before: np.ndarray
+    gdp_after: np.ndarray
 
     @property
     def converged(self) -> bool:
@@ -107,6 +110,25 @@ def solution_status(sol: Solution, tol: float) -> str:
     return "converged" if residual <= tol else "not converged"
 
 
+def cp_decomposition(
+    M0: np.ndarray, M1: np.ndarray, c_hat: np.ndarray, tau0: np.ndarray, I0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Caliendo–Parro (2015, eq. 16) terms-of-trade and volume-of-trade effects by partner.
+
+    ``M0``, ``M1`` ``(N, N, J)`` flows before tariffs, ``c_hat`` ``(N, J)`` unit-cost changes,
+    ``tau0`` baseline tariffs, ``I0`` ``(N,)`` baseline income. Returns two ``(N, N)`` arrays
+    (fractions of baseline income; rows: the country, columns: its partner).
+    """
+    x_hat = np.where(M0 > 0, M1 / np.where(M0 > 0, M0, 1.0), 0.0)
+    exports0 = M0.transpose(1, 0, 2)  # [n, i, j]: n's sales to i
+    tot_b = (
+        (exports0 * (c_hat[:, None, :] - 1.0)).sum(axis=2)
+        - (M0 * (c_hat[None, :, :] - 1.0)).sum(axis=2)
+    ) / I0[:, None]
+    vot_b = (tau0 * M0 * ((x_hat - 1.0) - (c_hat[None, :, :] - 1.0))).sum(axis=2) / I0[:, None]
+    return tot_b, vot_b
+
+
 def compute_outcome(
     econ: Economy, shock: Shock, sol: Solution, tol: float | SolverOptions
 ) -> Outcome:
@@ -145,13 +167,7 @@ def compute_outcome(
     I1 = np.asarray(national_income(sol.w_hat * econ.va, shock.deficit, acc1))
     income_hat = I1 / I0
 
-    x_hat = np.where(M0 > 0, M1 / np.where(M0 > 0, M0, 1.0), 0.0)
-    exports0 = M0.transpose(1, 0, 2)  # [n, i, j]: n's sales to i
-    tot_b = (
-        (exports0 * (c_hat[:, None, :] - 1.0)).sum(axis=2)
-        - (M0 * (c_hat[None, :, :] - 1.0)).sum(axis=2)
-    ) / I0[:, None]
-    vot_b = (tau0 * M0 * ((x_hat - 1.0) - (c_hat[None, :, :] - 1.0))).sum(axis=2) / I0[:, None]
+    tot_b, vot_b = cp_decomposition(M0, M1, c_hat, tau0, I0)
 
     trade_gap = _offdiag(M1).sum(axis=(1, 2)) - _offdiag(M1).sum(axis=(0, 2)) - d1
     walras = float(np.max(np.abs(trade_gap)) / va0.sum())
@@ -184,4 +200,7 @@ def compute_outcome(
         inner_residual=float(sol.inner_residual),
         walras_residual=walras,
         status=solution_status(sol, tol.tol if isinstance(tol, SolverOptions) else tol),
+        employment_hat=np.ones_like(w_hat),
+        gdp_before=va0 + np.asarray(acc0.profits).sum(axis=1),
+        gdp_after=w_hat * va0 + np.asarray(acc1.profits).sum(axis=1),
     )

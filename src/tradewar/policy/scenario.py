@@ -57,6 +57,41 @@ class CESSettings(BaseModel):
     sigma_critical: Elasticity = 1.0
 
 
+class ArmingtonSettings(BaseModel):
+    """The ``[armington]`` table: margins of the one-sector model (Ignatenko et al. 2025).
+
+    Every default switches its margin off, leaving the plain ``armington`` model.
+
+    ``labour_supply_elasticity`` (kappa): employment responds to the real after-tax wage.
+    ``scale_elasticity`` (psi): costs fall with employment, ``c_hat = w_hat L_hat^(-psi)``.
+    ``local_margin`` (nu): share of each country's spending kept by its own workers (a number
+    for all, or a table by country code with an optional ``"*"`` default), in [0, 1).
+    ``pass_through`` (phi~): tariff pass-through parameter; each importer's exponent is
+    ``phi_n = phi~ - 1 + (1 + psi) / (1 - nu_n) - psi`` (1 with no margins).
+    ``revenue``: ``"lump_sum"`` (rebated to households) or ``"income_tax_relief"`` (replaces an
+    equal-yield labour-income tax). ``numeraire``: ``"world_value_added"`` or
+    ``"world_price_index"`` (ILMS: the spending-weighted mean consumer price is fixed).
+    ``dropped_market``: the country whose labour-income equation the numeraire replaces (default
+    the last); it matters only when transfers do not sum to zero, as in a quirk of ILMS's
+    Table 10 (see docs/ilms2025.md).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    labour_supply_elasticity: float = Field(default=0.0, ge=0.0)
+    scale_elasticity: float = Field(default=0.0, ge=0.0, lt=1.0)
+    local_margin: float | dict[str, float] = 0.0
+    pass_through: float = Field(default=1.0, gt=0.0)
+    revenue: Literal["lump_sum", "income_tax_relief"] = "lump_sum"
+    numeraire: Literal["world_value_added", "world_price_index"] = "world_value_added"
+    dropped_market: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """True if any margin differs from the plain model."""
+        return self != ArmingtonSettings()
+
+
 class Scenario(BaseModel):
     """A validated scenario.
 
@@ -78,6 +113,7 @@ class Scenario(BaseModel):
     step: list[Step] = Field(default_factory=list)
     solver: SolverSettings = SolverSettings()
     ces: CESSettings = CESSettings()
+    armington: ArmingtonSettings = ArmingtonSettings()
     focus: list[str] = Field(default_factory=list)
     _source: str | None = PrivateAttr(default=None)
 

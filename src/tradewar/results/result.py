@@ -34,6 +34,11 @@ COUNTRY_VARIABLES: dict[str, str | None] = {
     "income_pct": PCT,
     "trade_balance": None,
     "trade_balance_before": None,
+    "employment_pct": PCT,
+    "deficit_change_pct": PCT,
+    "exports_to_gdp_pct": PCT,
+    "imports_to_gdp_pct": PCT,
+    "gdp": None,
 }
 
 
@@ -110,6 +115,8 @@ class Result:
 
     def _country_arrays(self, step: int) -> dict[str, np.ndarray]:
         o = self.steps[step].outcome
+        deficit_before = o.imports_before - o.exports_before
+        deficit_after = o.imports_after - o.exports_after
         exports = _safe_ratio(o.exports_after, o.exports_before)
         imports = _safe_ratio(o.imports_after, o.imports_before)
         data = {
@@ -127,6 +134,16 @@ class Result:
             "income_pct": _pct(o.income_hat),
             "trade_balance": o.exports_after - o.imports_after,
             "trade_balance_before": o.exports_before - o.imports_before,
+            "employment_pct": _pct(o.employment_hat),
+            "deficit_change_pct": 100.0
+            * _safe_ratio(deficit_after - deficit_before, np.abs(deficit_before)),
+            "exports_to_gdp_pct": _pct(
+                _safe_ratio(o.exports_after / o.gdp_after, o.exports_before / o.gdp_before)
+            ),
+            "imports_to_gdp_pct": _pct(
+                _safe_ratio(o.imports_after / o.gdp_after, o.imports_before / o.gdp_before)
+            ),
+            "gdp": o.gdp_after,
         }
         return data
 
