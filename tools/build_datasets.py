@@ -529,7 +529,8 @@ def build_baci2023() -> None:
 
     Follows MODEL.md §2: trade in thousands of USD (converted to USD million here), GDP / 1000,
     local margins calibrated to 12% / 26%, domestic sales = spending minus imports, floored at 0.
-    Baseline tariffs are zero; the April-2025 US tariffs (10% floor) are ``tariffs_liberation_day``.
+    Baseline tariffs are zero; the April-2025 US tariffs (10% floor) are ``tariffs_liberation_day``
+    and every partner's mirror-image tariff on US goods is ``tariffs_reciprocal_retaliation``.
     """
     from tradewar.data.world import World
 
@@ -556,6 +557,9 @@ def build_baci2023() -> None:
     liberation = np.zeros((N, N, 1))
     liberation[us, :, 0] = np.maximum(applied, 0.10)
     liberation[us, us, 0] = 0.0
+    # Reciprocal retaliation: every partner levies on US goods the rate the US levies on its own.
+    reciprocal = np.zeros((N, N, 1))
+    reciprocal[:, us, 0] = liberation[us, :, 0]
     print(
         f"baci2023: local margins nu_R = {nu_r:.8f}, nu_USA = {nu_u:.8f}; domestic sales "
         f"clipped at zero for {', '.join(clipped)}"
@@ -604,7 +608,7 @@ def build_baci2023() -> None:
         value_added=flows3.sum(axis=0),
         intermediates=np.zeros((N, 1, 1)),
         final_demand=flows3.sum(axis=1),
-        tariff_tables={"liberation_day": liberation},
+        tariff_tables={"liberation_day": liberation, "reciprocal_retaliation": reciprocal},
         meta=meta,
     )
     write_world(world, OUT / "baci2023", fmt="parquet", force=True)

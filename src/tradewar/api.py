@@ -126,6 +126,8 @@ def _run(
     _check_model(scenario.model)
     if world is None:
         world = load_world(scenario.world)
+    if scenario.theta is not None:
+        world = with_theta(world, scenario.theta)
     if options is None:
         options = SolverOptions(
             tol=scenario.solver.tol, max_iterations=scenario.solver.max_iterations
@@ -186,6 +188,28 @@ def _run(
         elapsed_s=time.perf_counter() - start,
         meta={"data_hash": world.data_hash()},
     )
+
+
+def with_theta(world: World, theta: float | dict[str, float]) -> World:
+    """``world`` with its trade elasticities replaced (a number, or a table by sector code)."""
+    if isinstance(theta, dict):
+        new = np.full(world.n_sectors, np.nan)
+        default = theta.get("*")
+        if default is not None:
+            new[:] = float(default)
+        else:
+            new[:] = world.theta
+        for code, value in theta.items():
+            if code == "*":
+                continue
+            if code not in world.sectors:
+                raise ScenarioError(f"unknown sector '{code}'", key=f"theta.{code}")
+            new[world.sectors.index(code)] = float(value)
+    else:
+        new = np.full(world.n_sectors, float(theta))
+    if not np.all((new > 0) & np.isfinite(new)):
+        raise ScenarioError("trade elasticities must be positive numbers", key="theta")
+    return replace(world, theta=new)
 
 
 def _margins(world: World, econ: Economy, scenario: Scenario) -> Margins | None:

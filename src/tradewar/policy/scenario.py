@@ -96,7 +96,8 @@ class Scenario(BaseModel):
     """A validated scenario.
 
     ``focus`` optionally names the two countries a report compares (default: the most frequent
-    parties of the policies). ``policy`` lists policies applied before any step. Without steps
+    parties of the policies). ``theta`` overrides the world's trade elasticities: one number for
+    every sector, or a table by sector code with an optional ``"*"`` default. ``policy`` lists policies applied before any step. Without steps
     the scenario has one step, "policy", holding them; with steps, each step's results are
     relative to the baseline and include the top-level policies and every earlier step's
     policies.
@@ -114,6 +115,7 @@ class Scenario(BaseModel):
     solver: SolverSettings = SolverSettings()
     ces: CESSettings = CESSettings()
     armington: ArmingtonSettings = ArmingtonSettings()
+    theta: float | dict[str, float] | None = None
     focus: list[str] = Field(default_factory=list)
     _source: str | None = PrivateAttr(default=None)
 
