@@ -97,10 +97,10 @@ class Scenario(BaseModel):
 
     ``focus`` optionally names the two countries a report compares (default: the most frequent
     parties of the policies). ``theta`` overrides the world's trade elasticities: one number for
-    every sector, or a table by sector code with an optional ``"*"`` default. ``policy`` lists policies applied before any step. Without steps
-    the scenario has one step, "policy", holding them; with steps, each step's results are
-    relative to the baseline and include the top-level policies and every earlier step's
-    policies.
+    every sector, or a table by sector code with an optional ``"*"`` default. ``policy`` lists
+    policies applied before any step. Without steps the scenario has one step, "policy",
+    holding them; with steps, each step's results are relative to the baseline and include the
+    top-level policies and every earlier step's policies.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
