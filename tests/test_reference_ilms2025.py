@@ -60,8 +60,11 @@ CASES = {
     (9, "alt3"): "liberation_day_2025_epsilon8",
     (9, "alt4"): "liberation_day_2025_ekk",
     (10, "case1"): "liberation_day_2025_ekk",
+    (10, "case2"): "liberation_day_2025_balanced",
     (10, "case3"): "liberation_day_2025_ekk_retaliation",
+    (10, "case4"): "liberation_day_2025_balanced_retaliation",
 }
+
 #: Table 3 columns -> the case whose US tariff revenue they print.
 TABLE3 = {
     "ustr": (1, "case1"),
@@ -81,11 +84,17 @@ VARIABLES = {
 
 @cache
 def solved(scenario: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Country table of a bundled scenario and the baseline expenditure weights."""
+    """Country table of a bundled scenario and the baseline expenditure weights.
+
+    For a two-step scenario the table is the second step minus the first (percentage points).
+    """
     result = tw.run_scenario(ROOT / "scenarios" / f"{scenario}.toml")
     assert result.converged
     world = tw.load_world("baci2023")
-    return result.country_table(), world.expenditure[:, 0]
+    table = result.country_table()
+    if len(result.steps) == 2:
+        table = table - result.country_table(0)
+    return table, world.expenditure[:, 0]
 
 
 def group_value(table: pd.DataFrame, weights: np.ndarray, group: str, column: str, simple: bool):
@@ -115,7 +124,10 @@ def test_published_table_rows(table, panel):
     assert len(rows) > 0
     for row in rows.itertuples():
         simple = row.aggregation.startswith("simple")
-        ours = group_value(frame, weights, row.country_or_group, VARIABLES[row.variable], simple)
+        source = frame
+        if "of the Case (3)" in row.aggregation:  # the study's code reprints case 3 here
+            source = solved(CASES[(10, "case3")])[0]
+        ours = group_value(source, weights, row.country_or_group, VARIABLES[row.variable], simple)
         tolerance = 0.5 * 10.0 ** (-row.decimals) + 1e-9
         assert abs(ours - row.value_pct) <= tolerance, (
             table,

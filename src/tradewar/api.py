@@ -17,7 +17,13 @@ from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.ces import ces_params
 from tradewar.model.economy import Economy, Shock, economy_from_world
-from tradewar.model.margins import Margins, make_margins, margins_outcome, solve_margins
+from tradewar.model.margins import (
+    Margins,
+    make_margins,
+    margins_baseline,
+    margins_outcome,
+    solve_margins,
+)
 from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
@@ -249,14 +255,13 @@ def _margins(world: World, econ: Economy, scenario: Scenario) -> Margins | None:
         nu = np.full(world.n_countries, float(margin))
     if not np.all((nu >= 0) & (nu < 1)):
         raise ScenarioError("local margins must be in [0, 1)", key="armington.local_margin")
-    dropped = None
-    if settings.dropped_market is not None:
-        if settings.dropped_market not in world.countries:
-            raise ScenarioError(
-                f"unknown country '{settings.dropped_market}'", key="armington.dropped_market"
-            )
-        dropped = world.countries.index(settings.dropped_market)
-    return make_margins(
+    codes = {}
+    for key in ("dropped_market", "remove_imbalance_with"):
+        code = getattr(settings, key)
+        if code is not None and code not in world.countries:
+            raise ScenarioError(f"unknown country '{code}'", key=f"armington.{key}")
+        codes[key] = None if code is None else world.countries.index(code)
+    margins = make_margins(
         world.n_countries,
         kappa=settings.labour_supply_elasticity,
         psi=settings.scale_elasticity,
@@ -264,8 +269,18 @@ def _margins(world: World, econ: Economy, scenario: Scenario) -> Margins | None:
         phi_tilde=settings.pass_through,
         tax_relief=settings.revenue == "income_tax_relief",
         numeraire=settings.numeraire,
-        dropped_market=dropped,
+        dropped_market=codes["dropped_market"],
+        balanced_with=codes["remove_imbalance_with"],
     )
+    gap = float(jnp.sum(margins_baseline(econ, margins).T) / jnp.sum(econ.va))
+    if abs(gap) > 1e-9 and settings.dropped_market is None:
+        raise ScenarioError(
+            f"the transfers sum to {gap:.3g} of world income, not zero, so the world's accounts "
+            "cannot close; name the market whose equation absorbs the gap with "
+            "armington.dropped_market (a quirk of Ignatenko et al. 2025, Table 10)",
+            key="armington.remove_imbalance_with",
+        )
+    return margins
 
 
 def _solve_margins_state(

@@ -40,7 +40,7 @@ NUMERAIRES = ("world_value_added", "world_price_index")
 @partial(
     jax.tree_util.register_dataclass,
     data_fields=["kappa", "psi", "nu", "phi"],
-    meta_fields=["tax_relief", "numeraire", "dropped_market"],
+    meta_fields=["tax_relief", "numeraire", "dropped_market", "balanced_with"],
 )
 @dataclass(frozen=True)
 class Margins:
@@ -64,6 +64,11 @@ class Margins:
     dropped_market
         The country whose labour-income equation the numeraire replaces (Walras' law makes one
         redundant when transfers sum to zero).
+    balanced_with
+        A country ``b`` (or -1, none): every transfer loses its bilateral trade imbalance with
+        ``b`` and ``b``'s own transfer is zero (ILMS's "balanced trade" framework). The result
+        does not sum to zero, so the equilibrium exists only with the quirk of a dropped market
+        equation that absorbs the gap (ILMS Table 10 cases 2 and 4; docs/ilms2025.md).
     """
 
     kappa: jnp.ndarray
@@ -73,6 +78,7 @@ class Margins:
     tax_relief: bool = False
     numeraire: str = "world_value_added"
     dropped_market: int = -1
+    balanced_with: int = -1
 
 
 def pass_through(nu: np.ndarray, psi: float, phi_tilde: float) -> np.ndarray:
@@ -95,6 +101,7 @@ def make_margins(
     tax_relief: bool = False,
     numeraire: str = "world_value_added",
     dropped_market: int | None = None,
+    balanced_with: int | None = None,
 ) -> Margins:
     """Build `Margins` from plain values (``nu`` ``(N,)``, default zeros)."""
     nu = np.zeros(n_countries) if nu is None else np.asarray(nu, dtype=float)
@@ -108,6 +115,7 @@ def make_margins(
         tax_relief=tax_relief,
         numeraire=numeraire,
         dropped_market=n_countries - 1 if dropped_market is None else int(dropped_market),
+        balanced_with=-1 if balanced_with is None else int(balanced_with),
     )
 
 
@@ -127,7 +135,11 @@ def margins_baseline(econ: Economy, margins: Margins) -> MarginsBaseline:
     E = econ.expenditure[:, 0]
     flows = lam * E[:, None]
     Y = ((1.0 - margins.nu)[:, None] * flows).sum(axis=0) + margins.nu * E
-    return MarginsBaseline(lam=lam, E=E, Y=Y, T=E - Y, flows=flows)
+    T = E - Y
+    b = margins.balanced_with
+    if b >= 0:
+        T = (T - (flows[:, b] - flows[b, :])).at[b].set(0.0)
+    return MarginsBaseline(lam=lam, E=E, Y=Y, T=T, flows=flows)
 
 
 class MarginsState(NamedTuple):

@@ -73,7 +73,10 @@ class ArmingtonSettings(BaseModel):
     ``"world_price_index"`` (ILMS: the spending-weighted mean consumer price is fixed).
     ``dropped_market``: the country whose labour-income equation the numeraire replaces (default
     the last); it matters only when transfers do not sum to zero, as in a quirk of ILMS's
-    Table 10 (see docs/ilms2025.md).
+    Table 10 (see docs/ilms2025.md). ``remove_imbalance_with``: a country code; every transfer
+    loses its bilateral imbalance with that country, whose own transfer becomes zero (ILMS's
+    "balanced trade" cases). Those transfers need not sum to zero: then the scenario must name
+    ``dropped_market``, the equation that absorbs the gap.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -85,6 +88,7 @@ class ArmingtonSettings(BaseModel):
     revenue: Literal["lump_sum", "income_tax_relief"] = "lump_sum"
     numeraire: Literal["world_value_added", "world_price_index"] = "world_value_added"
     dropped_market: str | None = None
+    remove_imbalance_with: str | None = None
 
     @property
     def active(self) -> bool:
