@@ -219,3 +219,78 @@ def test_table11_world_trade_and_employment(panel, scenario):
     assert len(rows) == 2
     for row in rows.itertuples():
         assert abs(ours[row.variable] - row.value_pct) <= 0.5 * 10.0 ** (-row.decimals) + 1e-9
+
+
+def test_with_every_margin_off_the_extended_model_is_armington():
+    import jax.numpy as jnp
+
+    from tradewar.model.economy import Shock, economy_from_world
+    from tradewar.model.margins import make_margins, margins_outcome, solve_margins
+
+    world = tw.load_world("baci2023")
+    policy = tw.Tariff(importer="USA", exporter="*", set_from="liberation_day")
+    plain = tw.solve(world, [policy], model="armington", options=tw.SolverOptions(tol=1e-13))
+    econ = economy_from_world(world, "armington")
+    shock = Shock(
+        tau=jnp.asarray(plain.steps[0].outcome.tariffs_after),
+        cost_hat=jnp.ones_like(econ.tau),
+        deficit=econ.deficit,
+    )
+    margins = make_margins(world.n_countries)
+    outcome = margins_outcome(econ, shock, margins, solve_margins(econ, shock, margins), 1e-10)
+    assert outcome.converged
+    a = plain.country_table()
+    for column, values in (
+        ("welfare_pct", outcome.welfare_hat),
+        ("wage_pct", outcome.w_hat),
+        ("price_index_pct", outcome.price_index_hat),
+    ):
+        np.testing.assert_allclose(100.0 * (values - 1.0), a[column], rtol=0, atol=1e-10)
+
+
+def test_balanced_transfers_without_the_quirk_are_refused(tmp_path):
+    text = (ROOT / "scenarios" / "liberation_day_2025_balanced.toml").read_text()
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace('dropped_market = "ZWE"', ""))
+    with pytest.raises(tw.ScenarioError, match="dropped_market"):
+        tw.run_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (("labour_supply_elasticity = 0.5", "labour_supply_elasticity = -0.5"), "armington"),
+        (('revenue = "income_tax_relief"', 'revenue = "helicopter"'), "armington.revenue"),
+        (("USA = 0.27", "MARS = 0.27"), "armington.local_margin.MARS"),
+        (('set_from = "liberation_day"', 'set_from = "liberation_night"'), "set_from"),
+    ],
+)
+def test_bad_liberation_day_input_exits_2_naming_the_key(tmp_path, change, key):
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+
+    text = (ROOT / "scenarios" / "liberation_day_2025.toml").read_text()
+    assert change[0] in text
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace(*change))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", str(path), "--json", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert key in res.stderr
+    assert not out.exists()
+
+
+def test_a_tariff_table_naming_an_unknown_country_is_a_data_error(tmp_path):
+    import shutil
+
+    from tradewar.datasets import dataset_path
+
+    world = tmp_path / "w"
+    shutil.copytree(dataset_path("baci2023"), world)
+    (world / "tariffs_liberation_day.parquet").unlink()
+    (world / "tariffs_liberation_day.csv").write_text(
+        "importer,exporter,sector,tariff_pct\nUSA,CHN,GDS,54\nUSA,XXX,GDS,10\n"
+    )
+    with pytest.raises(tw.DataError, match="unknown code 'XXX'"):
+        tw.load_world(world)
