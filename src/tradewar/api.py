@@ -271,6 +271,7 @@ def _margins(world: World, econ: Economy, scenario: Scenario) -> Margins | None:
         numeraire=settings.numeraire,
         dropped_market=codes["dropped_market"],
         balanced_with=codes["remove_imbalance_with"],
+        beta=settings.roundabout_labour_share,
     )
     gap = float(jnp.sum(margins_baseline(econ, margins).T) / jnp.sum(econ.va))
     if abs(gap) > 1e-9 and settings.dropped_market is None:

@@ -34,13 +34,13 @@ from tradewar.model.outcomes import Outcome, cp_decomposition
 
 jax.config.update("jax_enable_x64", True)
 
-NUMERAIRES = ("world_value_added", "world_price_index")
+NUMERAIRES = ("world_value_added", "world_price_index", "world_wage")
 
 
 @partial(
     jax.tree_util.register_dataclass,
     data_fields=["kappa", "psi", "nu", "phi"],
-    meta_fields=["tax_relief", "numeraire", "dropped_market", "balanced_with"],
+    meta_fields=["tax_relief", "numeraire", "dropped_market", "balanced_with", "beta"],
 )
 @dataclass(frozen=True)
 class Margins:
@@ -69,6 +69,11 @@ class Margins:
         ``b`` and ``b``'s own transfer is zero (ILMS's "balanced trade" framework). The result
         does not sum to zero, so the equilibrium exists only with the quirk of a dropped market
         equation that absorbs the gap (ILMS Table 10 cases 2 and 4; docs/ilms2025.md).
+    beta
+        Labour share of gross output in a roundabout (input-output) economy (1 = none): the
+        domestic flows of the data are gross output (divided by ``beta``), producers buy
+        intermediates at the consumer price, unit costs are ``w_hat^beta P_hat^(1 - beta)``,
+        and ``P_hat`` becomes an unknown (4N unknowns).
     """
 
     kappa: jnp.ndarray
@@ -79,6 +84,7 @@ class Margins:
     numeraire: str = "world_value_added"
     dropped_market: int = -1
     balanced_with: int = -1
+    beta: float = 1.0
 
 
 def pass_through(nu: np.ndarray, psi: float, phi_tilde: float) -> np.ndarray:
@@ -102,6 +108,7 @@ def make_margins(
     numeraire: str = "world_value_added",
     dropped_market: int | None = None,
     balanced_with: int | None = None,
+    beta: float = 1.0,
 ) -> Margins:
     """Build `Margins` from plain values (``nu`` ``(N,)``, default zeros)."""
     nu = np.zeros(n_countries) if nu is None else np.asarray(nu, dtype=float)
@@ -116,6 +123,7 @@ def make_margins(
         numeraire=numeraire,
         dropped_market=n_countries - 1 if dropped_market is None else int(dropped_market),
         balanced_with=-1 if balanced_with is None else int(balanced_with),
+        beta=float(beta),
     )
 
 
@@ -130,12 +138,23 @@ class MarginsBaseline(NamedTuple):
 
 
 def margins_baseline(econ: Economy, margins: Margins) -> MarginsBaseline:
-    """Labour income with local margins, ``Y_i = sum_n (1 - nu_n) X[n, i] + nu_i E_i``."""
+    """Baseline levels with local margins.
+
+    Labour income ``Y_i = beta sum_n (1 - nu_n) X[n, i] + nu_i E_i`` and transfers
+    ``T_n = E_n - Y_n - (1 - beta) sum_k (1 - nu_k) X[k, n]`` (the last term: intermediate
+    purchases). With a roundabout economy (``beta < 1``) the domestic flows are scaled to gross
+    output first.
+    """
     lam = econ.pi[:, :, 0]
-    E = econ.expenditure[:, 0]
-    flows = lam * E[:, None]
-    Y = ((1.0 - margins.nu)[:, None] * flows).sum(axis=0) + margins.nu * E
-    T = E - Y
+    flows = lam * econ.expenditure[:, 0][:, None]
+    beta = margins.beta
+    if beta < 1.0:
+        flows = flows + jnp.diag(jnp.diag(flows) * (1.0 / beta - 1.0))
+    E = flows.sum(axis=1)
+    lam = flows / E[:, None]
+    net_sales = ((1.0 - margins.nu)[:, None] * flows).sum(axis=0)
+    Y = beta * net_sales + margins.nu * E
+    T = E - Y - (1.0 - beta) * net_sales
     b = margins.balanced_with
     if b >= 0:
         T = (T - (flows[:, b] - flows[b, :])).at[b].set(0.0)
@@ -158,12 +177,27 @@ class MarginsState(NamedTuple):
     tax_ratio: jnp.ndarray
 
 
+def _unknowns(z, n: int):
+    w, E_hat, L_hat = jnp.exp(z[:n]), jnp.exp(z[n : 2 * n]), jnp.exp(z[2 * n : 3 * n])
+    P_unknown = jnp.exp(z[3 * n :]) if z.shape[0] > 3 * n else None
+    return w, E_hat, L_hat, P_unknown
+
+
 def margins_state(z, base: MarginsBaseline, shock: Shock, margins: Margins, eps) -> MarginsState:
-    """Prices, shares, flows and incomes at ``z = [log w_hat, log E_hat, log L_hat]``."""
+    """Prices, shares, flows and incomes at ``z = [log w_hat, log E_hat, log L_hat(, log P_hat)]``.
+
+    ``P_hat`` is an unknown only in a roundabout economy (``beta < 1``); there ``P_hat`` below
+    is the price the trade shares imply, which the equilibrium equates to the unknown.
+    """
     n = base.E.shape[0]
-    w, E_hat, L_hat = jnp.exp(z[:n]), jnp.exp(z[n : 2 * n]), jnp.exp(z[2 * n :])
+    w, E_hat, L_hat, P_unknown = _unknowns(z, n)
     tau = shock.tau[:, :, 0]
-    cost = w * L_hat ** (-margins.psi)
+    if P_unknown is None:
+        cost = w * L_hat ** (-margins.psi)
+    else:
+        beta = margins.beta
+        scale = (w / P_unknown) ** (1.0 - beta) * L_hat
+        cost = w**beta * P_unknown ** (1.0 - beta) * scale ** (-margins.psi)
     a = (
         base.lam
         * cost[None, :] ** (-eps)
@@ -183,7 +217,7 @@ def margins_state(z, base: MarginsBaseline, shock: Shock, margins: Margins, eps)
         w=w,
         E_hat=E_hat,
         L_hat=L_hat,
-        P_hat=P_hat,
+        P_hat=P_hat if P_unknown is None else P_unknown,
         A=A,
         lam=lam,
         flows=flows,
@@ -195,25 +229,36 @@ def margins_state(z, base: MarginsBaseline, shock: Shock, margins: Margins, eps)
 
 
 def margins_residuals(z, base: MarginsBaseline, shock: Shock, margins: Margins, eps):
-    """The 3N equilibrium conditions, each relative to its baseline size (zero at a solution).
+    """The equilibrium conditions, each relative to its baseline size (zero at a solution).
 
     Labour income (one country's replaced by the numeraire), the budget
-    ``E' = Y' + R' + T sum(Y') / sum(Y)`` and labour supply.
+    ``E' = Y' + R' + (1 - beta) sales' + T sum(Y') / sum(Y)``, labour supply and, in a
+    roundabout economy, the price index.
     """
     s = margins_state(z, base, shock, margins, eps)
     n = base.E.shape[0]
-    earned = ((1.0 - margins.nu)[:, None] * s.flows).sum(axis=0) + margins.nu * s.flows.sum(axis=1)
+    beta = margins.beta
+    net_sales = ((1.0 - margins.nu)[:, None] * s.flows).sum(axis=0)
+    earned = beta * net_sales + margins.nu * s.flows.sum(axis=1)
     income_gap = (earned - s.income) / base.Y
     if margins.numeraire == "world_price_index":
         anchor = jnp.sum(base.E * (s.P_hat - 1.0)) / jnp.sum(base.E)
+    elif margins.numeraire == "world_wage":
+        anchor = jnp.sum(base.Y * (s.w - 1.0)) / jnp.sum(base.Y)
     else:
         anchor = jnp.sum(s.income) / jnp.sum(base.Y) - 1.0
     income_gap = income_gap.at[margins.dropped_market % n].set(anchor)
     world = jnp.sum(s.income) / jnp.sum(base.Y)
-    budget_gap = (s.spending - s.income - s.revenue - base.T * world) / base.E
+    inputs = (1.0 - beta) * net_sales
+    budget_gap = (s.spending - s.income - s.revenue - inputs - base.T * world) / base.E
     after_tax = 1.0 / (1.0 - s.tax_ratio) if margins.tax_relief else 1.0
-    labour_gap = z[2 * n :] - margins.kappa * jnp.log(after_tax * s.w / s.P_hat)
-    return jnp.concatenate([income_gap, budget_gap, labour_gap])
+    labour_gap = z[2 * n : 3 * n] - margins.kappa * jnp.log(after_tax * s.w / s.P_hat)
+    parts = [income_gap, budget_gap, labour_gap]
+    if z.shape[0] > 3 * n:
+        w, E_hat, _, P_unknown = _unknowns(z, n)
+        implied = (E_hat / w) ** (1.0 - margins.phi) * s.A ** (-1.0 / eps)
+        parts.append(jnp.log(P_unknown) - jnp.log(implied))
+    return jnp.concatenate(parts)
 
 
 class MarginsSolution(NamedTuple):
@@ -238,7 +283,8 @@ def solve_margins(
     of any equation; NaN if anything is not finite.
     """
     base = margins_baseline(econ, margins)
-    z0 = jnp.zeros(3 * base.E.shape[0]) if start is None else start
+    unknowns = (3 if margins.beta == 1.0 else 4) * base.E.shape[0]
+    z0 = jnp.zeros(unknowns) if start is None else start
     return _newton(base, shock, margins, econ.theta[0], z0, jnp.asarray(tol), max_iterations)
 
 
@@ -277,15 +323,23 @@ def _newton(base, shock, margins, eps, z0, tol, max_iterations: int) -> MarginsS
 
 
 def margins_welfare(state: MarginsState, base: MarginsBaseline, margins: Margins) -> jnp.ndarray:
-    """ILMS welfare ``delta E_hat / P_hat + (1 - delta) w_hat L_hat / P_hat``.
+    """ILMS welfare ``delta C_hat / P_hat + (1 - delta) w_hat L_hat / P_hat``.
 
-    ``delta = E / (E - kappa / (1 + kappa) (1 - tau) Y)`` (money-metric utility net of the
-    disutility of work), with ``tau = tau'`` under tax relief and 0 under a lump-sum rebate. With
-    ``kappa = 0`` it is real spending ``E_hat / P_hat``.
+    ``C`` is final spending: ``E`` without a roundabout, else ``Y + T`` (gross spending less
+    intermediate purchases) with change ``(R' + Y' + T sum(Y') / sum(Y)) / C``;
+    ``delta = C / (C - kappa / (1 + kappa) (1 - tau) Y)`` (money-metric utility net of the
+    disutility of work), with ``tau = tau'`` under tax relief and 0 under a lump-sum rebate.
+    With ``kappa = 0`` it is real final spending.
     """
+    if margins.beta == 1.0:
+        final, C_hat = base.E, state.E_hat
+    else:
+        final = base.Y + base.T
+        world = jnp.sum(state.income) / jnp.sum(base.Y)
+        C_hat = (state.revenue + state.income + base.T * world) / final
     tau = state.tax_ratio if margins.tax_relief else 0.0
-    delta = base.E / (base.E - margins.kappa / (1.0 + margins.kappa) * (1.0 - tau) * base.Y)
-    return (delta * state.E_hat + (1.0 - delta) * state.w * state.L_hat) / state.P_hat
+    delta = final / (final - margins.kappa / (1.0 + margins.kappa) * (1.0 - tau) * base.Y)
+    return (delta * C_hat + (1.0 - delta) * state.w * state.L_hat) / state.P_hat
 
 
 def margins_outcome(
@@ -296,8 +350,8 @@ def margins_outcome(
     Income is gross spending ``E`` (labour income, tariff revenue and the transfer); GDP is
     labour income ``Y``; the unit cost is ``w_hat L_hat^(-psi)``; the consumer price index is
     ``P_hat``; welfare is `margins_welfare`. The Caliendo–Parro decomposition is evaluated with
-    the unit-cost changes. ``walras_residual`` is the world sum of ``E' - Y' - R' - T'``
-    relative to world income (zero when the world's accounts close).
+    the unit-cost changes. ``walras_residual`` is the world sum of ``E' - Y' - R' - inputs' -
+    T'`` relative to world income (zero when the world's accounts close).
     """
     base = margins_baseline(econ, margins)
     s = margins_state(sol.z, base, shock, margins, econ.theta[0])
@@ -309,7 +363,8 @@ def margins_outcome(
     tau0 = np.asarray(econ.tau)
     tot_b, vot_b = cp_decomposition(M0, M1, cost[:, None], tau0, E)
     world = arr["income"].sum() / Y.sum()
-    transfers = arr["spending"] - arr["income"] - arr["revenue"]
+    inputs = (1.0 - margins.beta) * ((1.0 - np.asarray(margins.nu))[:, None] * arr["flows"]).sum(0)
+    transfers = arr["spending"] - arr["income"] - arr["revenue"] - inputs
     walras = float(abs(transfers.sum()) / arr["income"].sum())
     residual = float(sol.max_residual)
     finite = np.isfinite(residual) and all(np.all(np.isfinite(v)) for v in arr.values())

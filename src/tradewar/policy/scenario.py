@@ -69,8 +69,12 @@ class ArmingtonSettings(BaseModel):
     ``pass_through`` (phi~): tariff pass-through parameter; each importer's exponent is
     ``phi_n = phi~ - 1 + (1 + psi) / (1 - nu_n) - psi`` (1 with no margins).
     ``revenue``: ``"lump_sum"`` (rebated to households) or ``"income_tax_relief"`` (replaces an
-    equal-yield labour-income tax). ``numeraire``: ``"world_value_added"`` or
-    ``"world_price_index"`` (ILMS: the spending-weighted mean consumer price is fixed).
+    equal-yield labour-income tax). ``numeraire``: ``"world_value_added"``,
+    ``"world_price_index"`` (ILMS: the spending-weighted mean consumer price is fixed) or
+    ``"world_wage"`` (the income-weighted mean wage is fixed, ILMS's input-output variant).
+    ``roundabout_labour_share`` (beta): below one, a roundabout input-output economy in which
+    producers buy intermediates at the consumer price and labour earns ``beta`` of gross output
+    (domestic flows are scaled to gross output).
     ``dropped_market``: the country whose labour-income equation the numeraire replaces (default
     the last); it matters only when transfers do not sum to zero, as in a quirk of ILMS's
     Table 10 (see docs/ilms2025.md). ``remove_imbalance_with``: a country code; every transfer
@@ -86,7 +90,8 @@ class ArmingtonSettings(BaseModel):
     local_margin: float | dict[str, float] = 0.0
     pass_through: float = Field(default=1.0, gt=0.0)
     revenue: Literal["lump_sum", "income_tax_relief"] = "lump_sum"
-    numeraire: Literal["world_value_added", "world_price_index"] = "world_value_added"
+    numeraire: Literal["world_value_added", "world_price_index", "world_wage"] = "world_value_added"
+    roundabout_labour_share: float = Field(default=1.0, gt=0.0, le=1.0)
     dropped_market: str | None = None
     remove_imbalance_with: str | None = None
 
