@@ -317,3 +317,39 @@ def test_a_tariff_table_naming_an_unknown_country_is_a_data_error(tmp_path):
     )
     with pytest.raises(tw.DataError, match="unknown code 'XXX'"):
         tw.load_world(world)
+
+
+def test_baci2023_is_described_and_aggregates_to_the_studys_eu():
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+    from tradewar.data.aggregate import aggregate, region_mapping
+
+    res = CliRunner().invoke(app, ["describe", "baci2023", "--json"])
+    assert res.exit_code == 0
+    summary = __import__("json").loads(res.stdout)
+    assert summary["countries"] == 194 and summary["sectors"] == 1 and summary["year"] == 2023
+    assert summary["regions"] == {"eu_ilms": 25, "eu27": 27}
+    world = tw.load_world("baci2023")
+    mapping = region_mapping(world, "eu_ilms", "EU")
+    assert sorted(mapping) == sorted(EU25)
+    merged = aggregate(world, countries=mapping)
+    assert merged.n_countries == 194 - 24
+    tw.check_world(merged)
+    assert merged.flows.sum() == pytest.approx(world.flows.sum(), rel=1e-12)
+    with pytest.raises(tw.DataError, match="no region 'asean'"):
+        region_mapping(world, "asean")
+
+
+def test_baci2023_reproduces_the_studys_calibration_checkpoints():
+    """MODEL.md §2: nu_R = 0.11433521, nu_U = 0.27047098; world spending 107,720,936 (USD mn)."""
+    world = tw.load_world("baci2023")
+    assert world.meta["local_margin_other"] == pytest.approx(0.11433521, abs=5e-9)
+    assert world.meta["local_margin_usa"] == pytest.approx(0.27047098, abs=5e-9)
+    assert world.expenditure.sum() == pytest.approx(107_720_936.147, rel=1e-9)
+    usa = world.country_index("USA")
+    assert world.expenditure[usa, 0] == pytest.approx(28_759_865.050, rel=1e-9)
+    # Domestic sales are clipped at zero where recorded imports exceed spending.
+    for code in ("GMB", "MHL"):
+        k = world.country_index(code)
+        assert world.flows[k, k, 0] == 0.0

@@ -291,6 +291,12 @@ def describe(
         f"Source: {s['source']}\nCitation: {s['citation']}\nLicence: {s['license']}",
         markup=False,
     )
+    if s["regions"]:
+        console.print(
+            "Regions (for tw.data.aggregate.region_mapping): "
+            + ", ".join(f"{k} ({n} countries)" for k, n in s["regions"].items()),
+            markup=False,
+        )
     t = Table(title="Largest economies")
     for col in ("Country", "Name", "Value added", "World share %", "Deficit", "Avg tariff %"):
         t.add_column(col, justify="right" if col not in ("Country", "Name") else "left")

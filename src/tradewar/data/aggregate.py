@@ -60,7 +60,7 @@ def aggregate(
     S, new_s, new_sn = _groups(world.sectors, world.sector_names, sectors, "sector")
 
     def bilateral(a: np.ndarray) -> np.ndarray:
-        return np.einsum("nij,na,ib,jc->abc", a, C, C, S)
+        return np.einsum("nij,na,ib,jc->abc", a, C, C, S, optimize=True)
 
     flows = bilateral(world.flows)
 
@@ -84,9 +84,30 @@ def aggregate(
         flows=flows,
         tariffs=average_tariff(world.tariffs),
         value_added=C.T @ world.value_added @ S,
-        intermediates=np.einsum("nkj,na,kb,jc->abc", world.intermediates, C, S, S),
+        intermediates=np.einsum("nkj,na,kb,jc->abc", world.intermediates, C, S, S, optimize=True),
         final_demand=C.T @ world.final_demand @ S,
         tariff_tables={k: average_tariff(v) for k, v in world.tariff_tables.items()},
         meta={**world.meta, "name": name or f"{world.name}-agg", "aggregated_from": world.name},
         political_weights=None,
     )
+
+
+def region_mapping(world: World, region: str, code: str | None = None) -> dict[str, str]:
+    """A country-to-group mapping for `aggregate` from a region the world package defines.
+
+    A world defines a region ``name`` by a ``regions_<name>`` entry in its ``world.toml``: the
+    member codes separated by spaces (``baci2023`` has ``eu_ilms``, the 25 EU members of
+    Ignatenko et al. 2025, and ``eu27``). ``code`` names the merged country (default: the region
+    name in capitals). Raises `DataError` naming the regions the world has.
+    """
+    key = f"regions_{region}"
+    if key not in world.meta:
+        have = sorted(k.removeprefix("regions_") for k in world.meta if k.startswith("regions_"))
+        raise DataError(
+            f"world '{world.name}' defines no region '{region}' (it has: "
+            f"{', '.join(have) or 'none'})",
+            file="world.toml",
+            field=key,
+        )
+    members = str(world.meta[key]).split()
+    return dict.fromkeys(members, code or region.upper())

@@ -211,6 +211,11 @@ class World:
             "source": self.meta.get("source", ""),
             "citation": self.meta.get("citation", ""),
             "license": self.meta.get("license", ""),
+            "regions": {
+                k.removeprefix("regions_"): len(str(v).split())
+                for k, v in self.meta.items()
+                if k.startswith("regions_")
+            },
             "largest": [
                 {
                     "country": self.countries[k],
