@@ -17,10 +17,11 @@ from scipy.optimize import minimize
 
 from tradewar.data.world import World
 from tradewar.errors import ConvergenceError, ScenarioError
-from tradewar.game.objectives import OBJECTIVES, objective_values
+from tradewar.game.objectives import OBJECTIVES, margins_objective, objective_values
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Economy, economy_from_world
 from tradewar.model.implicit import baseline_state
+from tradewar.model.margins import Margins
 from tradewar.model.solver import SolverOptions
 
 #: Default Nash search tolerance: the largest tariff change over a round, percentage points.
@@ -56,6 +57,10 @@ class GameSettings:
         rise beyond it is a failure (the optimum is not interior). True declares the bounds part
         of the problem, as in Ossa (2014), whose tariffs are bounded by 0 and 1000%: such tariffs
         are then accepted and counted (``at_upper``/``at_lower`` in the diagnostics).
+    mfn
+        Most-favoured-nation tariffs: each player sets one tariff per sector, the same on every
+        partner (in a one-sector world, one uniform tariff), as the closed-form optimal tariffs
+        of Ignatenko et al. (2025) and the MFN variants of Ossa (2014) do.
     """
 
     objective: str = "welfare"
@@ -66,6 +71,7 @@ class GameSettings:
     gap_tol_pct: float = 1e-3
     deficits: str = "zero"
     allow_binding_bounds: bool = False
+    mfn: bool = False
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -120,6 +126,12 @@ class TariffGame:
         `ExportControl` policies (bans or export taxes) that are part of the environment in
         every payoff, e.g. China's rare-earth ban in a threat point. Quotas are not supported
         here (use their tax equivalents).
+    margins
+        `tradewar.model.margins.Margins` of the extended one-sector ``armington`` model
+        (labour supply, scale economies, local margins, pass-through; built by
+        `tradewar.api.scenario_margins` from a scenario's ``[armington]`` table). Payoffs are
+        then that model's welfare; it needs ``deficits="keep"`` (its transfers are fixed
+        shares of world income) and allows bans but not export taxes.
     """
 
     def __init__(
@@ -132,6 +144,7 @@ class TariffGame:
         controls: list | None = None,
         ces: dict | None = None,
         environment: tuple[np.ndarray, np.ndarray] | None = None,
+        margins: Margins | None = None,
     ) -> None:
         if world.n_countries < 2:
             raise ScenarioError(
@@ -151,6 +164,23 @@ class TariffGame:
             self.econ = self.econ._replace(
                 ces=ces_params(world, CESSettings.model_validate(ces or {}))
             )
+        self.margins = margins
+        if margins is not None:
+            if model != "armington" or world.n_sectors != 1:
+                raise ScenarioError(
+                    "margins apply to the one-sector armington model", key="margins"
+                )
+            if self.settings.deficits != "keep":
+                raise ScenarioError(
+                    "a game with [armington] margins needs deficits = 'keep' (its transfers are "
+                    "fixed shares of world income)",
+                    key="deficits",
+                )
+            if self.settings.objective == "political":
+                raise ScenarioError(
+                    "the margins model has no political weights; use objective = welfare",
+                    key="objective",
+                )
         if self.settings.deficits == "zero":
             self.econ = rebalanced(self.econ, jnp.zeros_like(self.econ.va), self.options)
         if sectors is None:
@@ -198,6 +228,14 @@ class TariffGame:
             check_open_feasible(world, state.open, np.asarray(self.econ.pi), "controls")
             self.export_tax = jnp.asarray(state.export_tax)
             self.open = jnp.asarray(state.open)
+        if margins is not None:
+            if self.export_tax is not None and np.any(np.asarray(self.export_tax) != 0):
+                raise ScenarioError(
+                    "export taxes are not available with margins (bans are)", key="controls"
+                )
+            self._margins_values = margins_objective(
+                self.econ, margins, self.options, self.open
+            )
         self._payoffs = jax.jit(self._payoffs_impl)
         self._player_vg = jax.jit(self._player_value_and_grad)
         self.evaluations = 0
@@ -213,10 +251,24 @@ class TariffGame:
             )
         return self.world.countries.index(code)
 
-    def _payoffs_impl(self, tau):
-        welfare, gov, _, residual = objective_values(
-            self.econ, tau, self.weights, self.options, None, self.export_tax, self.open
+    def _values(self, tau, start):
+        """``(welfare, gov, z, residual)`` at tariffs ``tau``, warm-started from ``start``."""
+        if self.margins is not None:
+            if start is None:
+                start = self._initial_state()
+            return self._margins_values(tau, start)
+        return objective_values(
+            self.econ, tau, self.weights, self.options, start, self.export_tax, self.open
         )
+
+    def _initial_state(self) -> jnp.ndarray:
+        if self.margins is None:
+            return baseline_state(self.econ)
+        per_country = 3 if self.margins.beta == 1.0 else 4
+        return jnp.zeros(per_country * self.world.n_countries)
+
+    def _payoffs_impl(self, tau):
+        welfare, gov, _, residual = self._values(tau, None)
         return welfare, gov, residual
 
     def payoffs(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -251,9 +303,7 @@ class TariffGame:
         return ""
 
     def _objective(self, tau, start):
-        welfare, gov, z, residual = objective_values(
-            self.econ, tau, self.weights, self.options, start, self.export_tax, self.open
-        )
+        welfare, gov, z, residual = self._values(tau, start)
         return (gov if self.settings.objective == "political" else welfare), (z, residual)
 
     def _player_value_and_grad(self, values, tau, rows, cols, secs, player, start):
@@ -279,12 +329,16 @@ class TariffGame:
         self.evaluations += 1
         rows, cols, secs = index
         if self._start is None:
-            self._start = baseline_state(self.econ)
+            self._start = self._initial_state()
         value, grad, z, residual = self._player_vg(
             jnp.asarray(values), jnp.asarray(tau), rows, cols, secs, player, self._start
         )
         checked = self.checked(value, grad, residual)
-        self._start = z
+        if self.margins is None:
+            # Warm starts are safe where the equilibrium is unique. With scale economies
+            # (margins) there can be several, so every solve starts from the baseline and
+            # the equilibrium is the one Newton's method reaches from there.
+            self._start = z
         return checked
 
     def checked(self, value, grad, residual) -> tuple[float, np.ndarray]:
@@ -346,11 +400,24 @@ class TariffGame:
         """
         index = self.instruments(player, partners)
         lo, hi = self.settings.lower_pct / 100.0, self.settings.upper_pct / 100.0
-        scale = self.flow_scale(index)
-        x0 = np.clip(tau[index] if start is None else start, lo, hi) * scale
+        # The decision variables: one per instrument, or with MFN one per sector (``group``
+        # maps each instrument to its variable).
+        if self.settings.mfn:
+            sectors, group = np.unique(index[2], return_inverse=True)
+            weight = np.bincount(group, weights=self.world.flows[index])
+            scale = np.sqrt(np.maximum(weight / max(weight.mean(), 1e-300), 1e-4))
+            current = tau[index]
+            first = np.array([np.flatnonzero(group == g)[0] for g in range(sectors.size)])
+            x0 = np.clip(current[first] if start is None else start, lo, hi) * scale
+        else:
+            group = np.arange(index[0].size)
+            scale = self.flow_scale(index)
+            x0 = np.clip(tau[index] if start is None else start, lo, hi) * scale
+        size = x0.size
 
         def fun(x):
-            value, grad = self.value_and_grad(x / scale, tau, index, player)
+            value, grad = self.value_and_grad((x / scale)[group], tau, index, player)
+            grad = np.bincount(group, weights=grad, minlength=size)
             return OBJECTIVE_SCALE * value, OBJECTIVE_SCALE * grad / scale
 
         try:
@@ -376,7 +443,7 @@ class TariffGame:
         x = result.x / scale
         grad = result.jac * scale / OBJECTIVE_SCALE  # d(-log payoff)/d tariff
         new = tau.copy()
-        new[index] = x
+        new[index] = x[group]
         at_upper, at_lower = binding_bounds(x, grad, lo, hi)
         stationary = bool(result.success) or _stationary(x, grad, lo, hi)
         reason = ""

@@ -9,11 +9,20 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from tradewar.model.accounts import accounts, baseline_accounts, national_income
 from tradewar.model.economy import Economy, Shock
-from tradewar.model.implicit import differentiable_solve
+from tradewar.model.implicit import adjoint_solve, differentiable_solve
+from tradewar.model.margins import (
+    Margins,
+    margins_baseline,
+    margins_residuals,
+    margins_state,
+    margins_welfare,
+    solve_margins,
+)
 from tradewar.model.solver import SolverOptions, _shares, _trade_weights, cost_structure
 
 OBJECTIVES = ("welfare", "political")
@@ -65,3 +74,51 @@ def objective_values(
     revenue1 = acc1.tariff_revenue + acc1.export_tax_revenue
     gov = lobby(acc1, revenue1) / lobby(acc0, acc0.tariff_revenue) / price_index
     return welfare, gov, z, residual
+
+
+def margins_objective(
+    econ: Economy, margins: Margins, options: SolverOptions, open_: jnp.ndarray | None = None
+):
+    """Payoffs of the extended one-sector model as a differentiable function of tariffs.
+
+    Returns ``values(tau, start) -> (welfare_hat, welfare_hat, z, residual)`` (government
+    welfare is real income here: the model has no political weights); ``open_`` holds bans in
+    force. The forward pass is the Newton solver; derivatives come from the implicit function
+    theorem with the checked `tradewar.model.implicit.adjoint_solve` (a missed tolerance gives
+    NaN gradients). ``residual`` is ``inf`` outside the model's domain.
+    """
+    base = margins_baseline(econ, margins)
+    eps = econ.theta[0]
+    ones = jnp.ones_like(econ.tau)
+
+    def shock_of(tau):
+        return Shock(tau=tau, cost_hat=ones, deficit=econ.deficit, open=open_)
+
+    def conditions(z, tau):
+        return margins_residuals(z, base, shock_of(tau), margins, eps)
+
+    @jax.custom_vjp
+    def solve(tau, start):
+        sol = solve_margins(econ, shock_of(tau), margins, options.tol, 100, start)
+        return sol.z, sol.max_residual
+
+    def fwd(tau, start):
+        z, residual = solve(tau, start)
+        return (z, residual), (tau, z, start)
+
+    def bwd(saved, cotangents):
+        tau, z, start = saved
+        adjoint = adjoint_solve(lambda v: conditions(v, tau), z, cotangents[0], options)
+        _, vjp_tau = jax.vjp(lambda t: conditions(z, t), tau)
+        return vjp_tau(-adjoint)[0], jnp.zeros_like(start)
+
+    solve.defvjp(fwd, bwd)
+
+    def values(tau, start):
+        z, residual = solve(tau, jax.lax.stop_gradient(start))
+        state = margins_state(z, base, shock_of(tau), margins, eps)
+        welfare = margins_welfare(state, base, margins)
+        in_domain = jnp.all(state.spending > 0) & jnp.all(state.income > 0)
+        return welfare, welfare, z, jnp.where(in_domain, residual, jnp.inf)
+
+    return values

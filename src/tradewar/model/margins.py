@@ -269,6 +269,10 @@ class MarginsSolution(NamedTuple):
     max_residual: jnp.ndarray
 
 
+#: Steps of the homotopy in the policy that `solve_margins` falls back on.
+CONTINUATION_STEPS = 8
+
+
 def solve_margins(
     econ: Economy,
     shock: Shock,
@@ -279,17 +283,40 @@ def solve_margins(
 ) -> MarginsSolution:
     """Solve the extended model by Newton's method with backtracking (jitted).
 
-    ``start`` warm-starts from an earlier ``z``. The residual is the largest relative residual
-    of any equation; NaN if anything is not finite.
+    ``start`` warm-starts from an earlier ``z`` (default: the baseline). If Newton's method
+    misses ``tol`` from there (large shocks), the policy is applied in `CONTINUATION_STEPS`
+    equal steps (tariffs and trade costs in proportion), each solved from the last, and the
+    result is solved once more at the full policy. The residual is the largest relative
+    residual of any equation; NaN if anything is not finite.
     """
     base = margins_baseline(econ, margins)
     unknowns = (3 if margins.beta == 1.0 else 4) * base.E.shape[0]
     z0 = jnp.zeros(unknowns) if start is None else start
-    return _newton(base, shock, margins, econ.theta[0], z0, jnp.asarray(tol), max_iterations)
+    return _solve(base, shock, margins, econ.theta[0], z0, jnp.asarray(tol), max_iterations)
+
+
+@partial(jax.jit, static_argnames=("max_iterations",))
+def _solve(base, shock, margins, eps, z0, tol, max_iterations: int) -> MarginsSolution:
+    direct = _newton(base, shock, margins, eps, z0, tol, max_iterations)
+
+    def homotopy(_):
+        def step(k, z):
+            frac = (k + 1.0) / CONTINUATION_STEPS
+            partial_shock = shock._replace(
+                tau=frac * shock.tau, cost_hat=shock.cost_hat**frac
+            )
+            return _newton(base, partial_shock, margins, eps, z, tol, max_iterations).z
+
+        z = jax.lax.fori_loop(0, CONTINUATION_STEPS, step, jnp.zeros_like(z0))
+        return _newton(base, shock, margins, eps, z, tol, max_iterations)
+
+    return jax.lax.cond(direct.max_residual <= tol, lambda _: direct, homotopy, None)
 
 
 @partial(jax.jit, static_argnames=("max_iterations",))
 def _newton(base, shock, margins, eps, z0, tol, max_iterations: int) -> MarginsSolution:
+    """Newton's method; steps are halved while the largest residual does not fall."""
+
     def residual(z):
         return margins_residuals(z, base, shock, margins, eps)
 
