@@ -142,7 +142,7 @@ def _run(
     econ = economy_from_world(world, scenario.model)
     if scenario.model == "ces-network":
         econ = econ._replace(ces=ces_params(world, scenario.ces))
-    margins = _margins(world, econ, scenario)
+    margins = scenario_margins(world, scenario)
     if scenario.deficits == "zero":
         if margins is not None:
             raise ScenarioError(
@@ -218,8 +218,13 @@ def with_theta(world: World, theta: float | dict[str, float]) -> World:
     return replace(world, theta=new)
 
 
-def _margins(world: World, econ: Economy, scenario: Scenario) -> Margins | None:
-    """The `Margins` of a scenario's ``[armington]`` table, or None when none is switched on."""
+def scenario_margins(world: World, scenario: Scenario) -> Margins | None:
+    """The `Margins` of a scenario's ``[armington]`` table on ``world`` (None: all off).
+
+    Raises `ScenarioError` naming the key for an unknown country, a margin outside [0, 1), a
+    world with several sectors or baseline tariffs, or transfers that cannot close.
+    """
+    econ = economy_from_world(world, "armington")
     settings = scenario.armington
     if not settings.active:
         return None

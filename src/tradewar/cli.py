@@ -330,9 +330,11 @@ def _game(
     tol_pct: float,
     max_rounds: int,
     sectors: str | None,
-    deficits: str = "zero",
+    deficits: str | None = None,
     ces: Path | None = None,
     allow_binding_bounds: bool = False,
+    armington: Path | None = None,
+    mfn: bool = False,
 ):
     from tradewar.data.io import load_world
     from tradewar.errors import ScenarioError
@@ -358,6 +360,15 @@ def _game(
         nests = _read_ces(ces)
     elif ces is not None:
         raise ScenarioError(f"--ces applies to the ces-network model, not {chosen}", key="--ces")
+    margins = None
+    if armington is not None:
+        if chosen != "armington":
+            raise ScenarioError(
+                f"--armington applies to the armington model, not {chosen}", key="--armington"
+            )
+        margins = _read_margins(armington, w)
+    if deficits is None:
+        deficits = "keep" if margins is not None else "zero"
     settings = GameSettings(
         objective=objective,
         lower_pct=lower_pct,
@@ -366,8 +377,33 @@ def _game(
         max_rounds=max_rounds,
         deficits=deficits,
         allow_binding_bounds=allow_binding_bounds,
+        mfn=mfn,
     )
-    return TariffGame(w, chosen, settings, sectors=_codes(sectors), ces=nests)
+    return TariffGame(w, chosen, settings, sectors=_codes(sectors), ces=nests, margins=margins)
+
+
+def _read_margins(path: Path, world):  # type: ignore[no-untyped-def]
+    """The margins of a TOML file's ``[armington]`` table on ``world`` (errors name the key)."""
+    from pydantic import ValidationError
+
+    from tradewar.api import scenario_margins
+    from tradewar.errors import ScenarioError
+    from tradewar.policy.scenario import ArmingtonSettings, Scenario, read_toml, validation_error
+
+    p, data = read_toml(path, "armington")
+    table = data.get("armington")
+    if not isinstance(table, dict):
+        raise ScenarioError("no [armington] table", file=str(p), key="armington")
+    try:
+        settings = ArmingtonSettings.model_validate(table)
+    except ValidationError as exc:
+        err = validation_error(exc, str(p))
+        raise ScenarioError(err.reason, file=str(p), key=f"armington.{err.key}") from None
+    scenario = Scenario(name="game", world=world.name, model="armington", armington=settings)
+    try:
+        return scenario_margins(world, scenario)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, file=str(p), key=exc.key) from None
 
 
 def _read_ces(path: Path) -> dict:
@@ -435,8 +471,16 @@ _MODEL = typer.Option(
 _OBJECTIVE = typer.Option(help="welfare (real income) or political (lambda-weighted).")
 _JSON = typer.Option("--json", help="Print one JSON object.")
 _DEFICITS = typer.Option(
-    help="zero: re-solve the baseline with balanced trade first (default, as Ossa 2014); "
-    "keep: deficits are fixed transfers (best responses may then end on the upper bound)."
+    help="zero: re-solve the baseline with balanced trade first (default, as Ossa 2014; keep "
+    "with --armington); keep: deficits are fixed transfers (best responses may then end on the "
+    "upper bound)."
+)
+_ARMINGTON = typer.Option(
+    help="For --model armington: a TOML file (e.g. a scenario) whose armington table sets the "
+    "margins of Ignatenko et al. (2025); deficits are then kept."
+)
+_MFN = typer.Option(
+    "--mfn", help="Most-favoured-nation tariffs: one rate per sector on every partner."
 )
 _BOUNDS = typer.Option(
     "--allow-binding-bounds",
@@ -456,8 +500,10 @@ def optimal(
     sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
     lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
-    deficits: Annotated[str, _DEFICITS] = "zero",
+    deficits: Annotated[str | None, _DEFICITS] = None,
     ces: Annotated[Path | None, _CES] = None,
+    armington: Annotated[Path | None, _ARMINGTON] = None,
+    mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -477,6 +523,8 @@ def optimal(
             deficits,
             ces,
             allow_binding_bounds,
+            armington,
+            mfn,
         )
         return optimal_tariffs(game, country, _codes(partners), strict=False)
 
@@ -501,8 +549,10 @@ def nash(
         float, typer.Option(help="Search: stop when no tariff moves more than this, points.")
     ] = _DEFAULT_TOL_PCT,
     max_rounds: Annotated[int, typer.Option(help="Rounds of best responses at most.")] = 30,
-    deficits: Annotated[str, _DEFICITS] = "zero",
+    deficits: Annotated[str | None, _DEFICITS] = None,
     ces: Annotated[Path | None, _CES] = None,
+    armington: Annotated[Path | None, _ARMINGTON] = None,
+    mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -522,6 +572,8 @@ def nash(
             deficits,
             ces,
             allow_binding_bounds,
+            armington,
+            mfn,
         )
         return nash_tariffs(game, _codes(players), against=against, strict=False)
 
@@ -540,8 +592,10 @@ def cooperate(
     sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
     lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
-    deficits: Annotated[str, _DEFICITS] = "zero",
+    deficits: Annotated[str | None, _DEFICITS] = None,
     ces: Annotated[Path | None, _CES] = None,
+    armington: Annotated[Path | None, _ARMINGTON] = None,
+    mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -561,6 +615,8 @@ def cooperate(
             deficits,
             ces,
             allow_binding_bounds,
+            armington,
+            mfn,
         )
         return cooperative_tariffs(game, _codes(players), equal_gains=equal_gains, strict=False)
 
@@ -584,8 +640,10 @@ def bargain(
     sectors: Annotated[str | None, typer.Option(help="Sector codes (default: all traded).")] = None,
     lower_pct: Annotated[float, typer.Option(help="Lower bound, percent.")] = 0.0,
     upper_pct: Annotated[float, typer.Option(help="Upper bound, percent.")] = 1000.0,
-    deficits: Annotated[str, _DEFICITS] = "zero",
+    deficits: Annotated[str | None, _DEFICITS] = None,
     ces: Annotated[Path | None, _CES] = None,
+    armington: Annotated[Path | None, _ARMINGTON] = None,
+    mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -614,6 +672,8 @@ def bargain(
             deficits,
             ces,
             allow_binding_bounds,
+            armington,
+            mfn,
         )
         threat_tau = threat_tariffs(game, pair, threat)
         return nash_bargain(

@@ -233,9 +233,7 @@ class TariffGame:
                 raise ScenarioError(
                     "export taxes are not available with margins (bans are)", key="controls"
                 )
-            self._margins_values = margins_objective(
-                self.econ, margins, self.options, self.open
-            )
+            self._margins_values = margins_objective(self.econ, margins, self.options, self.open)
         self._payoffs = jax.jit(self._payoffs_impl)
         self._player_vg = jax.jit(self._player_value_and_grad)
         self.evaluations = 0
@@ -459,7 +457,7 @@ class TariffGame:
                 + (
                     " (with deficits kept as fixed transfers, welfare can rise without bound in "
                     "the tariff; use deficits = 'zero')"
-                    if self.settings.deficits == "keep"
+                    if self.settings.deficits == "keep" and self.margins is None
                     else "; raise the upper bound"
                 )
             )
