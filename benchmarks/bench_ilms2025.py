@@ -4,7 +4,8 @@ Prints, for the 194-country `baci2023` world on this machine: the cold and warm 
 Liberation Day tariffs, the whole set of Table 1 and Table 2 cases, and the optimal-tariff
 searches behind docs/ilms2025.md's "formula vs true optimum" table: the US best response
 (uniform, and by partner) without retaliation, and the common retaliation tariff that
-maximises the expenditure-weighted welfare of the other 193 countries (a one-dimensional search). Run: ``python benchmarks/bench_ilms2025.py``.
+maximises the expenditure-weighted welfare of the other 193 countries (a one-dimensional
+search). Run: ``python benchmarks/bench_ilms2025.py``.
 """
 
 import time
