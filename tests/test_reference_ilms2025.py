@@ -353,3 +353,76 @@ def test_baci2023_reproduces_the_studys_calibration_checkpoints():
     for code in ("GMB", "MHL"):
         k = world.country_index(code)
         assert world.flows[k, k, 0] == 0.0
+
+
+@pytest.mark.slow
+def test_the_true_us_optimum_beats_the_formula():
+    """docs/ilms2025.md: the uniform US best response is 25.12% (+1.806%), not 21.80% (+1.790%)."""
+    from tradewar.api import scenario_margins
+    from tradewar.game import GameSettings, TariffGame, optimal_tariffs
+
+    world = tw.load_world("baci2023")
+    margins = scenario_margins(
+        world, tw.load_scenario(ROOT / "scenarios" / "liberation_day_2025.toml")
+    )
+    game = TariffGame(
+        world, "armington", GameSettings(deficits="keep", mfn=True, upper_pct=100), margins=margins
+    )
+    result = optimal_tariffs(game, "USA")
+    usa = world.country_index("USA")
+    chosen = result.player_tariffs(usa)
+    assert np.ptp(chosen) < 1e-9  # MFN: one rate for every partner
+    assert chosen[0] == pytest.approx(25.12, abs=0.01)
+    welfare = 100.0 * (result.welfare_hat[usa] - 1.0)
+    assert welfare == pytest.approx(1.806, abs=0.001)
+    formula, _ = solved("liberation_day_2025_optimal")
+    assert welfare > formula.loc["USA", "welfare_pct"] + 0.01
+
+
+def test_margins_payoff_gradients_match_finite_differences():
+    import jax
+    import jax.numpy as jnp
+
+    from tradewar.api import scenario_margins
+    from tradewar.game.objectives import margins_objective
+    from tradewar.model.economy import economy_from_world
+    from tradewar.model.solver import SolverOptions
+
+    world = tw.load_world("baci2023")
+    margins = scenario_margins(
+        world, tw.load_scenario(ROOT / "scenarios" / "liberation_day_2025.toml")
+    )
+    econ = economy_from_world(world, "armington")
+    values = margins_objective(econ, margins, SolverOptions(tol=1e-13))
+    usa, chn = world.country_index("USA"), world.country_index("CHN")
+    start = jnp.zeros(3 * world.n_countries)
+    tau0 = jnp.asarray(world.tariff_tables["liberation_day"])
+
+    def payoff(tau):
+        return values(tau, start)[0][chn] + 0.5 * values(tau, start)[0][usa]
+
+    grad = np.asarray(jax.grad(payoff)(tau0))
+    for n, i in ((usa, chn), (chn, usa), (usa, world.country_index("MEX"))):
+        h = 1e-5
+        e = np.zeros(tau0.shape)
+        e[n, i, 0] = h
+        fd = (float(payoff(tau0 + e)) - float(payoff(tau0 - e))) / (2 * h)
+        assert grad[n, i, 0] == pytest.approx(fd, rel=1e-6, abs=1e-12)
+
+
+def test_us_china_timeline_on_2023_data():
+    """docs/ilms2025.md: peak -0.64 / -0.75, Geneva -0.36 / -0.52, Busan -0.28 / -0.50."""
+    result = tw.run_scenario(ROOT / "scenarios" / "us_china_2025_baci2023.toml")
+    assert result.converged
+    labels = [s.label for s in result.steps]
+    wiod = tw.load_scenario(ROOT / "scenarios" / "us_china_2025.toml")
+    assert set(labels) <= {s.label for s in wiod.step}  # the same dated steps
+    expected = {
+        "US 145% / China 125%": (-0.64, -0.75),
+        "Geneva: 30% / 10%": (-0.36, -0.52),
+        "Busan truce: 20% / 10%": (-0.28, -0.50),
+    }
+    for label, (usa, chn) in expected.items():
+        table = result.country_table(labels.index(label))
+        assert table.loc["USA", "welfare_pct"] == pytest.approx(usa, abs=0.005)
+        assert table.loc["CHN", "welfare_pct"] == pytest.approx(chn, abs=0.005)
