@@ -33,6 +33,7 @@ from tradewar.policy.scenario import (
     Scenario,
     Step,
     load_scenario,
+    per_code,
     validation_error,
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
@@ -198,21 +199,7 @@ def _run(
 
 def with_theta(world: World, theta: float | dict[str, float]) -> World:
     """``world`` with its trade elasticities replaced (a number, or a table by sector code)."""
-    if isinstance(theta, dict):
-        new = np.full(world.n_sectors, np.nan)
-        default = theta.get("*")
-        if default is not None:
-            new[:] = float(default)
-        else:
-            new[:] = world.theta
-        for code, value in theta.items():
-            if code == "*":
-                continue
-            if code not in world.sectors:
-                raise ScenarioError(f"unknown sector '{code}'", key=f"theta.{code}")
-            new[world.sectors.index(code)] = float(value)
-    else:
-        new = np.full(world.n_sectors, float(theta))
+    new = per_code(world.sectors, theta, "theta", world.theta)
     if not np.all((new > 0) & np.isfinite(new)):
         raise ScenarioError("trade elasticities must be positive numbers", key="theta")
     return replace(world, theta=new)
@@ -245,19 +232,7 @@ def scenario_margins(world: World, scenario: Scenario) -> Margins | None:
             f"et al. 2025); world '{world.name}' has baseline tariffs",
             key="armington",
         )
-    margin = settings.local_margin
-    if isinstance(margin, dict):
-        nu = np.full(world.n_countries, float(margin.get("*", 0.0)))
-        for code, value in margin.items():
-            if code == "*":
-                continue
-            if code not in world.countries:
-                raise ScenarioError(
-                    f"unknown country '{code}'", key=f"armington.local_margin.{code}"
-                )
-            nu[world.countries.index(code)] = float(value)
-    else:
-        nu = np.full(world.n_countries, float(margin))
+    nu = per_code(world.countries, settings.local_margin, "armington.local_margin", 0.0, "country")
     if not np.all((nu >= 0) & (nu < 1)):
         raise ScenarioError("local margins must be in [0, 1)", key="armington.local_margin")
     codes = {}

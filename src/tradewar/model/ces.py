@@ -8,21 +8,11 @@ import numpy as np
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
 from tradewar.model.economy import CESParams
-from tradewar.policy.scenario import CESSettings
+from tradewar.policy.scenario import CESSettings, per_code
 
 
 def _per_sector(world: World, value: float | dict[str, float], key: str) -> np.ndarray:
-    if isinstance(value, dict):
-        default = value.get("*", 1.0)
-        out = np.full(world.n_sectors, float(default))
-        for code, sigma in value.items():
-            if code == "*":
-                continue
-            if code not in world.sectors:
-                raise ScenarioError(f"unknown sector '{code}'", key=f"{key}.{code}")
-            out[world.sectors.index(code)] = float(sigma)
-    else:
-        out = np.full(world.n_sectors, float(value))
+    out = per_code(world.sectors, value, key, 1.0)
     bad = np.flatnonzero(~(out > 0) | ~np.isfinite(out))
     if bad.size:
         raise ScenarioError(

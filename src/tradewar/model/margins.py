@@ -352,9 +352,7 @@ def _newton(base, shock, margins, eps, z0, tol, max_iterations: int) -> MarginsS
                 t, trial = carry
                 return (trial >= err) & (t > 1e-4)
 
-            t, trial_err = jax.lax.while_loop(
-                too_long, shorter, (1.0, size(residual(z - step)))
-            )
+            t, trial_err = jax.lax.while_loop(too_long, shorter, (1.0, size(residual(z - step))))
             return z - t * step, trial_err, new_lu
 
         z_new, err_new, lu = jax.lax.cond(

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tradewar.errors import ScenarioError
@@ -144,6 +145,32 @@ class Scenario(BaseModel):
                 (Step(date=dt.date.today(), label="policy", policy=list(self.policy)), "policy")
             ]
         return [(s, f"step[{k}].policy") for k, s in enumerate(self.step)]
+
+
+def per_code(
+    codes: tuple[str, ...],
+    value: float | dict[str, float],
+    key: str,
+    default: float | np.ndarray,
+    what: str = "sector",
+) -> np.ndarray:
+    """Expand a scenario value given per code into an array over ``codes``.
+
+    ``value`` is one number for every code, or a table by code whose optional ``"*"`` entry
+    replaces ``default`` (a number or an array over ``codes``). Unknown codes raise
+    `ScenarioError` naming ``key.CODE``.
+    """
+    if not isinstance(value, dict):
+        return np.full(len(codes), float(value))
+    out = np.empty(len(codes))
+    out[:] = float(value["*"]) if "*" in value else default
+    for code, entry in value.items():
+        if code == "*":
+            continue
+        if code not in codes:
+            raise ScenarioError(f"unknown {what} '{code}'", key=f"{key}.{code}")
+        out[codes.index(code)] = float(entry)
+    return out
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
