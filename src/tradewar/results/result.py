@@ -135,8 +135,16 @@ class Result:
             "trade_balance": o.exports_after - o.imports_after,
             "trade_balance_before": o.exports_before - o.imports_before,
             "employment_pct": _pct(o.employment_hat),
+            # Relative to |D|; undefined (NaN) where trade is balanced to rounding.
             "deficit_change_pct": 100.0
-            * _safe_ratio(deficit_after - deficit_before, np.abs(deficit_before)),
+            * _safe_ratio(
+                deficit_after - deficit_before,
+                np.where(
+                    np.abs(deficit_before) > 1e-9 * (o.exports_before + o.imports_before),
+                    np.abs(deficit_before),
+                    0.0,
+                ),
+            ),
             "exports_to_gdp_pct": _pct(
                 _safe_ratio(o.exports_after / o.gdp_after, o.exports_before / o.gdp_before)
             ),
