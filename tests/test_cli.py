@@ -305,3 +305,28 @@ factor = 1.1
     res = runner.invoke(app, ["run", str(write(tmp_path, text))])
     assert res.exit_code == 2
     assert "key 'step[1].policy[0].exporter': unknown code 'MARS'" in res.stderr
+
+
+def test_version_and_describe_list_the_sectors():
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.stdout.startswith("tradewar ")
+    res = runner.invoke(app, ["describe", "wiod2014", "--json"])
+    sectors = json.loads(res.stdout)["sector_list"]
+    assert len(sectors) == 50
+    assert {"sector", "name", "theta", "tradable"} <= set(sectors[0])
+    res = runner.invoke(app, ["describe", "wiod2014"])
+    assert "Sectors" in res.stdout and "C17" in res.stdout
+
+
+def test_unknown_codes_list_every_valid_code(tmp_path):
+    text = (
+        GOOD.replace('sectors = "*"', 'sectors = "XYZ"')
+        .replace('world = "tiny"', 'world = "wiod2014"')
+        .replace('importer = "HOM"', 'importer = "USA"')
+        .replace('exporter = "FOR"', 'exporter = "CHN"')
+    )
+    res = runner.invoke(app, ["run", str(write(tmp_path, text))])
+    assert res.exit_code == 2
+    message = " ".join(res.stderr.split())
+    assert "unknown code 'XYZ'" in message and "C50" in message  # the last of 50 codes
+    assert "..." not in message

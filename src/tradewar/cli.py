@@ -44,6 +44,26 @@ _SHOWN = [
 ]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from tradewar import __version__
+
+        sys.stdout.write(f"tradewar {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Simulate trade wars before they happen."""
+
+
 def _fail(message: str, code: int) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
@@ -291,6 +311,17 @@ def describe(
         f"Source: {s['source']}\nCitation: {s['citation']}\nLicence: {s['license']}",
         markup=False,
     )
+    sectors = Table(title="Sectors")
+    for col in ("Sector", "Name", "Trade elasticity", "Tradable"):
+        sectors.add_column(col, justify="right" if col == "Trade elasticity" else "left")
+    for r in s["sector_list"]:
+        sectors.add_row(
+            escape(r["sector"]),
+            escape(r["name"]),
+            f"{r['theta']:g}",
+            "yes" if r["tradable"] else "no",
+        )
+    console.print(sectors)
     if s["regions"]:
         console.print(
             "Regions (for tw.data.aggregate.region_mapping): "
@@ -298,7 +329,14 @@ def describe(
             markup=False,
         )
     t = Table(title="Largest economies")
-    for col in ("Country", "Name", "Value added", "World share %", "Deficit", "Avg tariff %"):
+    for col in (
+        "Country",
+        "Name",
+        "Value added",
+        "World share %",
+        "Deficit (M − X)",
+        "Avg tariff %",
+    ):
         t.add_column(col, justify="right" if col not in ("Country", "Name") else "left")
     for r in s["largest"]:
         t.add_row(

@@ -211,6 +211,17 @@ class World:
             "source": self.meta.get("source", ""),
             "citation": self.meta.get("citation", ""),
             "license": self.meta.get("license", ""),
+            "sector_list": [
+                {
+                    "sector": code,
+                    "name": name,
+                    "theta": float(theta),
+                    "tradable": bool(tradable),
+                }
+                for code, name, theta, tradable in zip(
+                    self.sectors, self.sector_names, self.theta, self.tradable, strict=True
+                )
+            ],
             "regions": {
                 k.removeprefix("regions_"): len(str(v).split())
                 for k, v in self.meta.items()

@@ -28,7 +28,7 @@ def ces_params(world: World, settings: CESSettings) -> CESParams:
     for code in settings.critical:
         if code not in world.sectors:
             raise ScenarioError(
-                f"unknown sector '{code}' (valid: {', '.join(world.sectors[:15])}, ...)",
+                f"unknown sector '{code}' (valid: {', '.join(world.sectors)})",
                 key="ces.critical",
             )
         critical[world.sectors.index(code)] = 1.0

@@ -20,8 +20,11 @@ def _select(selector: Selector, valid: tuple[str, ...], key: str) -> np.ndarray:
     lookup = {c: k for k, c in enumerate(valid)}
     for code in codes:
         if code not in lookup:
-            shown = ", ".join(valid[:15]) + (", ..." if len(valid) > 15 else "")
-            raise ScenarioError(f"unknown code '{code}' (valid: {shown})", key=key)
+            raise ScenarioError(
+                f"unknown code '{code}' (valid: {', '.join(valid)}; `tradewar describe WORLD` "
+                "lists them with names)",
+                key=key,
+            )
         mask[lookup[code]] = True
     return mask
 
