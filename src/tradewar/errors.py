@@ -84,6 +84,8 @@ class ConvergenceError(TradewarError, RuntimeError):
         tolerance: float,
         hint: str = "",
         reason: str = "",
+        subject: str = "equilibrium",
+        unit: str = "iterations",
     ) -> None:
         self.iterations, self.max_residual, self.tolerance = iterations, max_residual, tolerance
         self.reason = reason
@@ -91,7 +93,11 @@ class ConvergenceError(TradewarError, RuntimeError):
         if not reason and not finite:
             reason = "the solution is not finite (NaN or infinite values)"
         if reason:
-            remedy = hint or "check the policies for extreme values or goods left with no supplier"
+            remedy = hint or (
+                "check the policies for extreme values or goods left with no supplier"
+                if subject == "equilibrium"
+                else ""
+            )
             what = reason
             if "residual" not in reason and finite:
                 what += f" (max residual {max_residual:.3e}, tolerance {tolerance:.1e})"
@@ -101,8 +107,9 @@ class ConvergenceError(TradewarError, RuntimeError):
                 "lower SolverOptions.damping, or check the shock for extreme values"
             )
             what = f"max residual {max_residual:.3e} > tolerance {tolerance:.1e}"
-        after = f" after {iterations} iterations" if iterations > 0 else ""
-        super().__init__(f"equilibrium not found{after}: {what}; {remedy}")
+        after = f" after {iterations} {unit}" if iterations > 0 else ""
+        tail = f"; {remedy}" if remedy else ""
+        super().__init__(f"{subject} not found{after}: {what}{tail}")
 
 
 class OutputError(TradewarError, ValueError):

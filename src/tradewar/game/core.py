@@ -431,7 +431,7 @@ class TariffGame:
             info = {
                 "success": False,
                 "reason": str(exc),
-                "message": "evaluation failed",
+                "message": EVALUATION_FAILED,
                 "iterations": 0,
                 "payoff": float("nan"),
                 "at_upper": 0,
@@ -477,6 +477,9 @@ class TariffGame:
         }
         return new, info
 
+
+#: The ``message`` of a best response ended by a failed evaluation (not by the optimizer).
+EVALUATION_FAILED = "evaluation failed"
 
 #: The searches minimise ``OBJECTIVE_SCALE * (-log payoff)`` (about 1 per 0.1% of payoff).
 OBJECTIVE_SCALE = 1e3

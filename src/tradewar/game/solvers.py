@@ -12,6 +12,7 @@ from scipy.optimize import minimize
 
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.core import (
+    EVALUATION_FAILED,
     OBJECTIVE_SCALE,
     EvaluationFailed,
     TariffGame,
@@ -53,7 +54,9 @@ def _result(
     elif not reason:
         reason = "the search did not converge"
     if strict and not converged:
-        raise ConvergenceError(rounds, float("nan"), 0.0, reason=f"{kind} tariffs: {reason}")
+        raise ConvergenceError(
+            rounds, float("nan"), 0.0, reason=reason, subject=f"{kind} tariffs", unit="rounds"
+        )
     return GameResult(
         kind=kind,
         world=game.world.name,
@@ -157,16 +160,17 @@ def nash_tariffs(
     while rounds < game.settings.max_rounds:
         rounds += 1
         previous = tau.copy()
-        failures = []
+        failures, evaluation_failed = [], False
         for p in idx:
             tau, info = game.best_response(p, tau, partners[p])
             if not info["success"]:
                 failures.append(f"{game.world.countries[p]}: {info['reason']}")
+                evaluation_failed |= info["message"] == EVALUATION_FAILED
         change = float(np.max(np.abs(tau - previous)))
         history.append(100.0 * change)
         if failures:
             reason = "best response failed (" + "; ".join(failures) + ")"
-            if any("evaluation failed" in f or "equilibrium" in f for f in failures):
+            if evaluation_failed:  # an equilibrium could not be trusted: more rounds won't help
                 break
             continue
         if change < tol:
