@@ -168,6 +168,7 @@ class MarginsState(NamedTuple):
     E_hat: jnp.ndarray
     L_hat: jnp.ndarray
     P_hat: jnp.ndarray
+    P_implied: jnp.ndarray
     A: jnp.ndarray
     lam: jnp.ndarray
     flows: jnp.ndarray
@@ -186,8 +187,9 @@ def _unknowns(z, n: int):
 def margins_state(z, base: MarginsBaseline, shock: Shock, margins: Margins, eps) -> MarginsState:
     """Prices, shares, flows and incomes at ``z = [log w_hat, log E_hat, log L_hat(, log P_hat)]``.
 
-    ``P_hat`` is an unknown only in a roundabout economy (``beta < 1``); there ``P_hat`` below
-    is the price the trade shares imply, which the equilibrium equates to the unknown.
+    ``P_implied`` is the consumer price the trade shares imply. ``P_hat`` equals it, except in a
+    roundabout economy (``beta < 1``), where ``P_hat`` is an unknown that the equilibrium
+    equates to ``P_implied``.
     """
     n = base.E.shape[0]
     w, E_hat, L_hat, P_unknown = _unknowns(z, n)
@@ -208,7 +210,7 @@ def margins_state(z, base: MarginsBaseline, shock: Shock, margins: Margins, eps)
         a = a * shock.open[:, :, 0]
     A = a.sum(axis=1)
     lam = a / A[:, None]
-    P_hat = (E_hat / w) ** (1.0 - margins.phi) * A ** (-1.0 / eps)
+    P_implied = (E_hat / w) ** (1.0 - margins.phi) * A ** (-1.0 / eps)
     spending = E_hat * base.E
     income = w * L_hat * base.Y
     flows = lam * spending[:, None] / (1.0 + tau)
@@ -217,7 +219,8 @@ def margins_state(z, base: MarginsBaseline, shock: Shock, margins: Margins, eps)
         w=w,
         E_hat=E_hat,
         L_hat=L_hat,
-        P_hat=P_hat if P_unknown is None else P_unknown,
+        P_hat=P_implied if P_unknown is None else P_unknown,
+        P_implied=P_implied,
         A=A,
         lam=lam,
         flows=flows,
@@ -254,10 +257,8 @@ def margins_residuals(z, base: MarginsBaseline, shock: Shock, margins: Margins, 
     after_tax = 1.0 / (1.0 - s.tax_ratio) if margins.tax_relief else 1.0
     labour_gap = z[2 * n : 3 * n] - margins.kappa * jnp.log(after_tax * s.w / s.P_hat)
     parts = [income_gap, budget_gap, labour_gap]
-    if z.shape[0] > 3 * n:
-        w, E_hat, _, P_unknown = _unknowns(z, n)
-        implied = (E_hat / w) ** (1.0 - margins.phi) * s.A ** (-1.0 / eps)
-        parts.append(jnp.log(P_unknown) - jnp.log(implied))
+    if z.shape[0] > 3 * n:  # roundabout: the unknown price must equal the one shares imply
+        parts.append(jnp.log(s.P_hat) - jnp.log(s.P_implied))
     return jnp.concatenate(parts)
 
 
