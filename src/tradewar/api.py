@@ -143,7 +143,7 @@ def _run(
     econ = economy_from_world(world, scenario.model)
     if scenario.model == "ces-network":
         econ = econ._replace(ces=ces_params(world, scenario.ces))
-    margins = scenario_margins(world, scenario)
+    margins = scenario_margins(world, scenario, econ)
     if scenario.deficits == "zero":
         if margins is not None:
             raise ScenarioError(
@@ -205,13 +205,15 @@ def with_theta(world: World, theta: float | dict[str, float]) -> World:
     return replace(world, theta=new)
 
 
-def scenario_margins(world: World, scenario: Scenario) -> Margins | None:
+def scenario_margins(
+    world: World, scenario: Scenario, econ: Economy | None = None
+) -> Margins | None:
     """The `Margins` of a scenario's ``[armington]`` table on ``world`` (None: all off).
 
     Raises `ScenarioError` naming the key for an unknown country, a margin outside [0, 1), a
-    world with several sectors or baseline tariffs, or transfers that cannot close.
+    world with several sectors or baseline tariffs, or transfers that cannot close. ``econ``
+    is the world's ``armington`` economy, if already built.
     """
-    econ = economy_from_world(world, "armington")
     settings = scenario.armington
     if not settings.active:
         return None
@@ -253,6 +255,8 @@ def scenario_margins(world: World, scenario: Scenario) -> Margins | None:
         balanced_with=codes["remove_imbalance_with"],
         beta=settings.roundabout_labour_share,
     )
+    if econ is None:
+        econ = economy_from_world(world, "armington")
     gap = float(jnp.sum(margins_baseline(econ, margins).T) / jnp.sum(econ.va))
     if abs(gap) > 1e-9 and settings.dropped_market is None:
         raise ScenarioError(
