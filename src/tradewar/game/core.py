@@ -443,7 +443,7 @@ class TariffGame:
         new = tau.copy()
         new[index] = x[group]
         at_upper, at_lower = binding_bounds(x, grad, lo, hi)
-        stationary = bool(result.success) or _stationary(x, grad, lo, hi)
+        stationary = bool(result.success) or projected_stationary(x, grad, lo, hi)
         reason = ""
         if not stationary:
             reason = f"the optimizer stopped: {result.message}"
@@ -508,7 +508,9 @@ def stack_instruments(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.nd
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
-def _stationary(x: np.ndarray, g: np.ndarray, lo: float, hi: float, tol: float = 1e-6) -> bool:
+def projected_stationary(
+    x: np.ndarray, g: np.ndarray, lo: float, hi: float, tol: float = 1e-6
+) -> bool:
     """Projected-gradient test: no feasible direction improves the objective."""
     projected = np.where((x <= lo + 1e-12) & (g > 0), 0.0, g)
     projected = np.where((x >= hi - 1e-12) & (g < 0), 0.0, projected)

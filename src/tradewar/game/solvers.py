@@ -16,7 +16,7 @@ from tradewar.game.core import (
     OBJECTIVE_SCALE,
     EvaluationFailed,
     TariffGame,
-    _stationary,
+    projected_stationary,
     stack_instruments,
 )
 from tradewar.game.result import GameResult
@@ -314,7 +314,7 @@ def cooperative_tariffs(
             )
             x = res.x
         grad = res.jac * scale / OBJECTIVE_SCALE
-        ok = bool(res.success) or _stationary(x / scale, grad, lo, hi)
+        ok = bool(res.success) or projected_stationary(x / scale, grad, lo, hi)
         if not ok:
             reason = f"the optimizer stopped: {res.message}"
     except EvaluationFailed as exc:
@@ -441,7 +441,7 @@ def nash_bargain(
             "than the threat point",
             key="threat",
         )
-    ok = bool(best.success) or _stationary(best.x, best.jac, lo, hi)
+    ok = bool(best.success) or projected_stationary(best.x, best.jac, lo, hi)
     return _result(
         game,
         "bargain",
