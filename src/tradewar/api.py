@@ -37,6 +37,7 @@ from tradewar.policy.scenario import (
     validation_error,
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
+from tradewar.progress import ProgressCallback, report
 from tradewar.results.result import Result, StepResult
 
 #: Tolerance and iteration cap of the search for quota tax-equivalents.
@@ -111,16 +112,18 @@ def run_scenario(
     world: World | None = None,
     options: SolverOptions | None = None,
     strict: bool = True,
+    progress: ProgressCallback | None = None,
 ) -> Result:
     """Solve every step of a scenario (a `Scenario` or a TOML path).
 
     Steps are cumulative: step ``k`` applies the policies of steps ``0..k``. Each step is solved
     from the baseline, warm-started from nothing, so results do not depend on step order.
+    ``progress(fraction, message)`` is called after each step.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     try:
-        return _run(scenario, world, options, strict)
+        return _run(scenario, world, options, strict, progress)
     except ScenarioError as exc:
         if exc.file is None and scenario.source_file is not None:
             raise ScenarioError(exc.reason, file=scenario.source_file, key=exc.key) from None
@@ -128,7 +131,11 @@ def run_scenario(
 
 
 def _run(
-    scenario: Scenario, world: World | None, options: SolverOptions | None, strict: bool
+    scenario: Scenario,
+    world: World | None,
+    options: SolverOptions | None,
+    strict: bool,
+    progress: ProgressCallback | None = None,
 ) -> Result:
     _check_model(scenario.model)
     if world is None:
@@ -157,7 +164,8 @@ def _run(
     steps = []
     previous: tuple[Solution, np.ndarray] | None = None
     z_previous = None
-    for step, key_prefix in scenario.steps():
+    todo = scenario.steps()
+    for number, (step, key_prefix) in enumerate(todo, start=1):
         state = apply_policies(world, step.policy, state, key_prefix)
         check_bans_feasible(world, state, pi0, key_prefix)
         if margins is not None:
@@ -183,6 +191,7 @@ def _run(
                 policies=state,
             )
         )
+        report(progress, number / len(todo), f"step {number} of {len(todo)}: {step.label}")
     return Result(
         scenario=scenario.name,
         world=world.name,

@@ -376,75 +376,57 @@ def _game(
 ):
     from tradewar.data.io import load_world
     from tradewar.errors import ScenarioError
-    from tradewar.game import GameSettings, TariffGame
-    from tradewar.policy.scenario import AVAILABLE_MODELS
+    from tradewar.game.build import build_game
 
     w = load_world(world)
-    chosen = model or str(w.meta.get("default_model", "caliendo-parro"))
-    if chosen not in AVAILABLE_MODELS:
-        raise ScenarioError(
-            f"model '{chosen}' is not available for games; use one of "
-            f"{', '.join(AVAILABLE_MODELS)}",
-            key="--model",
+    try:
+        return build_game(
+            w,
+            model,
+            objective=objective,
+            lower_pct=lower_pct,
+            upper_pct=upper_pct,
+            tol_pct=tol_pct,
+            max_rounds=max_rounds,
+            sectors=_codes(sectors),
+            deficits=deficits,
+            ces=_read_ces(ces) if ces is not None else None,
+            armington=_read_armington(armington) if armington is not None else None,
+            mfn=mfn,
+            allow_binding_bounds=allow_binding_bounds,
         )
-    nests = None
-    if chosen == "ces-network":
-        if ces is None:
-            raise ScenarioError(
-                "the ces-network model needs its nests: pass --ces FILE.toml (a scenario, or a "
-                "file with a [ces] table)",
-                key="--ces",
-            )
-        nests = _read_ces(ces)
-    elif ces is not None:
-        raise ScenarioError(f"--ces applies to the ces-network model, not {chosen}", key="--ces")
-    margins = None
-    if armington is not None:
-        if chosen != "armington":
-            raise ScenarioError(
-                f"--armington applies to the armington model, not {chosen}", key="--armington"
-            )
-        margins = _read_margins(armington, w)
-    if deficits is None:
-        deficits = "keep" if margins is not None else "zero"
-    settings = GameSettings(
-        objective=objective,
-        lower_pct=lower_pct,
-        upper_pct=upper_pct,
-        tol_pct=tol_pct,
-        max_rounds=max_rounds,
-        deficits=deficits,
-        allow_binding_bounds=allow_binding_bounds,
-        mfn=mfn,
-    )
-    return TariffGame(w, chosen, settings, sectors=_codes(sectors), ces=nests, margins=margins)
+    except ScenarioError as exc:
+        key = exc.key or ""
+        if exc.file is None and armington is not None and key.startswith("armington."):
+            raise ScenarioError(exc.reason, file=str(armington), key=key) from None
+        if exc.file is None and key in _OPTION_NAMES:
+            raise ScenarioError(exc.reason, key=_OPTION_NAMES[key]) from None
+        raise
 
 
-def _read_margins(path: Path, world):  # type: ignore[no-untyped-def]
-    """The margins of a TOML file's ``[armington]`` table on ``world`` (errors name the key)."""
+#: Game settings and the CLI options that set them, for error messages.
+_OPTION_NAMES = {"model": "--model", "ces": "--ces", "armington": "--armington"}
+
+
+def _read_armington(path: Path):  # type: ignore[no-untyped-def]
+    """The ``[armington]`` table of a TOML file, validated (errors name the file and key)."""
     from pydantic import ValidationError
 
-    from tradewar.api import scenario_margins
     from tradewar.errors import ScenarioError
-    from tradewar.policy.scenario import ArmingtonSettings, Scenario, read_toml, validation_error
+    from tradewar.policy.scenario import ArmingtonSettings, read_toml, validation_error
 
     p, data = read_toml(path, "armington")
     table = data.get("armington")
     if not isinstance(table, dict):
         raise ScenarioError("no [armington] table", file=str(p), key="armington")
     try:
-        settings = ArmingtonSettings.model_validate(table)
+        return ArmingtonSettings.model_validate(table)
     except ValidationError as exc:
         err = validation_error(exc, str(p))
         raise ScenarioError(err.reason, file=str(p), key=f"armington.{err.key}") from None
-    scenario = Scenario(name="game", world=world.name, model="armington", armington=settings)
-    try:
-        return scenario_margins(world, scenario)
-    except ScenarioError as exc:
-        raise ScenarioError(exc.reason, file=str(p), key=exc.key) from None
 
 
-def _read_ces(path: Path) -> dict:
+def _read_ces(path: Path):  # type: ignore[no-untyped-def]
     """The ``[ces]`` table of a TOML file, validated (errors name the file and key)."""
     from pydantic import ValidationError
 
@@ -456,7 +438,7 @@ def _read_ces(path: Path) -> dict:
     if not isinstance(table, dict):
         raise ScenarioError("no [ces] table", file=str(p), key="ces")
     try:
-        return CESSettings.model_validate(table).model_dump()
+        return CESSettings.model_validate(table)
     except ValidationError as exc:
         err = validation_error(exc, str(p))
         raise ScenarioError(err.reason, file=str(p), key=f"ces.{err.key}") from None
@@ -778,6 +760,74 @@ def negotiate(
         + "; welfare vs start: "
         + ", ".join(f"{k} {v:+.3f}%" for k, v in o["welfare_vs_start_pct"].items())
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for uploaded worlds and job results (default: "
+            "$TRADEWAR_DATA_DIR or ~/.local/share/tradewar)."
+        ),
+    ] = None,
+    job_workers: Annotated[
+        int | None, typer.Option(help="Jobs run at once per server process (default 1).")
+    ] = None,
+    request_timeout: Annotated[
+        float | None, typer.Option(help="Seconds a synchronous run may take (default 60).")
+    ] = None,
+    job_timeout: Annotated[
+        float | None, typer.Option(help="Seconds a job may run (default 3600).")
+    ] = None,
+) -> None:
+    """Start the web app: the dashboard at http://HOST:PORT/ and the JSON API under /api."""
+    import os
+
+    from pydantic import ValidationError
+
+    try:
+        import uvicorn
+
+        from tradewar.web.settings import WebSettings
+    except ImportError as exc:
+        _fail(f"the web app needs the web extra: pip install 'tradewar[web]' ({exc.name})", 2)
+    try:
+        settings = WebSettings.from_env(
+            data_dir=data_dir,
+            job_workers=job_workers,
+            request_timeout_s=request_timeout,
+            job_timeout_s=job_timeout,
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}", 2)
+    if workers < 1:
+        _fail("--workers must be at least 1", 2)
+    os.environ.update(settings.to_env())  # server worker processes read their settings here
+    console.print(
+        f"tradewar {escape(_version_text())} serving on http://{escape(host)}:{port}/ "
+        f"(data in {escape(str(settings.data_dir))}); Ctrl+C stops it"
+    )
+    uvicorn.run(
+        "tradewar.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def _version_text() -> str:
+    from tradewar import __version__
+
+    return __version__
 
 
 def main() -> None:

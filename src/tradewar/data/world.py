@@ -211,6 +211,10 @@ class World:
             "source": self.meta.get("source", ""),
             "citation": self.meta.get("citation", ""),
             "license": self.meta.get("license", ""),
+            "country_list": [
+                {"country": code, "name": name}
+                for code, name in zip(self.countries, self.country_names, strict=True)
+            ],
             "sector_list": [
                 {
                     "sector": code,

@@ -21,6 +21,7 @@ from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
 from tradewar.policy.scenario import CESSettings, Scenario, load_scenario
 from tradewar.policy.shocks import PolicyState
+from tradewar.progress import ProgressCallback, report
 from tradewar.results.result import Result, StepResult
 
 
@@ -73,8 +74,12 @@ def simulate(
     config: NegotiationConfig,
     strategies: dict[str, Strategy] | None = None,
     seed: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> NegotiationResult:
-    """Run the negotiation; ``strategies`` overrides players' named strategies by country."""
+    """Run the negotiation; ``strategies`` overrides players' named strategies by country.
+
+    ``progress(fraction, message)`` is called after each round.
+    """
     world = load_world(config.world)
     for k, player in enumerate(config.player):
         if player.country not in world.countries:
@@ -295,6 +300,7 @@ def simulate(
             }
         )
         tau = new_tau
+        report(progress, (r + 1) / config.calendar.rounds, f"round {r + 1}: {date.isoformat()}")
     final = solve(tau)
     result = Result(
         scenario=config.name,

@@ -20,6 +20,7 @@ from tradewar.game.core import (
     stack_instruments,
 )
 from tradewar.game.result import GameResult
+from tradewar.progress import ProgressCallback, report
 
 
 def _result(
@@ -124,6 +125,7 @@ def nash_tariffs(
     against: str = "all",
     tau: np.ndarray | None = None,
     strict: bool = True,
+    progress: ProgressCallback | None = None,
 ) -> GameResult:
     """Nash tariffs: best responses in turn (Gauss–Seidel) until no player can gain by deviating.
 
@@ -137,6 +139,8 @@ def nash_tariffs(
     ``against="players"`` restricts each player's tariffs to the other players (a bilateral war
     with everyone else's policy fixed); ``"all"`` lets each player tax every partner (Ossa 2014).
     The result's ``extra`` holds ``nash_gap_pct`` (by country) and ``max_nash_gap_pct``.
+    ``progress(fraction, message)`` is called after each round (the fraction is of
+    ``max_rounds``, an upper bound).
     """
     start = time.perf_counter()
     if against not in ("all", "players"):
@@ -168,6 +172,11 @@ def nash_tariffs(
                 evaluation_failed |= info["message"] == EVALUATION_FAILED
         change = float(np.max(np.abs(tau - previous)))
         history.append(100.0 * change)
+        report(
+            progress,
+            rounds / game.settings.max_rounds,
+            f"round {rounds}: largest tariff change {100.0 * change:.3g} points",
+        )
         if failures:
             reason = "best response failed (" + "; ".join(failures) + ")"
             if evaluation_failed:  # an equilibrium could not be trusted: more rounds won't help

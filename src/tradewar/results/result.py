@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pandas as pd
 from tradewar.model.outcomes import Outcome
 from tradewar.policy.shocks import PolicyState
 from tradewar.results.folders import write_folder
+from tradewar.results.jsonsafe import dumps
 
 PCT = "percent"
 
@@ -336,8 +338,12 @@ class Result:
         manifest: dict[str, Any] | None = None,
         *,
         force: bool = False,
+        formats: Sequence[str] = ("parquet",),
     ) -> Path:
         """Write ``results.parquet`` (tidy, with detail) and ``manifest.json`` into ``directory``.
+
+        ``formats`` adds ``"csv"`` (``results.csv``, the same table) and ``"json"``
+        (``results.json``, the ``--json`` object of `to_json`) to ``"parquet"``.
 
         The folder is written whole or not at all (`tradewar.results.folders.write_folder`): the
         manifest and the results always come from the same run, a folder holding files
@@ -345,6 +351,9 @@ class Result:
         ``manifest`` adds entries (e.g. the scenario file) to the manifest, which also records
         convergence, every step's residuals and the data hash.
         """
+        unknown = set(formats) - {"parquet", "csv", "json"}
+        if unknown or not formats:
+            raise ValueError(f"formats must be among parquet, csv, json; got {sorted(formats)}")
         frame = self.to_frame(detail=True)
         full = {
             **(manifest or {}),
@@ -372,7 +381,12 @@ class Result:
         }
 
         def fill(tmp: Path) -> dict[str, Any]:
-            frame.to_parquet(tmp / "results.parquet", index=False)
+            if "parquet" in formats:
+                frame.to_parquet(tmp / "results.parquet", index=False)
+            if "csv" in formats:
+                frame.to_csv(tmp / "results.csv", index=False)
+            if "json" in formats:
+                (tmp / "results.json").write_text(dumps(self.to_json()) + "\n", encoding="utf-8")
             return full
 
         return write_folder(directory, fill, force=force)

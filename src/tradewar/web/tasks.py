@@ -1,0 +1,296 @@
+"""What the web app computes: job requests, and the engine calls that run them.
+
+The requests reuse the scenario format's own pydantic models (one schema, not two), and each
+kind runs the same engine functions as its CLI command.
+
+Every request names worlds and bundled scenarios, never paths; `resolve_request` turns names
+into what the engine loads, through the `WorldRegistry`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewar.dynamics.config import NegotiationConfig
+from tradewar.errors import ScenarioError
+from tradewar.game.core import NASH_TOL_PCT
+from tradewar.policy.scenario import ArmingtonSettings, CESSettings, Scenario, parse_scenario
+from tradewar.progress import ProgressCallback, report
+from tradewar.scenarios import scenario_path
+from tradewar.web.worlds import WorldRegistry, check_name
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class ScenarioJob(_Request):
+    """Solve a scenario (as ``tradewar run``): every step, results as JSON, CSV and Parquet."""
+
+    kind: Literal["scenario"] = "scenario"
+    scenario: Scenario
+
+
+class ReportJob(_Request):
+    """Write the HTML report of a scenario (as ``tradewar report``)."""
+
+    kind: Literal["report"] = "report"
+    scenario: Scenario
+    focus: list[str] | None = None
+    nest_elasticities: list[Annotated[float, Field(gt=0)]] | None = None
+
+
+class _Game(_Request):
+    """Settings shared by the strategic solves (as the options of ``tradewar nash``)."""
+
+    world: str
+    model: Literal["armington", "caliendo-parro", "ces-network", "ossa"] | None = None
+    objective: Literal["welfare", "political"] = "welfare"
+    sectors: list[str] | None = None
+    lower_pct: float = Field(0.0, gt=-100.0)
+    upper_pct: float = 1000.0
+    deficits: Literal["zero", "keep"] | None = None
+    ces: CESSettings | None = None
+    armington: ArmingtonSettings | None = None
+    mfn: bool = False
+    allow_binding_bounds: bool = False
+
+
+class OptimalJob(_Game):
+    """Unilateral optimal tariffs of ``country`` (as ``tradewar optimal``)."""
+
+    kind: Literal["optimal"] = "optimal"
+    country: str
+    partners: list[str] | None = None
+
+
+class NashJob(_Game):
+    """Nash tariffs of ``players`` (default all; as ``tradewar nash``)."""
+
+    kind: Literal["nash"] = "nash"
+    players: list[str] | None = None
+    against: Literal["all", "players"] = "all"
+    tol_pct: float = Field(NASH_TOL_PCT, gt=0)
+    max_rounds: int = Field(30, ge=1, le=500)
+
+
+class CooperativeJob(_Game):
+    """Cooperative tariffs (as ``tradewar cooperate``)."""
+
+    kind: Literal["cooperative"] = "cooperative"
+    players: list[str] | None = None
+    equal_gains: bool = True
+
+
+class BargainJob(_Game):
+    """Nash bargain of two countries (as ``tradewar bargain``).
+
+    ``threat``: ``"nash"``, ``"baseline"`` or ``"SCENARIO#LABEL"`` with a bundled scenario.
+    """
+
+    kind: Literal["bargain"] = "bargain"
+    countries: Annotated[list[str], Field(min_length=2, max_length=2)]
+    threat: str = "nash"
+    power: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=2, max_length=2)] = [
+        0.5,
+        0.5,
+    ]
+
+
+class NegotiationJob(_Request):
+    """Simulate a negotiation (as ``tradewar negotiate``).
+
+    ``config.start.scenario`` names a bundled scenario (e.g. ``us_china_2025``), not a path.
+    """
+
+    kind: Literal["negotiation"] = "negotiation"
+    config: NegotiationConfig
+    seed: int | None = None
+
+
+JobRequest = Annotated[
+    ScenarioJob | ReportJob | OptimalJob | NashJob | CooperativeJob | BargainJob | NegotiationJob,
+    Field(discriminator="kind"),
+]
+#: The kinds of job, in the order the docs list them.
+JOB_KINDS = ("scenario", "report", "optimal", "nash", "cooperative", "bargain", "negotiation")
+
+
+# ---------------------------------------------------------------------------- names → sources
+def checked_scenario(scenario: Scenario, worlds: WorldRegistry, field: str = "world") -> Scenario:
+    """``scenario`` with its world name resolved, after the checks `parse_scenario` makes."""
+    source = worlds.resolve(scenario.world, field)
+    data = scenario.model_dump(mode="python")
+    return parse_scenario({**data, "world": source})
+
+
+def bundled_scenario_file(name: object, field: str) -> Path:
+    """The file of the bundled scenario ``name``; `ScenarioError` naming ``field`` if none."""
+    from tradewar.scenarios import bundled_scenarios
+
+    check_name(name, field)
+    try:
+        return scenario_path(str(name))
+    except KeyError:
+        raise ScenarioError(
+            f"unknown bundled scenario '{name}'; available: {', '.join(bundled_scenarios())}",
+            key=field,
+        ) from None
+
+
+def resolve_request(request: Any, worlds: WorldRegistry) -> Any:
+    """A job request with every world and scenario name replaced by what the engine loads.
+
+    Raises `ScenarioError` naming the field for an invalid or unknown name.
+    """
+    if isinstance(request, ScenarioJob | ReportJob):
+        return request.model_copy(
+            update={"scenario": checked_scenario(request.scenario, worlds, "scenario.world")}
+        )
+    if isinstance(request, NegotiationJob):
+        config = request.config
+        start = config.start
+        if start.scenario is not None:
+            path = bundled_scenario_file(start.scenario, "config.start.scenario")
+            start = start.model_copy(update={"scenario": str(path)})
+        world = worlds.resolve(config.world, "config.world")
+        return request.model_copy(
+            update={"config": config.model_copy(update={"world": world, "start": start})}
+        )
+    if isinstance(request, BargainJob) and request.threat not in ("nash", "baseline"):
+        name, _, label = request.threat.partition("#")
+        path = bundled_scenario_file(name, "threat")
+        return request.model_copy(
+            update={
+                "world": worlds.resolve(request.world),
+                "threat": f"{path}#{label}" if label else str(path),
+            }
+        )
+    return request.model_copy(update={"world": worlds.resolve(request.world)})
+
+
+# ---------------------------------------------------------------------------- running
+def execute(request: Any, out: Path, progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Run a resolved job request and write its results into the new folder ``out``.
+
+    Returns a short summary (``converged``, ``reason`` and the main figures) for the job's
+    status. Writes through `tradewar.results.folders.write_folder`, so ``out`` has a manifest
+    listing every file with its SHA-256.
+    """
+    from tradewar import __version__
+
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    if isinstance(request, ScenarioJob):
+        from tradewar.api import run_scenario
+
+        result = run_scenario(request.scenario, strict=False, progress=progress)
+        result.save(
+            out,
+            {"request": request.model_dump(mode="json"), "started": started},
+            formats=("parquet", "csv", "json"),
+        )
+        return {"converged": result.converged, "reason": _first_failure(result)}
+    if isinstance(request, ReportJob):
+        from tradewar.report import build_report
+
+        report(progress, 0.05, "solving the scenario and drawing the report")
+        build_report(
+            request.scenario,
+            out,
+            focus=request.focus,
+            nest_elasticities=request.nest_elasticities,
+            version=__version__,
+        )
+        return {"converged": True, "reason": ""}
+    if isinstance(request, NegotiationJob):
+        from tradewar.dynamics import simulate
+
+        negotiation = simulate(request.config, seed=request.seed, progress=progress)
+        payload = negotiation.to_json()
+        _write_json(out, payload, {"request": request.model_dump(mode="json")})
+        converged = bool(payload["outcome"].get("converged", False))
+        return {
+            "converged": converged,
+            "reason": "" if converged else "a round's equilibrium was not found",
+        }
+    return _game(request, out, progress)
+
+
+def _game(request: Any, out: Path, progress: ProgressCallback | None) -> dict[str, Any]:
+    from tradewar.data.io import load_world
+    from tradewar.game import cooperative_tariffs, nash_bargain, nash_tariffs, optimal_tariffs
+    from tradewar.game.build import build_game
+
+    world = load_world(request.world)
+    report(progress, 0.02, f"setting up the game on {world.name}")
+    game = build_game(
+        world,
+        request.model,
+        objective=request.objective,
+        lower_pct=request.lower_pct,
+        upper_pct=request.upper_pct,
+        tol_pct=getattr(request, "tol_pct", NASH_TOL_PCT),
+        max_rounds=getattr(request, "max_rounds", 30),
+        sectors=request.sectors,
+        deficits=request.deficits,
+        ces=request.ces,
+        armington=request.armington,
+        mfn=request.mfn,
+        allow_binding_bounds=request.allow_binding_bounds,
+    )
+    if isinstance(request, OptimalJob):
+        result = optimal_tariffs(game, request.country, request.partners, strict=False)
+    elif isinstance(request, NashJob):
+        result = nash_tariffs(
+            game, request.players, against=request.against, strict=False, progress=progress
+        )
+    elif isinstance(request, CooperativeJob):
+        result = cooperative_tariffs(
+            game, request.players, equal_gains=request.equal_gains, strict=False
+        )
+    else:
+        from tradewar.game.threats import threat_tariffs
+
+        threat = threat_tariffs(game, request.countries, request.threat)
+        result = nash_bargain(
+            game,
+            request.countries[0],
+            request.countries[1],
+            threat,
+            tuple(request.power),  # type: ignore[arg-type]
+            strict=False,
+        )
+    table = result.country_table()
+
+    def extra(tmp: Path) -> None:
+        table.to_csv(tmp / "countries.csv")
+
+    _write_json(out, result.to_json(), {"request": request.model_dump(mode="json")}, extra)
+    return {"converged": bool(result.converged), "reason": result.reason}
+
+
+def _write_json(out: Path, payload: dict, manifest: dict, extra: Any = None) -> None:
+    from tradewar.results.folders import write_folder
+    from tradewar.results.jsonsafe import dumps
+
+    def fill(tmp: Path) -> dict:
+        (tmp / "results.json").write_text(dumps(payload) + "\n", encoding="utf-8")
+        if extra is not None:
+            extra(tmp)
+        return manifest
+
+    write_folder(out, fill)
+
+
+def _first_failure(result: Any) -> str:
+    from tradewar.model.outcomes import STATUS_REASONS
+
+    for step in result.steps:
+        if not step.outcome.converged:
+            why = STATUS_REASONS.get(step.outcome.status, step.outcome.status)
+            return f"step '{step.label}': {why}"
+    return ""
