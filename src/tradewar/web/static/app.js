@@ -310,7 +310,7 @@ function renderResults() {
     // Colours saturate at the 90th percentile of |change| so that one huge cell does not wash out the rest.
     const sizes = b.imports_pct.flat().filter((v) => v !== null).map(Math.abs).sort((x, y) => x - y);
     const cap = Math.max(sizes[Math.floor(0.9 * (sizes.length - 1))] || 1, 0.01);
-    Plotly.react(chart(heatCols, "chart-heat-" + s), [{ type: "heatmap", z: b.imports_pct, x: b.countries, y: b.countries, colorscale: "RdBu", zmin: -cap, zmax: cap, colorbar: { title: { text: "%" } }, hovertemplate: "%{y} from %{x}: %{z:.2f}%<extra></extra>" }],
+    Plotly.react(chart(heatCols, "chart-heat-" + s), [{ type: "heatmap", z: b.imports_pct, x: b.countries, y: b.countries, colorscale: "RdBu", reversescale: true, zmin: -cap, zmax: cap, colorbar: { title: { text: "%" } }, hovertemplate: "%{y} from %{x}: %{z:.2f}%<extra></extra>" }],
       { margin: { t: 10, r: 10, l: 50, b: 50 }, xaxis: { title: "exporter" }, yaxis: { title: "importer", autorange: "reversed" } }, PLOT);
   }
 
