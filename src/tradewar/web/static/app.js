@@ -330,7 +330,7 @@ function renderResults() {
     const r = lastResults[s];
     const values = r.steps[r.steps.length - 1].output_real_pct[state.country] || [];
     const names = Object.keys(r.sector_names);
-    Plotly.react(chart(sectCols, "chart-sectors-" + s), [{ type: "bar", x: names, y: values, text: names.map((c) => r.sector_names[c]), hovertemplate: "%{x} %{text}: %{y:.2f}%<extra></extra>" }],
+    Plotly.react(chart(sectCols, "chart-sectors-" + s), [{ type: "bar", x: names, y: values, text: names.map((c) => r.sector_names[c]), textposition: "none", hovertemplate: "%{x} %{text}: %{y:.2f}%<extra></extra>" }],
       { margin: { t: 10, r: 10, l: 50, b: 60 }, yaxis: { title: "%" } }, PLOT);
   }
 
@@ -349,7 +349,7 @@ function renderResults() {
     if (r.who_won && r.who_won.length && r.focus.length === 2) {
       const [fa, fb] = r.focus;
       const rows = r.who_won.map((w) => `<tr><td class="left">${w.date}</td><td class="left">${w.label}</td><td class="${signClass(w["welfare_pct_" + fa])}">${fmt(w["welfare_pct_" + fa])}</td>` +
-        `<td class="${signClass(w["welfare_pct_" + fb])}">${fmt(w["welfare_pct_" + fb])}</td><td>${fmt(w.welfare_gap_pts)}</td><td>${fmt(w["balance_change_" + fa + "_with_" + fb], 0)}</td></tr>`).join("");
+        `<td class="${signClass(w["welfare_pct_" + fb])}">${fmt(w["welfare_pct_" + fb])}</td><td>${fmt(w.welfare_gap_pts)}</td><td>${Number(w["balance_change_" + fa + "_with_" + fb]).toLocaleString(undefined, { maximumFractionDigits: 0 })}</td></tr>`).join("");
       const who = document.createElement("div");
       who.innerHTML = `<h3>Who won? ${fa} and ${fb}</h3><p class="caption">Gap: ${fa}'s welfare change minus ${fb}'s (points); balance: change of ${fa}'s bilateral balance with ${fb} (${r.unit}).</p>` +
         `<div class="table-wrap"><table id="who-won-${s}"><thead><tr><th class="left">Date</th><th class="left">Step</th><th>${fa} welfare %</th><th>${fb} welfare %</th><th>Gap (pts)</th><th>${fa} balance change</th></tr></thead><tbody>${rows}</tbody></table></div>`;

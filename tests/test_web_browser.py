@@ -1,0 +1,217 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Selenium through chromedriver.
+
+Screenshots go to ``$TRADEWAR_ARTIFACTS`` (default: ``tradewar-artifacts`` in the temp folder).
+Without Chromium the tests are skipped, unless ``TRADEWAR_REQUIRE_BROWSER=1`` (as in CI), when
+they fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+webdriver = pytest.importorskip("selenium.webdriver")
+
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+from helpers.live_server import live_server  # noqa: E402
+from tradewar.web import WebSettings  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+ARTIFACTS = Path(
+    os.environ.get("TRADEWAR_ARTIFACTS") or Path(tempfile.gettempdir()) / "tradewar-artifacts"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with live_server(WebSettings(data_dir=tmp_path_factory.mktemp("web"))) as url:
+        yield url
+
+
+@pytest.fixture
+def browser():
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        message = f"Chromium or chromedriver not installed ({CHROMIUM}, {DRIVER})"
+        if os.environ.get("TRADEWAR_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="tradewar-chromium-")
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--window-size=1366,900",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait(driver, condition, timeout=240):
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
+
+
+def status(driver):
+    return driver.find_element(By.ID, "status")
+
+
+def shown_welfare(driver, slot="a"):
+    """Welfare by country as the page shows it: {code: (text, full-precision value)}."""
+    cells = driver.find_elements(By.CSS_SELECTOR, f"#welfare-table-{slot} td.welfare")
+    rows = driver.find_elements(By.CSS_SELECTOR, f"#welfare-table-{slot} tbody tr")
+    return {
+        row.get_attribute("data-country"): (cell.text, float(cell.get_attribute("data-value")))
+        for row, cell in zip(rows, cells, strict=True)
+    }
+
+
+def wait_for_results(driver, slot="a"):
+    wait(
+        driver,
+        lambda d: (
+            d.find_elements(By.ID, f"welfare-table-{slot}")
+            or "error" in status(d).get_attribute("class")
+        ),
+    )
+    assert "error" not in status(driver).get_attribute("class"), status(driver).text
+
+
+def screenshot(driver, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    width = driver.execute_script("return window.innerWidth")
+    driver.set_window_size(max(width, 400), min(height + 100, 6000))
+    path = ARTIFACTS / name
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def test_us_china_preset_matches_the_cli(server, browser):
+    browser.get(server + "/")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#preset option")) > 10)
+    Select(browser.find_element(By.ID, "preset")).select_by_value("us_china_2025")
+    wait(browser, lambda d: "Preset loaded" in status(d).text)
+    assert browser.find_element(By.ID, "world").get_attribute("value") == "wiod2014-ree"
+    browser.find_element(By.ID, "run").click()
+    wait_for_results(browser)
+    shown = shown_welfare(browser)
+    assert {"USA", "CHN"} <= set(shown)
+    cli = subprocess.run(
+        [sys.executable, "-m", "tradewar.cli", "run", "scenarios/us_china_2025.toml", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = {c["country"]: c["welfare_pct"] for c in json.loads(cli.stdout)["countries"]}
+    for code, (text, value) in shown.items():
+        assert value == pytest.approx(expected[code], rel=1e-9, abs=1e-12)
+        assert text == f"{expected[code]:.3f}"
+    assert browser.find_element(By.ID, "converged-a").text == "converged"
+    for chart in ("chart-welfare-a", "chart-tot-a", "chart-heat-a", "chart-sectors-a"):
+        assert browser.find_elements(By.CSS_SELECTOR, f"#{chart} .main-svg"), chart
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-timeline-a .main-svg")
+    who = browser.find_elements(By.CSS_SELECTOR, "#who-won-a tbody tr")
+    assert len(who) == 13
+    screenshot(browser, "dashboard-us-china-2025.png")
+
+    # The address holds the whole state: opening it again reproduces the result.
+    link = browser.current_url
+    assert "#state=" in link
+    browser.get("about:blank")
+    browser.get(link)
+    wait_for_results(browser)
+    assert shown_welfare(browser) == shown
+
+
+def _link(server, state):
+    text = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+    return f"{server}/#state={text}"
+
+
+def test_compare_two_scenarios_from_a_link(server, browser):
+    a = {
+        "name": "HOM tariff 20",
+        "world": "tiny",
+        "model": "caliendo-parro",
+        "deficits": "keep",
+        "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 20}],
+        "step": [],
+    }
+    b = {**a, "name": "HOM tariff 60", "policy": [{**a["policy"][0], "add_pct": 60}]}
+    state = {"slots": {"a": a, "b": b}, "presets": {}, "active": "a", "compare": True}
+    browser.get(_link(server, state))
+    wait_for_results(browser, "b")
+    import tradewar as tw
+
+    for slot, scenario in (("a", a), ("b", b)):
+        expected = tw.run_scenario(tw.parse_scenario(scenario)).country_table()["welfare_pct"]
+        shown = shown_welfare(browser, slot)
+        assert set(shown) == {"HOM", "FOR", "ROW"}
+        for code, (_, value) in shown.items():
+            assert value == pytest.approx(expected[code], rel=1e-9, abs=1e-12)
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-diff .main-svg")
+    assert browser.find_element(By.ID, "tab-b").is_displayed()
+
+
+def test_errors_are_shown_with_their_field(server, browser):
+    bad = {
+        "name": "bad",
+        "world": "tiny",
+        "policy": [{"kind": "tariff", "importer": "XXX", "exporter": "FOR", "add_pct": 5}],
+        "step": [],
+    }
+    browser.get(_link(server, {"slots": {"a": bad, "b": None}, "compare": False}))
+    wait(browser, lambda d: "error" in status(d).get_attribute("class"))
+    assert "policy[0].importer" in status(browser).text
+    assert "unknown code 'XXX'" in status(browser).text
+
+
+def test_reads_on_a_phone(server, browser):
+    browser.set_window_size(390, 844)
+    a = {
+        "name": "phone",
+        "world": "tiny",
+        "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 20}],
+        "step": [],
+    }
+    browser.get(_link(server, {"slots": {"a": a, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"the page is {overflow} px wider than a phone screen"
+    controls = browser.find_element(By.ID, "controls").rect
+    results = browser.find_element(By.ID, "results").rect
+    assert results["y"] >= controls["y"] + controls["height"] - 1  # one column, stacked
+    screenshot(browser, "dashboard-phone.png")
