@@ -475,3 +475,35 @@ def test_report_job_serves_the_report_and_its_figures(client):
     png = client.get(f"/api/jobs/{record['id']}/files/{figures[0]}")
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert client.get(f"/api/jobs/{record['id']}/result").status_code == 404  # no JSON results
+
+
+def test_serve_command_starts_a_server_and_checks_its_options(tmp_path):
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from helpers.live_server import free_port
+    from tradewar.cli import app
+
+    bad = CliRunner().invoke(app, ["serve", "--workers", "0", "--data-dir", str(tmp_path)])
+    assert bad.exit_code == 2 and "--workers" in bad.output
+    bad = CliRunner().invoke(app, ["serve", "--request-timeout", "-1", "--data-dir", str(tmp_path)])
+    assert bad.exit_code == 2 and "request_timeout_s" in bad.output
+    port = free_port()
+    command = [sys.executable, "-m", "tradewar.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen([*command, "--data-dir", str(tmp_path)], stdout=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        assert (tmp_path / "jobs").is_dir() and (tmp_path / "worlds").is_dir()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

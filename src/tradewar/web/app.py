@@ -15,6 +15,7 @@ import io
 import tempfile
 import threading
 import zipfile
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -199,7 +200,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     presets = _presets()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         jobs.start()
         yield
         jobs.stop()

@@ -82,7 +82,7 @@ def run_job(folder: str, request_json: str) -> None:
         _write_json(path / "progress.json", {"progress": fraction, "message": message})
 
     try:
-        request = TypeAdapter(JobRequest).validate_json(request_json)
+        request: Any = TypeAdapter(JobRequest).validate_json(request_json)
         summary = execute(request, path / "result", progress)
         outcome: dict[str, Any] = {"ok": True, **summary}
     except ConvergenceError as exc:

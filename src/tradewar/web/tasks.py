@@ -261,7 +261,7 @@ def _game(request: Any, out: Path, progress: ProgressCallback | None) -> dict[st
             request.countries[0],
             request.countries[1],
             threat,
-            tuple(request.power),  # type: ignore[arg-type]
+            tuple(request.power),
             strict=False,
         )
     table = result.country_table()
