@@ -9,6 +9,7 @@ shares (see `tradewar.model.calibrate.world_from_shares`), so its accounts balan
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,9 @@ def build_cp2015() -> None:
         "deficits "
         "(their script.m). One negative input-output coefficient (-0.000846) was set to zero and "
         "its column renormalised. Trade elasticities are the authors' T.txt (8.22 for services).",
+        "theta_se_source": "Caliendo and Parro (2015), Table 1, 99% sample without fixed "
+        "effects: robust standard errors of the sectors whose T.txt elasticity is their own "
+        "estimate (none for Auto, Other Transport and the services, set to 8.22)",
     }
     world, w_hat = world_from_shares(
         name="cp2015",
@@ -89,7 +93,23 @@ def build_cp2015() -> None:
         tariff_tables={"2005": tau05},
     )
     print(f"cp2015: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
+    world = replace(world, theta_se=cp2015_theta_se(theta))
     write_world(world, OUT / "cp2015", fmt="parquet", force=True)
+
+
+def cp2015_theta_se(theta: np.ndarray) -> np.ndarray:
+    """Standard errors of CP (2015) Table 1 (99% sample, no fixed effects), by sector (40,).
+
+    A sector gets its standard error only where the model's elasticity is that sector's own
+    estimate (``theta`` within 0.01 of it); NaN elsewhere (Auto and Other Transport, set to the
+    manufacturing mean 8.22 by the authors, and the services).
+    """
+    table = pd.read_csv(SHARED / "caliendo_parro_2015" / "elasticities" / "sectoral_results.csv")
+    estimate, se = -table["c_99"].to_numpy(), table["se_99"].to_numpy()
+    out = np.full(theta.shape, np.nan)
+    own = np.abs(theta[: len(estimate)] - estimate) < 0.01
+    out[: len(estimate)][own] = se[own]
+    return out
 
 
 # CP (2015) Table 1 / T.txt elasticities mapped onto WIOD's 22 goods sectors (ISIC Rev. 4).

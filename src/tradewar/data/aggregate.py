@@ -89,6 +89,8 @@ def aggregate(
         tariff_tables={k: average_tariff(v) for k, v in world.tariff_tables.items()},
         meta={**world.meta, "name": name or f"{world.name}-agg", "aggregated_from": world.name},
         political_weights=None,
+        # Standard errors of averaged elasticities are not those of any estimate.
+        theta_se=world.theta_se if sectors is None else None,
     )
 
 

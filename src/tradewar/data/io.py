@@ -143,6 +143,22 @@ def _read_package(directory: Path) -> World:
         require_nonnegative(w_t, "weight")
         weights = scatter(w_t, [("country", countries), ("sector", sectors)], "weight")
 
+    theta_se = None
+    se_path = table_path(directory, "theta_se")
+    if se_path is not None:
+        se_t = read_table(se_path, {"sector": "str", "se": "float"})
+        require_nonnegative(se_t, "se")
+        theta_se = np.full(len(sectors), np.nan)
+        for row, (code, se) in enumerate(zip(se_t["sector"], se_t["se"], strict=True)):
+            if code not in sectors:
+                raise DataError(
+                    f"unknown sector '{code}'",
+                    file=se_t.attrs["file"],
+                    row=row + se_t.attrs["row_offset"],
+                    field="sector",
+                )
+            theta_se[sectors.index(code)] = se
+
     world = World(
         name=name,
         countries=countries,
@@ -159,6 +175,7 @@ def _read_package(directory: Path) -> World:
         tariff_tables=tables,
         meta=meta,
         political_weights=weights,
+        theta_se=theta_se,
     )
     check_world(world)
     return world
@@ -435,6 +452,11 @@ def _write_files(world: World, out: Path, fmt: str) -> None:
             ),
             "political_weights",
             False,
+        )
+    if world.theta_se is not None:
+        known = np.isfinite(world.theta_se)
+        save(
+            pd.DataFrame({"sector": s[known], "se": world.theta_se[known]}), "theta_se", False
         )
     n, k, j = np.nonzero(world.intermediates)
     save(

@@ -49,6 +49,10 @@ class World:
     political_weights
         ``(N, J)`` weights a government puts on each sector's income (Grossman–Helpman /
         Ossa 2014 lambda; mean one by country), from ``political_weights.csv``; None if absent.
+    theta_se
+        ``(J,)`` standard errors of the estimated trade elasticities (NaN for a sector whose
+        elasticity is not its own estimate), from ``theta_se.csv``; None if absent. Used to draw
+        elasticities in `tradewar.uncertainty`.
     """
 
     name: str
@@ -66,6 +70,7 @@ class World:
     tariff_tables: dict[str, np.ndarray] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     political_weights: np.ndarray | None = None
+    theta_se: np.ndarray | None = None
 
     # ------------------------------------------------------------------ sizes and labels
     @property

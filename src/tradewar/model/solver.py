@@ -307,7 +307,18 @@ def _expenditure(
         )
         return sol, jnp.max(jnp.abs(demand(sol) - sol)) / scale
 
-    return jax.lax.cond(change <= tol, lambda _: (X, change), krylov, None)
+    # A while loop that runs at most once rather than `lax.cond`: under `jax.vmap` a cond with a
+    # batched predicate runs both branches for every member, a while loop only if some member
+    # needs it, so batched solves pay for GMRES only when a member's contraction failed.
+    def needs_krylov(state):
+        done, _, change = state
+        return ~done & ~(change <= tol)
+
+    def run_krylov(state):
+        return (jnp.asarray(True), *krylov(None))
+
+    _, X, change = jax.lax.while_loop(needs_krylov, run_krylov, (jnp.asarray(False), X, change))
+    return X, change
 
 
 class _State(NamedTuple):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tradewar.errors import ScenarioError
 from tradewar.policy.policies import Policy
+from tradewar.policy.uncertainty import UncertaintySettings
 
 #: Models a scenario may name, and those this version can solve.
 KNOWN_MODELS = ("armington", "caliendo-parro", "ces-network", "ossa")
@@ -110,7 +111,8 @@ class Scenario(BaseModel):
     every sector, or a table by sector code with an optional ``"*"`` default. ``policy`` lists
     policies applied before any step. Without steps the scenario has one step, "policy",
     holding them; with steps, each step's results are relative to the baseline and include the
-    top-level policies and every earlier step's policies.
+    top-level policies and every earlier step's policies. ``uncertainty`` (the
+    ``[uncertainty]`` table) says which parameters ``tradewar uncertainty`` draws.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -127,6 +129,7 @@ class Scenario(BaseModel):
     armington: ArmingtonSettings = ArmingtonSettings()
     theta: float | dict[str, float] | None = None
     focus: list[str] = Field(default_factory=list)
+    uncertainty: UncertaintySettings | None = None
     _source: str | None = PrivateAttr(default=None)
 
     @property

@@ -1,0 +1,81 @@
+"""Where chunks run: in this process, on a local Dask cluster, or on a cluster you name.
+
+``scheduler`` is ``None`` or ``"none"`` (this process, one chunk after another), ``"local"``
+(a `distributed.LocalCluster` of worker processes, one per core, started and stopped here) or
+a scheduler address such as ``"tcp://10.0.0.5:8786"`` (an existing cluster; its workers must
+have tradewar installed). Results come back in chunk order whatever finishes first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tradewar.errors import ScenarioError
+from tradewar.progress import ProgressCallback, report
+
+#: Seconds to wait for a named scheduler before giving up.
+CONNECT_TIMEOUT_S = 10.0
+
+
+def run_chunks(
+    function: Callable[..., Any],
+    chunks: Sequence[tuple[Any, ...]],
+    scheduler: str | None = "local",
+    progress: ProgressCallback | None = None,
+    workers: int | None = None,
+) -> list[Any]:
+    """``[function(*chunk) for chunk in chunks]``, where ``scheduler`` says (module docstring).
+
+    Raises `ScenarioError` (key ``scheduler``) for an address that cannot be reached within
+    `CONNECT_TIMEOUT_S`, or when Dask is not installed.
+    """
+    total = len(chunks)
+    if scheduler in (None, "none") or total == 0:
+        results = []
+        for k, chunk in enumerate(chunks, start=1):
+            results.append(function(*chunk))
+            report(progress, k / total, f"chunk {k} of {total}")
+        return results
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ScenarioError(
+            "Dask is not installed: pip install 'tradewar[dask]', or use scheduler 'none'",
+            key="scheduler",
+        ) from None
+    cluster = None
+    if scheduler == "local":
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
+            raise ScenarioError(
+                f"'{scheduler}' is not a scheduler address (e.g. tcp://127.0.0.1:8786), "
+                "'local' or 'none'",
+                key="scheduler",
+            )
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise ScenarioError(
+                f"cannot reach the Dask scheduler at {scheduler} within "
+                f"{CONNECT_TIMEOUT_S:g} s ({type(exc).__name__})",
+                key="scheduler",
+            ) from None
+    try:
+        futures = [client.submit(function, *chunk, pure=False) for chunk in chunks]
+        index = {f.key: k for k, f in enumerate(futures)}
+        out: list[Any] = [None] * total
+        for done, future in enumerate(as_completed(futures), start=1):
+            out[index[future.key]] = future.result()
+            report(progress, done / total, f"chunk {done} of {total}")
+        return out
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,278 @@
+"""Monte Carlo over parameters and sweeps over scenario fields (`monte_carlo`, `sweep`)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from tradewar.errors import ScenarioError
+from tradewar.policy.scenario import Scenario, load_scenario, validation_error
+from tradewar.policy.uncertainty import UncertaintySettings
+from tradewar.progress import ProgressCallback
+from tradewar.uncertainty.cluster import run_chunks
+from tradewar.uncertainty.engine import ChunkResult, _world, apply_values, solve_chunk
+from tradewar.uncertainty.result import UncertaintyResult
+from tradewar.uncertainty.sampling import draw_parameters
+
+#: Runs per chunk (one task on a Dask worker) unless chosen.
+CHUNK_SIZE = 25
+#: The most grid points a sweep may have.
+MAX_POINTS = 100_000
+
+
+def _scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def _settings(
+    scenario: Scenario, parameters: UncertaintySettings | Mapping[str, Any] | None
+) -> UncertaintySettings:
+    if parameters is None:
+        if scenario.uncertainty is None:
+            raise ScenarioError(
+                "the scenario has no [uncertainty] table saying what to draw "
+                "(see docs/uncertainty.md)",
+                file=scenario.source_file,
+                key="uncertainty",
+            )
+        return scenario.uncertainty
+    if isinstance(parameters, UncertaintySettings):
+        return parameters
+    try:
+        return UncertaintySettings.model_validate(dict(parameters))
+    except ValidationError as exc:
+        err = validation_error(exc, None)
+        raise ScenarioError(err.reason, key=f"uncertainty.{err.key}") from None
+
+
+def monte_carlo(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    draws: int | None = None,
+    parameters: UncertaintySettings | Mapping[str, Any] | None = None,
+    seed: int | None = None,
+    scheduler: str | None = "local",
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> UncertaintyResult:
+    """Solve every step of ``scenario`` for ``draws`` draws of its uncertain parameters.
+
+    Parameters
+    ----------
+    scenario
+        A `Scenario` or a TOML path.
+    draws, seed
+        Number of draws and the seed (default: the ``[uncertainty]`` table's).
+    parameters
+        What to draw: `UncertaintySettings` or its dict (the ``[uncertainty]`` table's
+        fields); default the scenario's ``[uncertainty]`` table.
+    scheduler
+        ``"local"`` (a Dask `LocalCluster`, one process per core; the default), ``"none"`` or
+        None (this process), or a Dask scheduler address (``"tcp://host:8786"``). The numbers do
+        not depend on it: each draw has its own random stream and is solved from scratch.
+    chunk_size, workers
+        Draws per task (default 25) and local Dask workers (default one per core).
+    progress
+        ``progress(fraction, message)`` after each chunk.
+
+    Returns
+    -------
+    UncertaintyResult
+        Every draw's country results, the draws themselves with their convergence, and the
+        central solve; ``summary()`` gives quantiles and sign probabilities.
+    """
+    from tradewar.api import run_scenario
+
+    start = time.perf_counter()
+    spec = _scenario(scenario)
+    settings = _settings(spec, parameters)
+    count = settings.draws if draws is None else draws
+    if count < 1:
+        raise ScenarioError(f"draws must be at least 1, got {count}", key="draws")
+    chosen_seed = settings.seed if seed is None else seed
+    if chosen_seed < 0:
+        raise ScenarioError(f"the seed must not be negative, got {chosen_seed}", key="seed")
+    world = _world(spec.world)
+    central = run_scenario(spec, world=world, strict=False)
+    values = draw_parameters(settings, world, count, chosen_seed)
+    details = {
+        "seed": chosen_seed,
+        "draws": count,
+        "theta": settings.theta.model_dump() if settings.theta else None,
+        "parameters": [p.model_dump(exclude_none=True) for p in settings.parameter],
+        "draw_streams": "numpy.random.SeedSequence(seed, spawn_key=(draw,))",
+    }
+    return _run_all(
+        "monte_carlo", spec, values, settings.quantiles, central, details, scheduler,
+        chunk_size, workers, progress, start,
+    )  # fmt: skip
+
+
+def parse_grid(text: str, key: str = "--set") -> tuple[str, list[float]]:
+    """``"policy[0].add_pct=0:200:5"`` -> (path, [0, 5, ..., 200]).
+
+    Values are ``START:STOP:STEP`` (STOP included when on the grid), a comma-separated list,
+    or one number. Raises `ScenarioError` naming ``key`` for anything else.
+    """
+    path, sep, spec = text.partition("=")
+    path, spec = path.strip(), spec.strip()
+    if not sep or not path or not spec:
+        raise ScenarioError(
+            f"'{text}' is not PATH=VALUES (e.g. policy[0].add_pct=0:200:5)", key=key
+        )
+    try:
+        if ":" in spec:
+            parts = [float(v) for v in spec.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            first, last, step = parts
+            if step == 0 or not all(math.isfinite(v) for v in parts):
+                raise ScenarioError(f"'{text}': the step must be a finite non-zero number", key=key)
+            if (last - first) / step < 0:
+                raise ScenarioError(f"'{text}': the step goes away from the end", key=key)
+            count = math.floor((last - first) / step + 1e-9) + 1
+            if count > MAX_POINTS:
+                raise ScenarioError(
+                    f"'{text}' has {count:,} values; at most {MAX_POINTS:,}", key=key
+                )
+            values = [first + k * step for k in range(count)]
+        else:
+            values = [float(v) for v in spec.split(",")]
+            if not all(math.isfinite(v) for v in values):
+                raise ValueError
+    except ScenarioError:
+        raise
+    except ValueError:
+        raise ScenarioError(
+            f"'{text}': values must be START:STOP:STEP, a comma-separated list or a number",
+            key=key,
+        ) from None
+    return path, [int(v) if float(v).is_integer() and abs(v) < 2**53 else v for v in values]
+
+
+def sweep(
+    scenario: Scenario | str | os.PathLike[str],
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    scheduler: str | None = "local",
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> UncertaintyResult:
+    """Solve ``scenario`` at every point of a grid over its fields.
+
+    ``grid`` maps field paths (``"policy[0].add_pct"``, ``"theta.S01"``) to values; the points
+    are all combinations, in order (the last path varies fastest). Each point's numbers are
+    exactly those of ``tradewar run`` on the scenario with those values. ``scheduler``,
+    ``chunk_size``, ``workers`` and ``progress`` as in `monte_carlo`.
+    """
+    start = time.perf_counter()
+    spec = _scenario(scenario)
+    if not grid:
+        raise ScenarioError("the grid is empty: give at least one field and its values", key="grid")
+    paths = list(grid)
+    lists = [list(grid[p]) for p in paths]
+    for path, values in zip(paths, lists, strict=True):
+        if not values:
+            raise ScenarioError(f"no values for '{path}'", key="grid")
+    size = math.prod(len(v) for v in lists)
+    if size > MAX_POINTS:
+        raise ScenarioError(f"the grid has {size:,} points; at most {MAX_POINTS:,}", key="grid")
+    points = [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists)]
+    details = {"grid": {p: v for p, v in zip(paths, lists, strict=True)}}
+    return _run_all(
+        "sweep", spec, points, (5.0, 50.0, 95.0), None, details, scheduler, chunk_size,
+        workers, progress, start,
+    )  # fmt: skip
+
+
+def _run_all(
+    kind: str,
+    spec: Scenario,
+    runs: list[dict[str, Any]],
+    quantiles: Sequence[float],
+    central: Any,
+    details: dict[str, Any],
+    scheduler: str | None,
+    chunk_size: int | None,
+    workers: int | None,
+    progress: ProgressCallback | None,
+    start: float,
+) -> UncertaintyResult:
+    from tradewar.report.html import focus_countries
+
+    data = spec.model_dump(mode="json")
+    key = "parameter" if kind == "monte_carlo" else "--set"
+    checked: set[str] = set()
+    for values in runs:  # refuse a bad path or value here, naming it, not on a worker
+        signature = repr(sorted(values.items()))
+        if signature not in checked:
+            apply_values(data, values, key)
+            checked.add(signature)
+    size = chunk_size or CHUNK_SIZE
+    if size < 1:
+        raise ScenarioError(f"chunk_size must be at least 1, got {size}", key="chunk_size")
+    items = list(enumerate(runs))
+    chunks = [(data, items[k : k + size]) for k in range(0, len(items), size)]
+    parts: list[ChunkResult] = run_chunks(solve_chunk, chunks, scheduler, progress, workers)
+    world = _world(spec.world)
+    run_column = "draw" if kind == "monte_carlo" else "point"
+    values_frame = _values(parts, world.countries, run_column, spec)
+    status = pd.DataFrame([row for part in parts for row in part.status])
+    params = pd.DataFrame(runs)
+    params.insert(0, run_column, np.arange(len(runs)))
+    status = status.rename(columns={"draw": run_column})
+    table = params.merge(status, on=run_column, how="left").sort_values(run_column)
+    focus = tuple(c for c in (spec.focus or focus_countries(spec, world)) if c in world.countries)
+    return UncertaintyResult(
+        kind=kind,
+        scenario=spec.name,
+        world=world.name,
+        model=spec.model,
+        values=values_frame,
+        runs=table.reset_index(drop=True),
+        central=central,
+        focus=focus[:2],
+        quantiles=tuple(float(q) for q in quantiles),
+        settings={
+            **details,
+            "chunk_size": size,
+            "scheduler": scheduler or "none",
+        },
+        elapsed_s=time.perf_counter() - start,
+    )
+
+
+def _values(
+    parts: list[ChunkResult], countries: tuple[str, ...], run_column: str, spec: Scenario
+) -> pd.DataFrame:
+    variables = next((p.variables for p in parts if p.variables), [])
+    cat = np.concatenate
+    step = cat([p.step for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    steps = spec.steps()
+    dates = np.array([s.date.isoformat() if spec.step else "" for s, _ in steps], dtype=object)
+    labels = np.array([s.label for s, _ in steps], dtype=object)
+    return pd.DataFrame(
+        {
+            run_column: cat([p.draw for p in parts]) if parts else np.zeros(0, dtype=np.int64),
+            "step": step,
+            "date": dates[step],
+            "label": labels[step],
+            "country": np.array(countries, dtype=object)[cat([p.country for p in parts])]
+            if parts
+            else np.zeros(0, dtype=object),
+            "variable": np.array(variables or [""], dtype=object)[cat([p.variable for p in parts])]
+            if parts
+            else np.zeros(0, dtype=object),
+            "value": cat([p.value for p in parts]) if parts else np.zeros(0),
+        }
+    )

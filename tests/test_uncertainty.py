@@ -1,0 +1,335 @@
+"""Monte Carlo and sweeps: reproducible draws, honest failures, the CLI and a real Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import tradewar as tw
+from tradewar.cli import app
+from tradewar.policy.uncertainty import UncertaintySettings
+from tradewar.uncertainty import monte_carlo, parse_grid, sweep
+from tradewar.uncertainty.sampling import draw_parameters, stream
+
+ROOT = Path(__file__).parents[1]
+TINY = """
+name = "tiny tariff"
+world = "tiny"
+model = "caliendo-parro"
+focus = ["HOM", "FOR"]
+
+[[policy]]
+kind = "tariff"
+importer = "HOM"
+exporter = "FOR"
+add_pct = 20
+"""
+UNCERTAIN = (
+    TINY
+    + """
+[uncertainty]
+draws = 6
+seed = 7
+[[uncertainty.parameter]]
+path = "theta.MAN"
+distribution = "uniform"
+low = 3.0
+high = 6.0
+[[uncertainty.parameter]]
+path = "policy[0].add_pct"
+distribution = "normal"
+mean = 20.0
+sd = 5.0
+"""
+)
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    path = tmp_path / "tiny_mc.toml"
+    path.write_text(UNCERTAIN, encoding="utf-8")
+    return path
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(
+        a.values.reset_index(drop=True), b.values.reset_index(drop=True), check_exact=True
+    )
+    pd.testing.assert_frame_equal(a.runs, b.runs, check_exact=True)
+
+
+# ---------------------------------------------------------------------------- draws
+def test_each_draw_has_its_own_stream():
+    children = np.random.SeedSequence(11).spawn(5)
+    for k, child in enumerate(children):
+        expected = np.random.default_rng(child).random(3)
+        assert np.array_equal(stream(11, k).random(3), expected)
+
+
+def test_published_theta_draws_stay_within_their_bounds():
+    world = tw.load_world("cp2015")
+    settings = UncertaintySettings(theta={"truncate_sd": 2.0, "minimum": 1.0})
+    draws = draw_parameters(settings, world, 300, seed=3)
+    frame = pd.DataFrame(draws)
+    assert set(frame.columns) == {
+        f"theta.{c}" for c, se in zip(world.sectors, world.theta_se, strict=True) if se == se
+    }
+    assert "theta.S18" not in frame  # Auto: 8.22 is not its own estimate
+    for code in ("S01", "S09", "S13"):
+        k = world.sectors.index(code)
+        low = max(world.theta[k] - 2 * world.theta_se[k], 1.0)
+        high = world.theta[k] + 2 * world.theta_se[k]
+        values = frame[f"theta.{code}"]
+        assert values.between(low, high).all()
+        assert values.std() > 0.2 * world.theta_se[k]
+    assert frame["theta.S01"].mean() == pytest.approx(world.theta[0], rel=0.05)
+
+
+def test_theta_draws_need_published_errors():
+    with pytest.raises(tw.ScenarioError) as err:
+        draw_parameters(UncertaintySettings(theta={}), tw.load_world("tiny"), 3, 0)
+    assert err.value.key == "uncertainty.theta" and "theta_se.csv" in str(err.value)
+
+
+# ---------------------------------------------------------------------------- identities
+def test_zero_variance_gives_the_point_solve_exactly(scenario_file):
+    scenario = tw.load_scenario(scenario_file)
+    point = tw.run_scenario(scenario).country_table()
+    parameters = {
+        "parameter": [
+            {"path": "policy[0].add_pct", "distribution": "normal", "mean": 20.0, "sd": 0.0}
+        ]
+    }
+    result = monte_carlo(scenario, draws=5, parameters=parameters, scheduler="none")
+    summary = result.summary().set_index(["country", "variable"])
+    for variable in ("welfare_pct", "real_wage_pct", "terms_of_trade_pct", "tariff_revenue"):
+        for code in point.index:
+            row = summary.loc[(code, variable)]
+            assert (
+                row["q5"] == row["q50"] == row["q95"] == row["central"] == point.loc[code, variable]
+            )
+    assert result.failed == 0 and set(result.runs["converged"]) == {True}
+
+
+def test_a_draw_that_does_not_converge_is_counted_not_dropped(scenario_file):
+    parameters = {
+        "parameter": [
+            {"path": "solver.max_iterations", "distribution": "choice", "values": [1, 500]}
+        ]
+    }
+    result = monte_carlo(scenario_file, draws=8, seed=1, parameters=parameters, scheduler="none")
+    runs = result.runs
+    failed = runs[~runs.converged]
+    assert len(failed) == result.failed > 0
+    assert (failed["solver.max_iterations"] == 1).all()
+    assert (failed.status == "not converged").all() and (failed.max_residual > 1e-10).all()
+    assert set(result.values.draw) == set(runs[runs.converged].draw)
+    summary = result.summary()
+    assert (summary.failed == result.failed).all()
+    assert (summary.runs == len(runs) - result.failed).all()
+    payload = result.to_json()
+    assert payload["failed_runs"] == result.failed
+    assert len(payload["failures"]) == result.failed
+
+
+def test_summary_probabilities_and_who_won(scenario_file):
+    result = monte_carlo(scenario_file, scheduler="none")
+    summary = result.summary()
+    hom = summary[(summary.country == "HOM") & (summary.variable == "welfare_pct")].iloc[0]
+    values = result.values.query("country == 'HOM' and variable == 'welfare_pct'").value
+    assert hom["q50"] == pytest.approx(np.quantile(values, 0.5))
+    assert hom["p_negative"] == result.probability("HOM") == float((values < 0).mean())
+    who = result.who_won()
+    assert list(who.columns[:4]) == ["step", "date", "label", "p_HOM_ahead"]
+    assert 0.5 <= who.probability.iloc[0] <= 1.0
+    json.dumps(result.to_json())  # plain JSON
+
+
+# ---------------------------------------------------------------------------- sweeps
+def test_sweep_point_equals_tradewar_run(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY, encoding="utf-8")
+    swept = CliRunner().invoke(
+        app,
+        ["sweep", str(path), "--set", "policy[0].add_pct=0:40:20", "--scheduler", "none", "--json"],
+    )
+    assert swept.exit_code == 0, swept.output
+    points = json.loads(swept.stdout)["points"]
+    assert [p["policy[0].add_pct"] for p in points] == [0, 20, 40]
+    assert points[0]["countries"][0]["welfare_pct"] == pytest.approx(0.0, abs=1e-9)
+    run = CliRunner().invoke(app, ["run", str(path), "--json"])
+    expected = {c["country"]: c for c in json.loads(run.stdout)["countries"]}
+    for country in points[1]["countries"]:
+        for key in ("welfare_pct", "real_wage_pct", "tariff_revenue"):
+            assert country[key] == expected[country["country"]][key]
+
+
+def test_two_field_grid_in_order(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY, encoding="utf-8")
+    result = sweep(
+        path,
+        {"policy[0].add_pct": [10, 30], "theta.MAN": [3.0, 5.0, 7.0]},
+        scheduler="none",
+    )
+    assert list(result.runs["policy[0].add_pct"]) == [10, 10, 10, 30, 30, 30]
+    assert list(result.runs["theta.MAN"]) == [3.0, 5.0, 7.0] * 2
+    assert result.failed == 0 and result.values.point.nunique() == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("policy[0].add_pct=0:10:5", ("policy[0].add_pct", [0, 5, 10])),
+        ("theta.S01=4,8.5", ("theta.S01", [4, 8.5])),
+        ("x=1:0:-0.5", ("x", [1, 0.5, 0])),
+    ],
+)
+def test_parse_grid(text, expected):
+    assert parse_grid(text) == expected
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["uncertainty", "{f}", "--draws", "-5", "--scheduler", "none"], "key 'draws'"),
+        (["sweep", "{f}", "--set", "policy[0].add_pct=0:10:0", "--scheduler", "none"], "step"),
+        (["sweep", "{f}", "--set", "policy[3].add_pct=1", "--scheduler", "none"], "past the end"),
+        (["sweep", "{f}", "--set", "policy[0].add_pctt=1", "--scheduler", "none"], "unknown key"),
+        (["sweep", "{f}", "--set", "colour=1", "--scheduler", "none"], "key 'colour'"),
+        (["sweep", "{f}", "--set", "policy[0].add_pct", "--scheduler", "none"], "PATH=VALUES"),
+        (["sweep", "{f}", "--set", "policy[0].add_pct=-150", "--scheduler", "none"], "-100"),
+        (["uncertainty", "{f}", "--scheduler", "carrier-pigeon"], "key 'scheduler'"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_key(scenario_file, args, message):
+    result = CliRunner().invoke(app, [a.replace("{f}", str(scenario_file)) for a in args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_a_scenario_without_an_uncertainty_table(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text(TINY, encoding="utf-8")
+    result = CliRunner().invoke(app, ["uncertainty", str(path), "--scheduler", "none"])
+    assert result.exit_code == 2 and "key 'uncertainty'" in result.output
+
+
+def test_a_malformed_uncertainty_table_names_the_key(tmp_path):
+    bad = TINY + '\n[uncertainty]\n[[uncertainty.parameter]]\npath = "theta.MAN"\n'
+    bad += 'distribution = "uniform"\nlow = 3.0\n'
+    path = tmp_path / "bad.toml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(tw.ScenarioError) as err:
+        tw.load_scenario(path)
+    assert err.value.key == "uncertainty.parameter[0]" and "needs high" in str(err.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_fails_within_the_timeout(scenario_file):
+    start = time.monotonic()
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    result = CliRunner().invoke(app, ["uncertainty", str(scenario_file), "--scheduler", address])
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler" in result.output and "key 'scheduler'" in result.output
+    assert time.monotonic() - start < 45
+
+
+# ---------------------------------------------------------------------------- Dask
+@pytest.mark.slow
+def test_same_numbers_without_dask_and_on_one_or_two_local_workers(scenario_file):
+    alone = monte_carlo(scenario_file, scheduler="none", chunk_size=2)
+    one = monte_carlo(scenario_file, scheduler="local", workers=1, chunk_size=4)
+    two = monte_carlo(scenario_file, scheduler="local", workers=2, chunk_size=1)
+    _same(alone, one)
+    _same(alone, two)
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """A real `dask scheduler` and one `dask worker` on loopback (or CI's, if it started one)."""
+    given = os.environ.get("TRADEWAR_DASK_SCHEDULER")
+    if given:
+        yield given
+        return
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler = subprocess.Popen(
+        [*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            address,
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--host",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        from distributed import Client
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout=5) as client:
+                    if client.scheduler_info()["workers"]:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the Dask worker did not join"
+            time.sleep(0.5)
+        yield address
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(timeout=30)
+        scheduler.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_cli_on_a_real_dask_cluster(scenario_file, dask_scheduler, tmp_path):
+    command = [sys.executable, "-m", "tradewar.cli", "uncertainty", str(scenario_file), "--json"]
+    on_cluster = subprocess.run(
+        [*command, "--scheduler", dask_scheduler, "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert on_cluster.returncode == 0, on_cluster.stderr
+    local = subprocess.run(
+        [*command, "--scheduler", "none"], capture_output=True, text=True, timeout=600
+    )
+    a, b = json.loads(on_cluster.stdout), json.loads(local.stdout)
+    assert a["steps"] == b["steps"] and a["converged_runs"] == 6
+    assert a["settings"]["scheduler"] == dask_scheduler
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["settings"]["seed"] == 7 and manifest["runs"] == 6
+    assert {"values.parquet", "runs.parquet", "summary.csv"} <= set(manifest["files"])
