@@ -261,11 +261,27 @@ def test_same_numbers_without_dask_and_on_one_or_two_local_workers(scenario_file
     _same(alone, two)
 
 
+def _wait_for_a_worker(address: str, seconds: float = 60) -> None:
+    from distributed import Client
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with Client(address, timeout=5) as client:
+                if client.scheduler_info()["workers"]:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"no Dask worker joined {address}"
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def dask_scheduler():
-    """A real `dask scheduler` and one `dask worker` on loopback (or CI's, if it started one)."""
+    """A real `dask scheduler` and one `dask worker` on loopback (CI's, if it started them)."""
     given = os.environ.get("TRADEWAR_DASK_SCHEDULER")
     if given:
+        _wait_for_a_worker(given)
         yield given
         return
     port = _free_port()
@@ -294,18 +310,7 @@ def dask_scheduler():
         stderr=subprocess.DEVNULL,
     )
     try:
-        from distributed import Client
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with Client(address, timeout=5) as client:
-                    if client.scheduler_info()["workers"]:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the Dask worker did not join"
-            time.sleep(0.5)
+        _wait_for_a_worker(address)
         yield address
     finally:
         worker.terminate()
@@ -333,3 +338,27 @@ def test_cli_on_a_real_dask_cluster(scenario_file, dask_scheduler, tmp_path):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["settings"]["seed"] == 7 and manifest["runs"] == 6
     assert {"values.parquet", "runs.parquet", "summary.csv"} <= set(manifest["files"])
+
+
+def test_report_of_a_scenario_with_an_uncertainty_table(tmp_path):
+    from tradewar.report import build_report
+
+    timeline = UNCERTAIN.replace(
+        "[[policy]]",
+        '[[step]]\ndate = 2025-01-01\nlabel = "first"\n[[step]]\ndate = 2025-02-01\n'
+        'label = "second"\n[[step.policy]]\nkind = "tariff"\nimporter = "FOR"\n'
+        'exporter = "HOM"\nadd_pct = 10\n\n[[policy]]',
+    )
+    path = tmp_path / "timeline.toml"
+    path.write_text(timeline, encoding="utf-8")
+    scenario = tw.load_scenario(path)
+    assert len(scenario.step) == 2
+    page = build_report(scenario, tmp_path / "report", scheduler="none")
+    text = page.read_text(encoding="utf-8")
+    assert "<h2>Uncertainty</h2>" in text and "6 draws (seed 7)" in text
+    assert (tmp_path / "report" / "figures" / "uncertainty.png").stat().st_size > 10_000
+    bands = pd.read_csv(tmp_path / "report" / "tables" / "uncertainty_welfare.csv")
+    assert list(bands.columns) == ["country", "central", "mean", "q5", "q50", "q95", "P(loses)"]
+    assert (bands.q5 <= bands.q50).all() and (bands.q50 <= bands.q95).all()
+    who = pd.read_csv(tmp_path / "report" / "tables" / "uncertainty_who_won.csv")
+    assert len(who) == 2 and who.probability.between(0.5, 1.0).all()

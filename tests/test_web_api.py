@@ -263,6 +263,7 @@ def test_upload_a_world_then_use_it(client):
         ),
         (_world_zip(change={"world.toml": lambda t: t.replace("tiny-copy", "tiny")}), None),
     ],
+    ids=["not-zip", "traversal", "script", "negative-flow", "bundled-name"],
 )
 def test_bad_uploads_are_refused(client, archive, message):
     response = client.post("/api/worlds", content=archive)

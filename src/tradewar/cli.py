@@ -214,6 +214,9 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Replace --out even if it holds other files.")
     ] = False,
+    scheduler: Annotated[
+        str, typer.Option(help="For a scenario with an [uncertainty] table: where its draws run.")
+    ] = "local",
 ) -> None:
     """Solve a scenario and write a self-contained HTML report with PNG figures."""
     import tomllib
@@ -251,7 +254,13 @@ def report(
         codes = [c.strip() for c in focus.split(",")] if focus else None
         with _spinner(f"solving {escape(spec.name)} and drawing the report…"):
             path = build_report(
-                spec, out, focus=codes, nest_elasticities=sigmas, version=__version__, force=force
+                spec,
+                out,
+                focus=codes,
+                nest_elasticities=sigmas,
+                version=__version__,
+                force=force,
+                scheduler=scheduler,
             )
     console.print(f"wrote {escape(str(path))}")
 
@@ -888,7 +897,8 @@ def sweep(
         typer.Option(
             "--set",
             help="PATH=VALUES, e.g. policy[0].add_pct=0:200:5 (start:stop:step) or "
-            "theta.S01=4,8 (a list); repeat for a grid over several fields.",
+            "theta.S01=4,8 (a list); PATH,PATH=VALUES moves fields together; repeat for a grid "
+            "over several fields.",
         ),
     ],
     scheduler: Annotated[str, _SCHEDULER] = "local",
@@ -912,7 +922,7 @@ def sweep(
     with _exit_codes({"scenario": str(scenario)} if json_out else None):
         if out is not None:
             check_output_folder(out, force)
-        grid: dict[str, list] = {}
+        grid: dict = {}
         for text in set_:
             path, values = parse_grid(text)
             if path in grid:
@@ -929,7 +939,7 @@ def sweep(
     if json_out:
         _print_json(_sweep_json(result))
     else:
-        _print_sweep(result, list(grid))
+        _print_sweep(result, [p[0] if isinstance(p, tuple) else p for p in grid])
         if out is not None:
             console.print(f"wrote {escape(str(out))}")
     if result.failed:

@@ -455,9 +455,7 @@ def _write_files(world: World, out: Path, fmt: str) -> None:
         )
     if world.theta_se is not None:
         known = np.isfinite(world.theta_se)
-        save(
-            pd.DataFrame({"sector": s[known], "se": world.theta_se[known]}), "theta_se", False
-        )
+        save(pd.DataFrame({"sector": s[known], "se": world.theta_se[known]}), "theta_se", False)
     n, k, j = np.nonzero(world.intermediates)
     save(
         pd.DataFrame(

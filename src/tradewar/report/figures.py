@@ -182,3 +182,41 @@ def sensitivity_chart_figure(
     ax.legend(title="Critical-input nest elasticity", fontsize=9)
     _format_x(ax, result, dated)
     return fig
+
+
+@LITERAL_TEXT
+def band_figure(summary: pd.DataFrame, countries: Sequence[str], low: str, high: str) -> plt.Figure:
+    """Welfare bands of a Monte Carlo: a fan chart over the steps, or one interval per country.
+
+    ``summary`` is `UncertaintyResult.summary` (rows of ``welfare_pct``); ``low`` and ``high``
+    name its quantile columns (e.g. ``"q5"`` and ``"q95"``). With one step, each country gets a
+    horizontal interval with its median and central value; with several, each country a line
+    (central) and a shaded band.
+    """
+    welfare = summary[summary.variable == "welfare_pct"]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    steps = sorted(welfare.step.unique())
+    if len(steps) == 1:
+        rows = welfare.set_index("country").loc[list(countries)]
+        y = np.arange(len(rows))
+        ax.hlines(y, rows[low], rows[high], color="tab:blue", linewidth=4, alpha=0.5)
+        ax.plot(rows["q50"], y, "o", color="tab:blue", label="median of draws")
+        ax.plot(rows["central"], y, "|", color="black", markersize=14, label="central")
+        ax.set_yticks(y, list(rows.index))
+        ax.axvline(0.0, color="grey", linewidth=0.8)
+        ax.set_xlabel(f"Welfare, % change ({low[1:]}–{high[1:]}% band of the draws)")
+        ax.legend(fontsize=9)
+    else:
+        for code in countries:
+            part = welfare[welfare.country == code].sort_values("step")
+            x = part["date"].where(part["date"] != "", part["label"]).to_list()
+            (line,) = ax.plot(x, part["central"], marker="o", label=code)
+            ax.fill_between(x, part[low], part[high], color=line.get_color(), alpha=0.2)
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.set_ylabel(f"Welfare, % change ({low[1:]}–{high[1:]}% band)")
+        ax.legend(title="Country", ncol=2, fontsize=9)
+        ax.tick_params(axis="x", rotation=45)
+    ax.set_title("Welfare under parameter uncertainty")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

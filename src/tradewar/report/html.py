@@ -7,6 +7,7 @@ import html
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -34,6 +35,9 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 .meta{color:#555;font-size:.9em}
 .note{background:#fafafa;border-left:3px solid #999;padding:.5em 1em}
 """
+
+if TYPE_CHECKING:
+    from tradewar.uncertainty import UncertaintyResult
 
 
 def focus_countries(scenario: Scenario, world: World) -> list[str]:
@@ -97,6 +101,7 @@ def build_report(
     nest_elasticities: Sequence[float] | None = None,
     version: str = "",
     force: bool = False,
+    scheduler: str | None = "local",
 ) -> Path:
     """Solve ``scenario`` and write ``out/report.html`` with figures and tables.
 
@@ -104,7 +109,10 @@ def build_report(
     ``manifest.json`` through `tradewar.results.folders.write_folder`: the folder is checked
     before the solve, replaced whole or not at all, and a folder holding files tradewar did not
     write is refused unless ``force``. For ``ces-network`` scenarios the timeline is also solved
-    at each of ``nest_elasticities`` (default low, central and high: 0.02, 0.1, 0.5).
+    at each of ``nest_elasticities`` (default low, central and high: 0.02, 0.1, 0.5). A
+    scenario with an ``[uncertainty]`` table also gets its Monte Carlo (run where ``scheduler``
+    says, see `tradewar.uncertainty.monte_carlo`): a fan chart of welfare bands and a table of
+    quantiles and probabilities.
     """
     check_output_folder(out, force)
     world = load_world(scenario.world)
@@ -120,12 +128,27 @@ def build_report(
     third = [world.countries[k] for k in va.argsort()[::-1] if world.countries[k] not in focus][:4]
     shown = [a, b, *third]
     names = dict(zip(world.sectors, world.sector_names, strict=True))
+    uncertainty = None
+    if scenario.uncertainty is not None:
+        from tradewar.uncertainty import monte_carlo
+
+        uncertainty = monte_carlo(scenario, scheduler=scheduler)
 
     return (
         write_folder(
             out,
             lambda tmp: _write(
-                tmp, scenario, world, result, a, b, shown, names, nest_elasticities, version
+                tmp,
+                scenario,
+                world,
+                result,
+                a,
+                b,
+                shown,
+                names,
+                nest_elasticities,
+                version,
+                uncertainty,
             ),
             force=force,
         )
@@ -144,6 +167,7 @@ def _write(
     names: dict[str, str],
     nest_elasticities: Sequence[float] | None,
     version: str,
+    uncertainty: UncertaintyResult | None = None,
 ) -> dict:
     (tmp / "figures").mkdir()
     (tmp / "tables").mkdir()
@@ -200,6 +224,9 @@ def _write(
             figs,
             tables,
         )
+    uncertainty_html = ""
+    if uncertainty is not None:
+        uncertainty_html = _uncertainty(uncertainty, shown, figs, tables)
     user_rows = critical_users or heat[:6]
     for code in (a, b):
         path = sector_path(result, code, "output_real_pct").loc[user_rows]
@@ -222,6 +249,7 @@ def _write(
         sensitivity_html,
         critical_users,
         version,
+        uncertainty_html,
     )
     (tmp / "report.html").write_text(page, encoding="utf-8")
     return {
@@ -235,6 +263,46 @@ def _write(
         "focus": [a, b],
         "figures": sorted(f"figures/{n}.png" for n in figs),
     }
+
+
+def _uncertainty(uncertainty: UncertaintyResult, shown: list[str], figs: dict, tables: dict) -> str:
+    """The Monte Carlo section: fan chart, last-step bands and who won, with its settings."""
+    qs = [f"q{q:g}" for q in uncertainty.quantiles]
+    low, high = qs[0], qs[-1]
+    summary = uncertainty.summary()
+    figs["uncertainty"] = (
+        figures.png(figures.band_figure(summary, shown, low, high)),
+        "Welfare bands across the Monte Carlo draws",
+    )
+    last = summary[(summary.step == summary.step.max()) & (summary.variable == "welfare_pct")]
+    bands = last.set_index("country").loc[shown, ["central", "mean", *qs, "p_negative"]]
+    bands = bands.rename(columns={"p_negative": "P(loses)"}).reset_index()
+    tables["uncertainty_welfare"] = bands
+    who = uncertainty.who_won()
+    tables["uncertainty_who_won"] = who
+    settings = uncertainty.settings
+    described = []
+    if settings.get("theta"):
+        t = settings["theta"]
+        described.append(
+            "trade elasticities drawn from the world's published estimates and standard errors "
+            f"(normal, truncated to ±{t['truncate_sd']:g} s.e. and at {t['minimum']:g})"
+        )
+    for p in settings.get("parameters", []):
+        fields = ", ".join(f"{k} {v}" for k, v in p.items() if k not in ("path", "distribution"))
+        described.append(f"{html.escape(p['path'])}: {p['distribution']} ({html.escape(fields)})")
+    parts = [
+        f"<p>{len(uncertainty.runs)} draws (seed {settings.get('seed')}), "
+        f"{uncertainty.failed} did not converge and are left out; drawn: "
+        + "; ".join(described)
+        + ". Welfare at the last step, % change; central is the scenario as written. Method "
+        "and assumptions: docs/uncertainty.md.</p>",
+        _img(figs["uncertainty"][0], figs["uncertainty"][1]),
+        _table(bands, 3, left=("country",)),
+    ]
+    if not who.empty:
+        parts += [_table(who, 3, left=("date", "label", "winner"))]
+    return "\n".join(parts)
 
 
 def _most_changed(result: Result, country: str, count: int) -> list[str]:
@@ -298,6 +366,7 @@ def _page(
     sensitivity_html: str,
     users: list[str],
     version: str,
+    uncertainty_html: str = "",
 ) -> str:
     fig_a, fig_b = figs[f"sectors_{a}"], figs[f"sectors_{b}"]
     sector_tables = [(html.escape(c), tables[f"sector_output_{c}"]) for c in (a, b)]
@@ -371,6 +440,8 @@ def _page(
     parts += ["<h2>Consumer prices</h2>", _table(tables["price_path"], 3, left=("date", "label"))]
     if sensitivity_html:
         parts += ["<h2>Sensitivity to the critical-input nest elasticity</h2>", sensitivity_html]
+    if uncertainty_html:
+        parts += ["<h2>Uncertainty</h2>", uncertainty_html]
     parts += [
         "<h2>Reading these numbers</h2><div class='note'>",
         "<p>Static general equilibrium: each step is a new long-run equilibrium of the "

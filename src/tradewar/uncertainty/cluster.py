@@ -48,8 +48,14 @@ def run_chunks(
     cluster = None
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
+        # One XLA thread per worker process: the processes, not threads, share the cores.
+        single = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
         cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            env={"XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} {single}".strip()},
         )
         client = Client(cluster)
     else:

@@ -117,15 +117,19 @@ def monte_carlo(
     )  # fmt: skip
 
 
-def parse_grid(text: str, key: str = "--set") -> tuple[str, list[float]]:
+def parse_grid(text: str, key: str = "--set") -> tuple[str | tuple[str, ...], list[float]]:
     """``"policy[0].add_pct=0:200:5"`` -> (path, [0, 5, ..., 200]).
 
     Values are ``START:STOP:STEP`` (STOP included when on the grid), a comma-separated list,
-    or one number. Raises `ScenarioError` naming ``key`` for anything else.
+    or one number. Several paths separated by commas (``"policy[0].add_pct,policy[1].add_pct=
+    0:100:10"``) move together: each takes the same value at every point (a tuple of paths is
+    returned). Raises `ScenarioError` naming ``key`` for anything else.
     """
-    path, sep, spec = text.partition("=")
-    path, spec = path.strip(), spec.strip()
-    if not sep or not path or not spec:
+    path_text, sep, spec = text.partition("=")
+    paths = tuple(p.strip() for p in path_text.split(","))
+    path: str | tuple[str, ...] = paths[0] if len(paths) == 1 else paths
+    spec = spec.strip()
+    if not sep or not all(paths) or not spec:
         raise ScenarioError(
             f"'{text}' is not PATH=VALUES (e.g. policy[0].add_pct=0:200:5)", key=key
         )
@@ -161,7 +165,7 @@ def parse_grid(text: str, key: str = "--set") -> tuple[str, list[float]]:
 
 def sweep(
     scenario: Scenario | str | os.PathLike[str],
-    grid: Mapping[str, Sequence[Any]],
+    grid: Mapping[str | tuple[str, ...], Sequence[Any]],
     *,
     scheduler: str | None = "local",
     chunk_size: int | None = None,
@@ -171,7 +175,9 @@ def sweep(
     """Solve ``scenario`` at every point of a grid over its fields.
 
     ``grid`` maps field paths (``"policy[0].add_pct"``, ``"theta.S01"``) to values; the points
-    are all combinations, in order (the last path varies fastest). Each point's numbers are
+    are all combinations, in order (the last path varies fastest). A tuple of paths as a key
+    moves those fields together (e.g. a tariff and the retaliation that matches it). Each
+    point's numbers are
     exactly those of ``tradewar run`` on the scenario with those values. ``scheduler``,
     ``chunk_size``, ``workers`` and ``progress`` as in `monte_carlo`.
     """
@@ -187,8 +193,18 @@ def sweep(
     size = math.prod(len(v) for v in lists)
     if size > MAX_POINTS:
         raise ScenarioError(f"the grid has {size:,} points; at most {MAX_POINTS:,}", key="grid")
-    points = [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists)]
-    details = {"grid": {p: v for p, v in zip(paths, lists, strict=True)}}
+    points = []
+    for combo in itertools.product(*lists):
+        point: dict[str, Any] = {}
+        for key, value in zip(paths, combo, strict=True):
+            for path in key if isinstance(key, tuple) else (key,):
+                point[path] = value
+        points.append(point)
+    details = {
+        "grid": {
+            ",".join(p) if isinstance(p, tuple) else p: v for p, v in zip(paths, lists, strict=True)
+        }
+    }
     return _run_all(
         "sweep", spec, points, (5.0, 50.0, 95.0), None, details, scheduler, chunk_size,
         workers, progress, start,
