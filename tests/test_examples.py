@@ -44,3 +44,18 @@ def test_us_china_strategy_example_runs(capsys):
     assert deal["US welfare %"] > war["US welfare %"]
     ban = table.set_index("case").loc["Trade war + China's rare-earth ban"]
     assert ban["US welfare %"] <= war["US welfare %"]
+
+
+@pytest.mark.slow
+def test_uncertainty_example_runs(capsys, tmp_path):
+    nafta, curves = runpy.run_path(str(EXAMPLES / "uncertainty_nafta.py"))["main"](
+        draws=12, figure=tmp_path / "figure.png"
+    )
+    out = capsys.readouterr().out
+    assert "NAFTA, 12 draws (0 failed)" in out
+    assert (tmp_path / "figure.png").stat().st_size > 20_000
+    assert nafta.failed == 0 and len(nafta.runs) == 12
+    alone, matched = curves["no retaliation"], curves["China matches"]
+    assert alone[0] == pytest.approx(0.0, abs=1e-9) == matched[0]
+    assert max(alone) > 0  # a small tariff gains when China does not respond
+    assert all(m < a for m, a in zip(matched[1:], alone[1:], strict=True))

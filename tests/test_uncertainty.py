@@ -362,3 +362,95 @@ def test_report_of_a_scenario_with_an_uncertainty_table(tmp_path):
     assert (bands.q5 <= bands.q50).all() and (bands.q50 <= bands.q95).all()
     who = pd.read_csv(tmp_path / "report" / "tables" / "uncertainty_who_won.csv")
     assert len(who) == 2 and who.probability.between(0.5, 1.0).all()
+
+
+def test_theta_se_is_read_checked_and_written(tmp_path):
+    world = tw.load_world("tiny")
+    from dataclasses import replace
+
+    with_se = replace(world, theta_se=np.array([1.5, np.nan, np.nan]))
+    tw.write_world(with_se, tmp_path / "w")
+    again = tw.load_world(tmp_path / "w")
+    assert again.theta_se[0] == 1.5 and np.isnan(again.theta_se[1:]).all()
+    (tmp_path / "w" / "theta_se.csv").write_text("sector,se\nAGR,1.5\nXYZ,2\n")
+    with pytest.raises(tw.DataError) as err:
+        tw.load_world(tmp_path / "w")
+    assert "theta_se.csv" in str(err.value) and "row 3" in str(err.value)
+    (tmp_path / "w" / "theta_se.csv").write_text("sector,se\nAGR,-1\n")
+    with pytest.raises(tw.DataError):
+        tw.load_world(tmp_path / "w")
+
+
+NEGOTIATION = """
+name = "tiny talks"
+world = "tiny"
+sectors = ["AGR", "MAN"]
+[start]
+scenario = "war.toml"
+[calendar]
+start = 2025-01-06
+rounds = 8
+[[player]]
+country = "HOM"
+strategy = "concede_under_pressure"
+params = { threshold = 1.0 }
+[[player]]
+country = "FOR"
+strategy = "concede_under_pressure"
+params = { threshold = 1.0 }
+"""
+WAR = """
+name = "war"
+world = "tiny"
+[[step]]
+date = 2025-01-01
+label = "war"
+[[step.policy]]
+kind = "tariff"
+importer = "HOM"
+exporter = "FOR"
+add_pct = 80
+[[step.policy]]
+kind = "tariff"
+importer = "FOR"
+exporter = "HOM"
+add_pct = 80
+"""
+DRAWS = """
+[uncertainty]
+draws = 4
+seed = 3
+[[uncertainty.parameter]]
+path = "theta.MAN"
+distribution = "uniform"
+low = 2.0
+high = 8.0
+"""
+
+
+@pytest.mark.slow
+def test_negotiation_draws_give_a_distribution_of_deal_dates(tmp_path):
+    (tmp_path / "war.toml").write_text(WAR, encoding="utf-8")
+    (tmp_path / "talks.toml").write_text(NEGOTIATION, encoding="utf-8")
+    (tmp_path / "draws.toml").write_text(DRAWS, encoding="utf-8")
+    args = [
+        "negotiate",
+        str(tmp_path / "talks.toml"),
+        "--uncertainty",
+        str(tmp_path / "draws.toml"),
+    ]
+    out = CliRunner().invoke(app, [*args, "--scheduler", "none", "--json"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    assert payload["draws"] == 4 and payload["failed"] == 0
+    assert 0.0 <= payload["p_deal"] <= 1.0
+    runs = pd.DataFrame(payload["runs"])
+    assert runs["theta.MAN"].between(2.0, 8.0).all() and runs["theta.MAN"].nunique() == 4
+    assert runs["welfare_HOM"].nunique() == 4  # each draw's elasticity reaches every round
+    assert sum(payload["deal_dates"].values()) == int(runs.deal.sum())
+    again = CliRunner().invoke(app, [*args, "--scheduler", "none", "--json"])
+    assert json.loads(again.stdout)["runs"] == payload["runs"]
+    missing = CliRunner().invoke(
+        app, ["negotiate", str(tmp_path / "talks.toml"), "--draws", "2", "--scheduler", "none"]
+    )
+    assert missing.exit_code == 2 and "key 'uncertainty'" in missing.output

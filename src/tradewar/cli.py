@@ -722,10 +722,28 @@ def negotiate(
     config: Annotated[Path, typer.Argument(help="Negotiation config TOML.")],
     json_out: Annotated[bool, _JSON] = False,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the config's).")] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            help="Run the negotiation for this many draws of the start scenario's uncertain "
+            "parameters and report the distribution of deal dates."
+        ),
+    ] = None,
+    uncertainty: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --draws: a TOML file whose [uncertainty] table says what to draw "
+            "(default: the start scenario's)."
+        ),
+    ] = None,
+    scheduler: Annotated[str, _SCHEDULER] = "local",
 ) -> None:
     """Simulate a dated negotiation: tariffs, pressure, offers and a deal (or none)."""
     from tradewar.dynamics import load_negotiation, simulate
 
+    if draws is not None or uncertainty is not None:
+        _negotiation_draws(config, json_out, seed, draws, uncertainty, scheduler)
+        return
     with _exit_codes({"negotiation": str(config)} if json_out else None):
         spec = load_negotiation(config)
         with _spinner(f"simulating {escape(spec.name)}…", json_out):
@@ -994,6 +1012,72 @@ def _print_sweep(result, paths: list[str]) -> None:  # type: ignore[no-untyped-d
         cells.append("yes" if row["converged"] else escape(str(row["status"])))
         t.add_row(*cells)
     console.print(t)
+
+
+def _negotiation_draws(  # type: ignore[no-untyped-def]
+    config: Path,
+    json_out: bool,
+    seed: int | None,
+    draws: int | None,
+    uncertainty: Path | None,
+    scheduler: str,
+):
+    from pydantic import ValidationError
+
+    from tradewar.dynamics import load_negotiation
+    from tradewar.errors import ScenarioError
+    from tradewar.policy.scenario import read_toml, validation_error
+    from tradewar.policy.uncertainty import UncertaintySettings
+    from tradewar.uncertainty import negotiation_draws
+
+    with _exit_codes({"negotiation": str(config)} if json_out else None):
+        spec = load_negotiation(config)
+        parameters = None
+        if uncertainty is not None:
+            path, data = read_toml(uncertainty, "uncertainty")
+            table = data.get("uncertainty")
+            if not isinstance(table, dict):
+                raise ScenarioError("no [uncertainty] table", file=str(path), key="uncertainty")
+            try:
+                parameters = UncertaintySettings.model_validate(table)
+            except ValidationError as exc:
+                err = validation_error(exc, str(path))
+                raise ScenarioError(
+                    err.reason, file=str(path), key=f"uncertainty.{err.key}"
+                ) from None
+        bar, advance = _progress_bar(f"{escape(spec.name)}: draws", json_out)
+        with bar:
+            result = negotiation_draws(
+                spec,
+                draws=draws,
+                seed=seed,
+                parameters=parameters,
+                scheduler=scheduler,
+                progress=advance,
+            )
+    if json_out:
+        _print_json(result.to_json())
+    else:
+        s = result.summary()
+        dates = s["deal_date"]
+        console.print(
+            f"[bold]{escape(spec.name)}[/]: {s['draws']} draws ({s['failed']} failed); "
+            f"P(deal) = {s['p_deal']:.2f}"
+            + (
+                f"; deal date 5/50/95%: {dates['q5']} / {dates['q50']} / {dates['q95']}"
+                if dates
+                else ""
+            ),
+            highlight=False,
+        )
+        t = Table(title="Deal dates", caption="draws reaching a deal on each date")
+        t.add_column("Date")
+        t.add_column("Draws", justify="right")
+        for date, count in s["deal_dates"].items():
+            t.add_row(date, str(count))
+        console.print(t)
+    if result.failed:
+        _fail(f"{result.failed} of {len(result.runs)} draws did not converge", 1)
 
 
 @app.command()

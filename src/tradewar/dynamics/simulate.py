@@ -75,10 +75,13 @@ def simulate(
     strategies: dict[str, Strategy] | None = None,
     seed: int | None = None,
     progress: ProgressCallback | None = None,
+    start: Scenario | None = None,
 ) -> NegotiationResult:
     """Run the negotiation; ``strategies`` overrides players' named strategies by country.
 
-    ``progress(fraction, message)`` is called after each round.
+    ``progress(fraction, message)`` is called after each round. ``start`` replaces the config's
+    start scenario (e.g. one draw of its parameters); the start scenario's model, nests and
+    trade elasticities (``theta``) are those of every round.
     """
     world = load_world(config.world)
     for k, player in enumerate(config.player):
@@ -91,9 +94,15 @@ def simulate(
         if event.country not in world.countries:
             raise ScenarioError(f"unknown country '{event.country}'", key=f"event[{k}].country")
     model, ces = config.model, CESSettings()
-    scenario = load_scenario(config.start.scenario) if config.start.scenario else None
+    scenario = start
+    if scenario is None and config.start.scenario:
+        scenario = load_scenario(config.start.scenario)
     if scenario is not None:
         model, ces = scenario.model, scenario.ces
+        if scenario.theta is not None:
+            from tradewar.api import with_theta
+
+            world = with_theta(world, scenario.theta)
     econ = economy_from_world(world, model)
     if model == "ces-network":
         econ = econ._replace(ces=ces_params(world, ces))

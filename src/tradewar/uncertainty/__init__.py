@@ -10,15 +10,18 @@ from tradewar.policy.uncertainty import (
     ThetaDraws,
     UncertaintySettings,
 )
+from tradewar.uncertainty.negotiation import NegotiationDraws, negotiation_draws
 from tradewar.uncertainty.result import UncertaintyResult
 from tradewar.uncertainty.run import monte_carlo, parse_grid, sweep
 
 __all__ = [
+    "NegotiationDraws",
     "ParameterDistribution",
     "ThetaDraws",
     "UncertaintyResult",
     "UncertaintySettings",
     "monte_carlo",
+    "negotiation_draws",
     "parse_grid",
     "sweep",
 ]
