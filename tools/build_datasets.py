@@ -93,8 +93,33 @@ def build_cp2015() -> None:
         tariff_tables={"2005": tau05},
     )
     print(f"cp2015: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
-    world = replace(world, theta_se=cp2015_theta_se(theta))
+    world = replace(
+        world,
+        theta_se=cp2015_theta_se(theta),
+        sector_groups=groups_by_range(world.sectors, goods=range(1, 3), manufacturing=range(3, 21)),
+    )
     write_world(world, OUT / "cp2015", fmt="parquet", force=True)
+
+
+def groups_by_range(
+    codes: tuple[str, ...], goods: range, manufacturing: range
+) -> dict[str, tuple[str, ...]]:
+    """Sector groups from code numbers (``C05`` is 5): primary goods, manufacturing, services.
+
+    ``goods`` are the primary sectors plus manufacturing; codes without a number (``REE``, the
+    rare-earth sector) are goods; every other numbered sector is a service.
+    """
+    groups: dict[str, list[str]] = {"goods": [], "manufacturing": [], "services": []}
+    for code in codes:
+        digits = "".join(ch for ch in code if ch.isdigit())
+        k = int(digits) if digits else None
+        if k is None or k in goods or k in manufacturing:
+            groups["goods"].append(code)
+        if k is not None and k in manufacturing:
+            groups["manufacturing"].append(code)
+        if k is not None and k not in goods and k not in manufacturing:
+            groups["services"].append(code)
+    return {name: tuple(members) for name, members in groups.items() if members}
 
 
 def cp2015_theta_se(theta: np.ndarray) -> np.ndarray:
@@ -363,6 +388,11 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
             f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
             "see docs/datasets.md for the provenance table."
         )
+    if J == 3:  # wiod2014-s3: goods, tradable services, non-tradable services
+        groups = {"goods": (world.sectors[0],), "services": world.sectors[1:]}
+    else:
+        groups = groups_by_range(world.sectors, goods=range(1, 5), manufacturing=range(5, 23))
+    world = replace(world, sector_groups=groups)
     write_world(world, OUT / name, fmt="parquet", force=True)
 
 
@@ -427,6 +457,7 @@ def build_ossa2014() -> None:
         meta=meta,
         political_weights=d["LAMBDAPOL"].astype(float),
     )
+    world = replace(world, sector_groups={"goods": world.sectors})
     write_world(world, OUT / "ossa2014", fmt="csv", force=True)
 
 
@@ -482,6 +513,10 @@ def build_tiny() -> None:
         deficit=deficit,
         expenditure_guess=np.full((N, J), 50.0),
         meta=meta,
+    )
+    world = replace(
+        world,
+        sector_groups={"goods": ("AGR", "MAN"), "manufacturing": ("MAN",), "services": ("SRV",)},
     )
     write_world(world, OUT / "tiny", fmt="csv", force=True)
 
@@ -631,6 +666,7 @@ def build_baci2023() -> None:
         tariff_tables={"liberation_day": liberation, "reciprocal_retaliation": reciprocal},
         meta=meta,
     )
+    world = replace(world, sector_groups={"goods": world.sectors})
     write_world(world, OUT / "baci2023", fmt="parquet", force=True)
 
 

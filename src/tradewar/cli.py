@@ -321,16 +321,28 @@ def describe(
         markup=False,
     )
     sectors = Table(title="Sectors")
-    for col in ("Sector", "Name", "Trade elasticity", "Tradable"):
+    for col in ("Sector", "Name", "Trade elasticity", "Tradable", "Groups"):
         sectors.add_column(col, justify="right" if col == "Trade elasticity" else "left")
+    member_of = {
+        code: [g for g, members in s["sector_groups"].items() if code in members]
+        for code in (r["sector"] for r in s["sector_list"])
+    }
     for r in s["sector_list"]:
         sectors.add_row(
             escape(r["sector"]),
             escape(r["name"]),
             f"{r['theta']:g}",
             "yes" if r["tradable"] else "no",
+            escape(" ".join(member_of[r["sector"]])),
         )
     console.print(sectors)
+    if s["sector_groups"]:
+        console.print(
+            "Sector groups (usable wherever sector codes are; \"*\" is every sector, services "
+            "included): "
+            + ", ".join(f"{k} ({len(v)})" for k, v in s["sector_groups"].items()),
+            markup=False,
+        )
     if s["regions"]:
         console.print(
             "Regions (for tw.data.aggregate.region_mapping): "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,7 @@ def _read_package(directory: Path) -> World:
         require_nonnegative(w_t, "weight")
         weights = scatter(w_t, [("country", countries), ("sector", sectors)], "weight")
 
+    groups = _read_groups(_need(directory, "sectors"), sectors)
     theta_se = None
     se_path = table_path(directory, "theta_se")
     if se_path is not None:
@@ -176,6 +178,7 @@ def _read_package(directory: Path) -> World:
         meta=meta,
         political_weights=weights,
         theta_se=theta_se,
+        sector_groups=groups,
     )
     check_world(world)
     return world
@@ -192,6 +195,38 @@ def _read_meta(directory: Path) -> dict[str, Any]:
         raise DataError(f"malformed TOML: {exc}", file=path.name) from None
     except UnicodeDecodeError:
         raise DataError("not UTF-8 text", file=path.name) from None
+
+
+#: A sector group name: lower case letters, digits and underscores.
+GROUP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _read_groups(path: Path, sectors: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The optional ``groups`` column of ``sectors.csv``: names separated by spaces per sector."""
+    try:
+        frame = (
+            pd.read_parquet(path)
+            if path.suffix == ".parquet"
+            else pd.read_csv(path, dtype=str, keep_default_na=False)
+        )
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot be read: {exc}", file=path.name) from None
+    if "groups" not in frame.columns:
+        return {}
+    groups: dict[str, list[str]] = {}
+    offset = 2 if path.suffix == ".csv" else 1
+    for row, (code, text) in enumerate(zip(sectors, frame["groups"].astype(str), strict=True)):
+        for name in text.replace(";", " ").split():
+            if not GROUP_NAME.match(name) or name in sectors:
+                raise DataError(
+                    f"'{name}' is not a group name (lower case letters, digits and '_', not a "
+                    "sector code)",
+                    file=path.name,
+                    row=row + offset,
+                    field="groups",
+                )
+            groups.setdefault(name, []).append(code)
+    return {k: tuple(v) for k, v in groups.items()}
 
 
 def _need(directory: Path, stem: str) -> Path:
@@ -405,6 +440,16 @@ def _write_files(world: World, out: Path, fmt: str) -> None:
             "name": world.sector_names,
             "theta": world.theta,
             "tradable": np.where(world.tradable, "true", "false"),
+            **(
+                {
+                    "groups": [
+                        " ".join(g for g, members in world.sector_groups.items() if c in members)
+                        for c in world.sectors
+                    ]
+                }
+                if world.sector_groups
+                else {}
+            ),
         }
     ).to_csv(out / "sectors.csv", index=False)
 

@@ -49,6 +49,10 @@ class World:
     political_weights
         ``(N, J)`` weights a government puts on each sector's income (Grossman–Helpman /
         Ossa 2014 lambda; mean one by country), from ``political_weights.csv``; None if absent.
+    sector_groups
+        Named groups of sectors (e.g. ``goods``, ``services``, ``manufacturing``), from the
+        optional ``groups`` column of ``sectors.csv``; a policy, a game or a negotiation may
+        name a group wherever it takes sector codes.
     theta_se
         ``(J,)`` standard errors of the estimated trade elasticities (NaN for a sector whose
         elasticity is not its own estimate), from ``theta_se.csv``; None if absent. Used to draw
@@ -71,6 +75,19 @@ class World:
     meta: dict[str, Any] = field(default_factory=dict)
     political_weights: np.ndarray | None = None
     theta_se: np.ndarray | None = None
+    sector_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ sector groups
+    def expand_sectors(self, codes: list[str] | tuple[str, ...]) -> list[str]:
+        """Sector codes with every group name replaced by its sectors (order kept, no repeats).
+
+        Unknown names are left in place for the caller to report.
+        """
+        out: list[str] = []
+        for code in codes:
+            members = self.sector_groups.get(code, (code,)) if code not in self.sectors else (code,)
+            out.extend(c for c in members if c not in out)
+        return out
 
     # ------------------------------------------------------------------ sizes and labels
     @property
@@ -231,6 +248,7 @@ class World:
                     self.sectors, self.sector_names, self.theta, self.tradable, strict=True
                 )
             ],
+            "sector_groups": {k: list(v) for k, v in self.sector_groups.items()},
             "regions": {
                 k.removeprefix("regions_"): len(str(v).split())
                 for k, v in self.meta.items()

@@ -368,7 +368,7 @@ def _avg(tau: np.ndarray, mask: np.ndarray, world) -> float:
 def _instrument_sectors(config: NegotiationConfig, world, base_tau: np.ndarray) -> list[int]:
     if config.sectors:
         out = []
-        for code in config.sectors:
+        for code in world.expand_sectors(config.sectors):
             if code not in world.sectors:
                 raise ScenarioError(f"unknown sector '{code}'", key="sectors")
             out.append(world.sectors.index(code))
@@ -391,7 +391,8 @@ def _update_pressure(
     """One round of pressure: losses against the pre-conflict baseline, scaled by urgency."""
     loss = params.welfare_weight * max(0.0, -100.0 * (outcome.welfare_hat[i] - 1.0))
     if params.sectors:
-        idx = [world.sectors.index(s) for s in params.sectors if s in world.sectors]
+        salient = world.expand_sectors(params.sectors)
+        idx = [world.sectors.index(s) for s in salient if s in world.sectors]
         before = outcome.output_before[i, idx]
         real = outcome.output_after[i, idx] / outcome.c_hat[i, idx]
         change = 100.0 * (real / np.where(before > 0, before, 1.0) - 1.0)

@@ -114,7 +114,8 @@ class TariffGame:
     settings
         `GameSettings`.
     sectors
-        Sector codes that are instruments (default: every sector with cross-border trade).
+        Sector codes or group names (e.g. ``goods``) that are instruments (default: every
+        sector with cross-border trade).
     options
         Solver options for every equilibrium.
     ces
@@ -188,7 +189,7 @@ class TariffGame:
             self.sector_mask = off.sum(axis=(0, 1)) > 0
         else:
             self.sector_mask = np.zeros(world.n_sectors, dtype=bool)
-            for code in sectors:
+            for code in world.expand_sectors(sectors):
                 if code not in world.sectors:
                     raise ScenarioError(f"unknown sector '{code}'", key="sectors")
                 self.sector_mask[world.sectors.index(code)] = True

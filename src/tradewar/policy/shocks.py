@@ -12,20 +12,30 @@ from tradewar.errors import ScenarioError
 from tradewar.policy.policies import ExportControl, Selector, Tariff, TradeCost
 
 
-def _select(selector: Selector, valid: tuple[str, ...], key: str) -> np.ndarray:
+def _select(
+    selector: Selector,
+    valid: tuple[str, ...],
+    key: str,
+    groups: dict[str, tuple[str, ...]] | None = None,
+) -> np.ndarray:
+    """Mask over ``valid`` of a selector: codes, ``"*"`` (all) or names of ``groups``."""
     codes = [selector] if isinstance(selector, str) else list(selector)
     if "*" in codes:
         return np.ones(len(valid), dtype=bool)
     mask = np.zeros(len(valid), dtype=bool)
     lookup = {c: k for k, c in enumerate(valid)}
+    groups = groups or {}
     for code in codes:
-        if code not in lookup:
+        members = groups.get(code, ()) if code not in lookup else (code,)
+        if not members:
+            named = f"; groups: {', '.join(groups)}" if groups else ""
             raise ScenarioError(
-                f"unknown code '{code}' (valid: {', '.join(valid)}; `tradewar describe WORLD` "
-                "lists them with names)",
+                f"unknown code '{code}' (valid: {', '.join(valid)}{named}; `tradewar describe "
+                "WORLD` lists them with names)",
                 key=key,
             )
-        mask[lookup[code]] = True
+        for member in members:
+            mask[lookup[member]] = True
     return mask
 
 
@@ -79,7 +89,7 @@ def policy_mask(world: World, policy: Tariff | TradeCost | ExportControl, key: s
     """Boolean ``(N, N, J)`` mask of the importer-exporter-sector cells a policy touches."""
     imp = _select(policy.importer, world.countries, f"{key}.importer")
     exp = _select(policy.exporter, world.countries, f"{key}.exporter")
-    sec = _select(policy.sectors, world.sectors, f"{key}.sectors")
+    sec = _select(policy.sectors, world.sectors, f"{key}.sectors", world.sector_groups)
     mask = imp[:, None, None] & exp[None, :, None] & sec[None, None, :]
     return mask & ~np.eye(world.n_countries, dtype=bool)[:, :, None]
 
