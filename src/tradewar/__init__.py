@@ -10,7 +10,7 @@ Load a world, apply policies, get tidy results::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from tradewar.api import run_scenario, solve
+from tradewar.api import compare, run_scenario, solve
 from tradewar.data.io import check_world, load_world, write_world
 from tradewar.data.world import World
 from tradewar.datasets import list_datasets
@@ -56,6 +56,7 @@ __all__ = [
     "World",
     "__version__",
     "check_world",
+    "compare",
     "list_datasets",
     "load_scenario",
     "load_world",

@@ -38,6 +38,7 @@ from tradewar.policy.scenario import (
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
+from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
 
 #: Tolerance and iteration cap of the search for quota tax-equivalents.
@@ -204,6 +205,24 @@ def _run(
         elapsed_s=time.perf_counter() - start,
         meta={"data_hash": world.data_hash()},
     )
+
+
+def compare(
+    *scenarios: Scenario | str | os.PathLike[str],
+    step: int = -1,
+    strict: bool = True,
+    labels: list[str] | None = None,
+) -> Comparison:
+    """Solve each scenario and put their results side by side (see `Comparison`).
+
+    The scenarios may use different worlds if their countries are the same; otherwise
+    `ScenarioError` names the countries that differ. ``step`` picks the step of each (default
+    the last); ``labels`` name them in the tables (default: the scenario names).
+    """
+    from tradewar.results.compare import compare_results
+
+    results = [run_scenario(s, strict=strict) for s in scenarios]
+    return compare_results(results, step, labels)
 
 
 def with_theta(world: World, theta: float | dict[str, float]) -> World:

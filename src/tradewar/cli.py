@@ -160,6 +160,72 @@ def run(
         _fail(str(exc), 1)
 
 
+@app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="Two or more scenario TOML files.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write countries.csv, sectors.csv and manifest.json here."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
+    ] = False,
+    variable: Annotated[
+        str, typer.Option(help="Country variable to show side by side.")
+    ] = "welfare_pct",
+    top: Annotated[int, typer.Option(help="Rows to show: the largest differences.")] = 15,
+) -> None:
+    """Solve several scenarios and show their results side by side, with differences."""
+    from tradewar.api import compare as compare_scenarios
+    from tradewar.errors import ScenarioError
+    from tradewar.policy.scenario import load_scenario
+    from tradewar.results.folders import check_output_folder
+
+    with _exit_codes({"scenarios": [str(s) for s in scenarios]} if json_out else None):
+        if len(scenarios) < 2:
+            raise ScenarioError("give at least two scenario files", key="SCENARIOS")
+        if out is not None:
+            check_output_folder(out, force)
+        specs = [load_scenario(s) for s in scenarios]
+        with _spinner(f"solving {len(specs)} scenarios…", json_out):
+            stems = [s.stem for s in scenarios]
+            labels = stems if len(set(stems)) == len(stems) else None
+            comparison = compare_scenarios(*specs, strict=False, labels=labels)
+        if variable not in set(comparison.countries.variable):
+            raise ScenarioError(
+                f"unknown variable '{variable}'; use one of "
+                f"{', '.join(sorted(set(comparison.countries.variable)))}",
+                key="--variable",
+            )
+        if out is not None:
+            comparison.save(out, force=force)
+    if json_out:
+        _print_json(comparison.to_json())
+    else:
+        wide = comparison.wide(variable)
+        diffs = [c for c in wide.columns if c not in comparison.labels]
+        order = wide[diffs].abs().max(axis=1).sort_values(ascending=False).index[:top]
+        t = Table(
+            title=escape(f"{variable}: side by side"),
+            caption=f"worlds: {escape(', '.join(dict.fromkeys(comparison.worlds)))}; "
+            f"{min(top, len(wide))} of {len(wide)} countries, largest differences first",
+        )
+        t.add_column("Country", style="bold")
+        for col in wide.columns:
+            t.add_column(escape(str(col)), justify="right")
+        for code in order:
+            t.add_row(escape(str(code)), *(f"{v:+.3f}" for v in wide.loc[code]))
+        console.print(t)
+        if out is not None:
+            console.print(f"wrote {escape(str(out))}")
+    if not all(comparison.converged):
+        bad = [
+            lab for lab, ok in zip(comparison.labels, comparison.converged, strict=True) if not ok
+        ]
+        _fail(f"not converged: {', '.join(bad)}", 1)
+
+
 def _status_reason(status: str) -> str:
     from tradewar.model.outcomes import STATUS_REASONS
 
@@ -338,9 +404,8 @@ def describe(
     console.print(sectors)
     if s["sector_groups"]:
         console.print(
-            "Sector groups (usable wherever sector codes are; \"*\" is every sector, services "
-            "included): "
-            + ", ".join(f"{k} ({len(v)})" for k, v in s["sector_groups"].items()),
+            'Sector groups (usable wherever sector codes are; "*" is every sector, services '
+            "included): " + ", ".join(f"{k} ({len(v)})" for k, v in s["sector_groups"].items()),
             markup=False,
         )
     if s["regions"]:
