@@ -130,8 +130,11 @@ def run(
         if failure is not None:
             failure.update(scenario=spec.name, world=spec.world, model=spec.model)
         world = load_world(spec.world)
-        with _spinner(f"solving {escape(spec.name)} on {escape(world.name)}…", json_out):
-            result = run_scenario(spec, world=world, strict=False)
+        bar, advance = _progress_bar(
+            f"{escape(spec.name)} on {escape(world.name)}", json_out or len(spec.steps()) < 2
+        )
+        with bar if advance else _spinner(f"solving {escape(spec.name)}…", json_out):
+            result = run_scenario(spec, world=world, strict=False, progress=advance)
         if out is not None:
             manifest = {
                 "scenario_file": str(scenario),
@@ -564,8 +567,13 @@ def _print_game(result, json_out: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 def _run_game(action, json_out: bool, describe: dict) -> None:  # type: ignore[no-untyped-def]
-    with _exit_codes(describe if json_out else None), _spinner("solving the game…", json_out):
-        result = action()
+    """Run ``action(progress)`` under a progress bar (Nash rounds) and print its result."""
+    if describe["game"] == "nash":  # rounds to count
+        bar, advance = _progress_bar("Nash tariffs: rounds", json_out)
+    else:
+        bar, advance = _spinner(f"solving the {describe['game']} game…", json_out), None
+    with _exit_codes(describe if json_out else None), bar:
+        result = action(advance)
     _print_game(result, json_out)
     if not result.converged:
         _fail(f"{result.kind} tariffs did not converge: {result.reason}", 1)
@@ -616,7 +624,7 @@ def optimal(
     """Unilateral optimal tariffs of one country, everyone else at baseline tariffs."""
     from tradewar.game import optimal_tariffs
 
-    def action():  # type: ignore[no-untyped-def]
+    def action(progress):  # type: ignore[no-untyped-def]
         game = _game(
             world,
             model,
@@ -665,7 +673,7 @@ def nash(
     """Nash tariffs (a trade war): best responses until no player gains by deviating."""
     from tradewar.game import nash_tariffs
 
-    def action():  # type: ignore[no-untyped-def]
+    def action(progress):  # type: ignore[no-untyped-def]
         game = _game(
             world,
             model,
@@ -681,7 +689,7 @@ def nash(
             armington,
             mfn,
         )
-        return nash_tariffs(game, _codes(players), against=against, strict=False)
+        return nash_tariffs(game, _codes(players), against=against, strict=False, progress=progress)
 
     _run_game(action, json_out, {"game": "nash", "world": world})
 
@@ -708,7 +716,7 @@ def cooperate(
     """Cooperative (efficient) tariffs from the baseline, optionally with equal gains."""
     from tradewar.game import cooperative_tariffs
 
-    def action():  # type: ignore[no-untyped-def]
+    def action(progress):  # type: ignore[no-untyped-def]
         game = _game(
             world,
             model,
@@ -758,7 +766,7 @@ def bargain(
     from tradewar.game import nash_bargain
     from tradewar.game.threats import threat_tariffs
 
-    def action():  # type: ignore[no-untyped-def]
+    def action(progress):  # type: ignore[no-untyped-def]
         pair = _codes(countries) or []
         if len(pair) != 2:
             raise ScenarioError("give exactly two countries, e.g. USA,CHN", key="--countries")
@@ -823,8 +831,9 @@ def negotiate(
         return
     with _exit_codes({"negotiation": str(config)} if json_out else None):
         spec = load_negotiation(config)
-        with _spinner(f"simulating {escape(spec.name)}…", json_out):
-            result = simulate(spec, seed=seed)
+        bar, advance = _progress_bar(f"{escape(spec.name)}: rounds", json_out)
+        with bar:
+            result = simulate(spec, seed=seed, progress=advance)
     if json_out:
         _print_json(result.to_json())
         return
@@ -874,7 +883,13 @@ _SCHEDULER = typer.Option(
 
 def _progress_bar(text: str, quiet: bool):  # type: ignore[no-untyped-def]
     """A Rich progress bar and the callback that moves it (nothing when quiet)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     if quiet:
         return nullcontext(), None
@@ -883,6 +898,8 @@ def _progress_bar(text: str, quiet: bool):  # type: ignore[no-untyped-def]
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         TextColumn("{task.fields[note]}"),
         console=err_console,
         transient=True,
