@@ -138,7 +138,7 @@ def test_nafta_with_observed_deficits_table_a4(cp2015):
 
 
 def test_exact_welfare_differs_from_first_order_total_for_mexico(nafta):
-    # ARCHITECTURE §2: Mexico's exact real-income change is near zero although ToT + VoT = 1.31.
+    # README, Models: Mexico's exact real-income change is near zero although ToT + VoT = 1.31.
     row = nafta.country_table().loc["MEX"]
     assert abs(row.welfare_pct) < 0.1
     assert row.terms_of_trade_pct + row.volume_of_trade_pct > 1.2

@@ -227,7 +227,7 @@ _WIOD_NAMES = {
 }
 
 
-# Rare earths (wiod2014-ree). Every number is sourced in ../shared/data/us_china_2025/FACTS.md
+# Rare earths (wiod2014-ree). Every number is sourced in docs/us_china_2025_facts.md
 # (section 2) or labelled an assumption; docs/datasets.md has the provenance table.
 REE_US_IMPORTS = 170.0  # USD million, 2024 (USGS MCS 2025), rare-earth compounds and metals
 REE_US_IMPORT_SOURCES = {"CHN": 0.70, "ROW": 0.13 + 0.06, "JPN": 0.06, "EST": 0.05}  # USGS MCS

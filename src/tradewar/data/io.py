@@ -1,4 +1,4 @@
-"""Load, check and write world packages (ARCHITECTURE §4)."""
+"""Load, check and write world packages (docs/formats.md)."""
 
 from __future__ import annotations
 

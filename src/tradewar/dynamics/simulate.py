@@ -36,7 +36,7 @@ class NegotiationResult:
     seed: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """``{"name", "world", "steps": [...], "outcome": {...}}`` (ARCHITECTURE-style JSON)."""
+        """``{"name", "world", "steps": [...], "outcome": {...}}`` (docs/formats.md)."""
         return {
             "name": self.config.name,
             "world": self.config.world,

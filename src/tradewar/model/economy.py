@@ -19,7 +19,7 @@ from tradewar.data.world import World
 
 
 class Economy(NamedTuple):
-    """Baseline shares and levels of the multi-sector model (ARCHITECTURE §2).
+    """Baseline shares and levels of the multi-sector model (README, Models).
 
     Attributes
     ----------

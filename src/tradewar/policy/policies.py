@@ -1,4 +1,4 @@
-"""Policy instruments as validated objects (ARCHITECTURE §5).
+"""Policy instruments as validated objects (docs/formats.md).
 
 A selector (``importer``, ``exporter``, ``sectors``) is a code, a list of codes, or ``"*"`` for all.
 Domestic pairs (importer == exporter) are never affected: a tariff on one's own goods is not a

@@ -1,4 +1,4 @@
-"""Scenarios: a world, a model and policies, optionally as a dated timeline (ARCHITECTURE §5)."""
+"""Scenarios: a world, a model and policies, optionally as a dated timeline (docs/formats.md)."""
 
 from __future__ import annotations
 

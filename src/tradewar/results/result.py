@@ -1,4 +1,4 @@
-"""Labelled results: tidy DataFrames, the JSON contract (ARCHITECTURE §6) and saved runs."""
+"""Labelled results: tidy DataFrames, the JSON contract (docs/formats.md) and saved runs."""
 
 from __future__ import annotations
 
@@ -300,7 +300,7 @@ class Result:
         return rows
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` object of ARCHITECTURE §6 (a plain dict; `json.dumps` it)."""
+        """The ``--json`` object of docs/formats.md (a plain dict; `json.dumps` it)."""
         steps = []
         for k, st in enumerate(self.steps):
             o = st.outcome
