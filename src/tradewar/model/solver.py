@@ -369,13 +369,13 @@ def _solve_jit(
     def normalise(x):
         return x - jnp.log(jnp.sum(weights * jnp.exp(x)))
 
-    def evaluate(x, log_P0, X0, inner_tol):
+    def evaluate(x, log_P0, X0):
         w = jnp.exp(x)
-        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, inner_tol, lim.max_inner)
+        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, lim.inner_tol, lim.max_inner)
         pi_new = _shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
         X, ch_x = _expenditure(
-            pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner_tol, lim.max_inner
+            pi_new, shock, econ, gamma_va, gamma_io, w, X0, lim.inner_tol, lim.max_inner
         )
         acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
         demand = acc.wages.sum(axis=1)
@@ -387,11 +387,7 @@ def _solve_jit(
         return (s.k < lim.max_iterations) & (s.residual > lim.tol)
 
     def body(s: _State):
-        # Inexact inner solves while the wages are far from the equilibrium: the inner
-        # tolerance follows the outer residual down to `inner_tol` (the final evaluation below
-        # is always at `inner_tol`, and judges every equilibrium condition).
-        inner_tol = jnp.maximum(lim.inner_tol, jnp.minimum(1e-6, 1e-3 * s.residual))
-        excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X, inner_tol)
+        excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
         f = lim.damping * excess
         g = normalise(s.x + f)
         slot = (s.k - 1) % m
@@ -424,7 +420,7 @@ def _solve_jit(
     )
     s = jax.lax.while_loop(cond, body, init)
     # Final consistent evaluation at the returned wages, judged on every equilibrium condition.
-    _, _, log_P, X, inner = evaluate(s.x, s.log_P, s.X, lim.inner_tol)
+    _, _, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
     log_c, _, _ = cost_structure(econ, s.x, log_P)
     pi_new = _shares(A, econ, log_c, log_P)
     gaps = market_gaps(econ, shock, s.x, log_P, X)
