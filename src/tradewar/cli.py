@@ -499,38 +499,16 @@ _OPTION_NAMES = {"model": "--model", "ces": "--ces", "armington": "--armington"}
 
 def _read_armington(path: Path):  # type: ignore[no-untyped-def]
     """The ``[armington]`` table of a TOML file, validated (errors name the file and key)."""
-    from pydantic import ValidationError
+    from tradewar.policy.scenario import ArmingtonSettings, read_toml_table
 
-    from tradewar.errors import ScenarioError
-    from tradewar.policy.scenario import ArmingtonSettings, read_toml, validation_error
-
-    p, data = read_toml(path, "armington")
-    table = data.get("armington")
-    if not isinstance(table, dict):
-        raise ScenarioError("no [armington] table", file=str(p), key="armington")
-    try:
-        return ArmingtonSettings.model_validate(table)
-    except ValidationError as exc:
-        err = validation_error(exc, str(p))
-        raise ScenarioError(err.reason, file=str(p), key=f"armington.{err.key}") from None
+    return read_toml_table(path, "armington", ArmingtonSettings)
 
 
 def _read_ces(path: Path):  # type: ignore[no-untyped-def]
     """The ``[ces]`` table of a TOML file, validated (errors name the file and key)."""
-    from pydantic import ValidationError
+    from tradewar.policy.scenario import CESSettings, read_toml_table
 
-    from tradewar.errors import ScenarioError
-    from tradewar.policy.scenario import CESSettings, read_toml, validation_error
-
-    p, data = read_toml(path, "ces")
-    table = data.get("ces")
-    if not isinstance(table, dict):
-        raise ScenarioError("no [ces] table", file=str(p), key="ces")
-    try:
-        return CESSettings.model_validate(table)
-    except ValidationError as exc:
-        err = validation_error(exc, str(p))
-        raise ScenarioError(err.reason, file=str(p), key=f"ces.{err.key}") from None
+    return read_toml_table(path, "ces", CESSettings)
 
 
 def _print_game(result, json_out: bool) -> None:  # type: ignore[no-untyped-def]
@@ -1116,11 +1094,8 @@ def _negotiation_draws(  # type: ignore[no-untyped-def]
     uncertainty: Path | None,
     scheduler: str,
 ):
-    from pydantic import ValidationError
-
     from tradewar.dynamics import load_negotiation
-    from tradewar.errors import ScenarioError
-    from tradewar.policy.scenario import read_toml, validation_error
+    from tradewar.policy.scenario import read_toml_table
     from tradewar.policy.uncertainty import UncertaintySettings
     from tradewar.uncertainty import negotiation_draws
 
@@ -1128,17 +1103,7 @@ def _negotiation_draws(  # type: ignore[no-untyped-def]
         spec = load_negotiation(config)
         parameters = None
         if uncertainty is not None:
-            path, data = read_toml(uncertainty, "uncertainty")
-            table = data.get("uncertainty")
-            if not isinstance(table, dict):
-                raise ScenarioError("no [uncertainty] table", file=str(path), key="uncertainty")
-            try:
-                parameters = UncertaintySettings.model_validate(table)
-            except ValidationError as exc:
-                err = validation_error(exc, str(path))
-                raise ScenarioError(
-                    err.reason, file=str(path), key=f"uncertainty.{err.key}"
-                ) from None
+            parameters = read_toml_table(uncertainty, "uncertainty", UncertaintySettings)
         bar, advance = _progress_bar(f"{escape(spec.name)}: draws", json_out)
         with bar:
             result = negotiation_draws(

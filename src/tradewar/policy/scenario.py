@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
@@ -224,6 +224,23 @@ def read_toml(path: str | os.PathLike[str], what: str) -> tuple[Path, dict]:
         raise ScenarioError(f"malformed TOML: {exc}", file=str(p)) from None
     except (OSError, ValueError) as exc:
         raise ScenarioError(f"cannot be read: {_os_reason(exc)}", file=str(p)) from None
+
+
+def read_toml_table(path: str | os.PathLike[str], table: str, model: type[BaseModel]) -> Any:
+    """The ``[table]`` of a TOML file validated as ``model``.
+
+    A missing file or table, or a bad value, is a `ScenarioError` naming the file and the key
+    (``table.field``).
+    """
+    p, data = read_toml(path, table)
+    content = data.get(table)
+    if not isinstance(content, dict):
+        raise ScenarioError(f"no [{table}] table", file=str(p), key=table)
+    try:
+        return model.model_validate(content)
+    except ValidationError as exc:
+        err = validation_error(exc, str(p))
+        raise ScenarioError(err.reason, file=str(p), key=f"{table}.{err.key}") from None
 
 
 def _os_reason(exc: BaseException) -> str:
