@@ -105,7 +105,30 @@ def test_figures_have_labelled_axes_and_legends(result):
     ax = heat.axes[0]
     assert ax.get_xlabel() == "Step" and ax.get_ylabel() == "Sector"
     assert "% change" in heat.axes[1].get_ylabel()
-    assert [t.get_text() for t in ax.get_xticklabels()] == [s.label for s in result.steps]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == figures.step_ticks(result)
+    for tick, step in zip(ticks, result.steps, strict=True):
+        assert tick == f"{step.date:%d %b %Y}\n{step.label}"  # date and label on every step
+
+
+def test_timelines_are_evenly_spaced_and_one_step_results_are_bars(result):
+    fig = figures.welfare_path_figure(result, ["HOM", "FOR"])
+    ax = fig.axes[0]
+    assert list(ax.get_xticks()) == list(range(len(result.steps)))  # not a calendar axis
+    one = tw.solve("tiny", [tw.Tariff(importer="HOM", exporter="FOR", add_pct=20)])
+    bars = figures.welfare_path_figure(one, ["HOM", "FOR", "ROW"]).axes[0]
+    assert len(bars.patches) == 3 and not bars.get_lines()[1:]  # bars, no one-point lines
+    heat = figures.sector_heatmap_figure(one, "HOM")
+    assert not heat.axes[0].images and len(heat.axes[0].patches) == 3  # bars, no 1-cell map
+
+
+def test_report_tables_read_well(tmp_path):
+    path = tmp_path / "timeline.toml"
+    path.write_text(TIMELINE, encoding="utf-8")
+    page = build_report(tw.load_scenario(path), tmp_path / "out").read_text(encoding="utf-8")
+    assert "HOM welfare %" in page and "Gap, points" in page
+    assert "welfare_pct_HOM" not in page  # raw column names stay in tables/who_won.csv
+    assert "class='wide'" in page  # wide tables scroll inside the page
 
 
 def test_focus_and_sensitivity_helpers(scenario):
@@ -139,3 +162,26 @@ def test_report_cli_errors_leave_nothing(tmp_path):
     assert res.exit_code == 2 and "--nest-elasticities" in res.stderr
     assert not (tmp_path / "r").exists()
     assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".")]
+
+
+def test_negotiation_outcome_reads_as_text():
+    from tradewar.report.negotiation import _outcome_html
+
+    outcome = {
+        "deal": True,
+        "date": "2025-05-12",
+        "round": 4,
+        "proposer": "USA",
+        "terms": {
+            "USA": {"additional_tariff_pct_over_baseline": {"USA": 55.0, "CHN": 10.0}},
+            "CHN": {"additional_tariff_pct_over_baseline": {"USA": 55.0, "CHN": 10.0}},
+        },
+        "welfare_vs_start_pct": {"USA": 0.1234567890123, "CHN": 0.05},
+        "final_tariff_level_pct": {"USA": 30.0, "CHN": -115.0},
+        "converged": True,
+    }
+    page = _outcome_html(outcome)
+    assert "Deal</b> on 2025-05-12 (round 4), offered by USA" in page
+    assert "USA +55.0 points" in page and "CHN +10.0 points" in page
+    assert "0.123" in page and "0.1234567890123" not in page and "{" not in page
+    assert "No deal" in _outcome_html({**outcome, "deal": False})

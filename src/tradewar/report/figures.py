@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -30,25 +29,38 @@ def png(fig: plt.Figure) -> plt.Figure:
     return buffer.getvalue()
 
 
-def _x(result: Result) -> tuple[list, bool]:
-    dates = [s.date for s in result.steps]
-    if all(d is not None for d in dates):
-        return [pd.Timestamp(d) for d in dates], True
-    return list(range(len(dates))), False
+#: Characters of a step label shown under a timeline's axis.
+LABEL_CHARS = 26
+
+
+def step_positions(result: Result) -> tuple[list, bool]:
+    """Evenly spaced step positions, and whether the steps are dated.
+
+    Steps are placed one per tick rather than on a calendar, so steps days apart (4 to 12 April
+    2025) stay readable; each tick names its date and its label.
+    """
+    dated = all(s.date is not None for s in result.steps)
+    return list(range(len(result.steps))), dated
+
+
+def step_ticks(result: Result) -> list[str]:
+    """Tick labels of a timeline: the date over the label (shortened), e.g. 12 Apr 2025."""
+    ticks = []
+    for s in result.steps:
+        label = s.label if len(s.label) <= LABEL_CHARS else s.label[: LABEL_CHARS - 1] + "…"
+        ticks.append(f"{s.date:%d %b %Y}\n{label}" if s.date else label)
+    return ticks
+
+
+def _width(result: Result) -> float:
+    """Figure width, inches: wider for long timelines."""
+    return max(9.0, 0.75 * len(result.steps) + 2.0)
 
 
 def _format_x(ax: plt.Axes, result: Result, dated: bool) -> None:
-    if dated:
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
-        ax.set_xlabel("Date (step takes effect)")
-        for label in ax.get_xticklabels():
-            label.set_rotation(30)
-            label.set_horizontalalignment("right")
-    else:
-        ax.set_xticks(
-            range(len(result.steps)), [s.label for s in result.steps], rotation=30, ha="right"
-        )
-        ax.set_xlabel("Step")
+    ax.set_xticks(range(len(result.steps)), step_ticks(result), rotation=45, ha="right", fontsize=8)
+    ax.set_xlabel("Step (the date it takes effect)" if dated else "Step")
+    ax.set_xlim(-0.5, len(result.steps) - 0.5)
 
 
 @LITERAL_TEXT
@@ -58,16 +70,31 @@ def welfare_path_figure(
     variable: str = "welfare_pct",
     ylabel: str | None = None,
 ) -> plt.Figure:
-    """Line per country: ``variable`` at each step, percent change from the baseline."""
+    """Line per country: ``variable`` at each step, percent change from the baseline.
+
+    A result with one step gets one bar per country instead (a path of one point says nothing).
+    """
     path = country_path(result, variable)
-    x, dated = _x(result)
-    fig, ax = plt.subplots(figsize=(9, 4.8))
+    if len(result.steps) == 1:
+        values = path.loc[0, list(countries)].astype(float)
+        fig, ax = plt.subplots(figsize=(9, 0.45 * len(countries) + 1.5))
+        colours = ["tab:red" if v < 0 else "tab:blue" for v in values]
+        ax.barh(list(countries), values, color=colours)
+        for y, v in enumerate(values):
+            ax.text(v, y, f" {v:+.3f} ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(0.0, color="grey", linewidth=0.8)
+        ax.set_xlabel(ylabel or "Real income (welfare), % change from baseline")
+        ax.set_title(f"{result.scenario}: {variable.replace('_pct', '').replace('_', ' ')}")
+        ax.grid(alpha=0.3, axis="x")
+        return fig
+    x, dated = step_positions(result)
+    fig, ax = plt.subplots(figsize=(_width(result), 4.8))
     for code in countries:
         ax.plot(
             x,
             path[code],
             marker="o",
-            drawstyle="steps-post" if dated else "default",
             label=code,
             linewidth=2 if code in countries[:2] else 1.2,
         )
@@ -83,15 +110,14 @@ def welfare_path_figure(
 @LITERAL_TEXT
 def tariff_chart_figure(result: Result, pairs: Sequence[tuple[str, str]]) -> plt.Figure:
     """Step chart of trade-weighted average tariffs for (importer, exporter) pairs."""
-    x, dated = _x(result)
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    x, dated = step_positions(result)
+    fig, ax = plt.subplots(figsize=(_width(result), 4.2))
     for importer, exporter in pairs:
         sched = tariff_schedule(result, importer, exporter)
         ax.plot(
             x,
             sched.tariff_pct,
             marker="o",
-            drawstyle="steps-post" if dated else "default",
             label=f"{importer} on goods from {exporter}",
             linewidth=2,
         )
@@ -107,11 +133,11 @@ def tariff_chart_figure(result: Result, pairs: Sequence[tuple[str, str]]) -> plt
 def bilateral_trade_figure(result: Result, a: str, b: str) -> plt.Figure:
     """Bilateral exports each way (before tariffs, world unit), per step."""
     ia, ib = result.countries.index(a), result.countries.index(b)
-    x, dated = _x(result)
+    x, dated = step_positions(result)
     a_to_b = [s.outcome.flows_after[ib, ia].sum() for s in result.steps]
     b_to_a = [s.outcome.flows_after[ia, ib].sum() for s in result.steps]
     base = result.steps[0].outcome
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig, ax = plt.subplots(figsize=(_width(result), 4.2))
     ax.plot(x, a_to_b, marker="o", label=f"{a} exports to {b}", linewidth=2)
     ax.plot(x, b_to_a, marker="s", label=f"{b} exports to {a}", linewidth=2)
     ax.axhline(
@@ -139,17 +165,28 @@ def sector_heatmap_figure(
     table = sector_path(result, country, "output_real_pct")
     if sectors is not None:
         table = table.loc[list(sectors)]
+    labels = [f"{code} {names.get(code, '')}".strip() if names else code for code in table.index]
+    if table.shape[1] == 1:  # one step: bars, not a one-column heatmap
+        values = table.iloc[:, 0].astype(float)
+        fig, ax = plt.subplots(figsize=(9, max(3.0, 0.28 * len(table) + 1.5)))
+        ax.barh(labels, values, color=["tab:red" if v < 0 else "tab:blue" for v in values])
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", labelsize=8)
+        ax.axvline(0.0, color="grey", linewidth=0.8)
+        ax.set_xlabel("Real gross output, % change from baseline")
+        ax.set_title(f"{country}: real gross output by sector")
+        ax.grid(alpha=0.3, axis="x")
+        return fig
     data = table.to_numpy(dtype=float)
     finite = np.abs(data[np.isfinite(data)])
     # Cap the colour scale at the 95th percentile so one extreme sector does not wash out the rest.
     limit = float(np.percentile(finite, 95)) if finite.size else 1.0
     limit = limit if limit > 0 else 1.0
     height = max(3.0, 0.28 * len(table) + 1.5)
-    fig, ax = plt.subplots(figsize=(10, height))
+    fig, ax = plt.subplots(figsize=(max(10.0, _width(result)), height))
     image = ax.imshow(data, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
-    labels = [f"{code} {names.get(code, '')}".strip() if names else code for code in table.index]
     ax.set_yticks(range(len(table)), labels, fontsize=8)
-    ax.set_xticks(range(table.shape[1]), list(table.columns), rotation=35, ha="right", fontsize=8)
+    ax.set_xticks(range(table.shape[1]), step_ticks(result), rotation=45, ha="right", fontsize=8)
     ax.set_xlabel("Step")
     ax.set_ylabel("Sector")
     ax.set_title(f"{country}: real gross output by sector, % change from baseline")
@@ -166,15 +203,9 @@ def sensitivity_chart_figure(
     paths: dict[str, pd.DataFrame], country: str, x: list, dated: bool, result: Result
 ) -> plt.Figure:
     """Welfare of one country by step under several nest elasticities."""
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig, ax = plt.subplots(figsize=(_width(result), 4.2))
     for label, path in paths.items():
-        ax.plot(
-            x,
-            path[country],
-            marker="o",
-            drawstyle="steps-post" if dated else "default",
-            label=label,
-        )
+        ax.plot(x, path[country], marker="o", label=label)
     ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.set_ylabel("Real income (welfare), % change from baseline")
     ax.set_title(f"{country}: welfare under low, central and high nest elasticities")

@@ -24,11 +24,12 @@ from tradewar.results.summaries import country_path, head_to_head, sector_path
 #: Default low, central and high elasticities of the critical-input nest for sensitivity runs.
 DEFAULT_NEST_ELASTICITIES = (0.02, 0.1, 0.5)
 
-_CSS = """
+REPORT_CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.7em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
+.wide{overflow-x:auto;max-width:100%}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}
@@ -74,7 +75,8 @@ def with_nest_elasticity(scenario: Scenario, sigma: float) -> Scenario:
     return scenario.model_copy(update={"ces": ces})
 
 
-def _table(frame: pd.DataFrame, digits: int = 3, left: Sequence[str] = ()) -> str:
+def html_table(frame: pd.DataFrame, digits: int = 3, left: Sequence[str] = ()) -> str:
+    """A frame as an HTML table (floats to ``digits``; ``left`` columns aligned left)."""
     head = "".join(
         f'<th class="{"l" if c in left else ""}">{html.escape(str(c))}</th>' for c in frame.columns
     )
@@ -85,10 +87,28 @@ def _table(frame: pd.DataFrame, digits: int = 3, left: Sequence[str] = ()) -> st
             text = f"{value:,.{digits}f}" if isinstance(value, float) else html.escape(str(value))
             cells.append(f'<td class="{"l" if col in left else ""}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return f"<div class='wide'><table><tr>{head}</tr>{''.join(rows)}</table></div>"
 
 
-def _img(data: bytes, alt: str) -> str:
+def _readable_who_won(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """The "who won" table with headers for readers (the CSV keeps the column names)."""
+    names = {
+        "date": "Date",
+        "label": "Step",
+        f"welfare_pct_{a}": f"{a} welfare %",
+        f"welfare_pct_{b}": f"{b} welfare %",
+        "welfare_gap_pts": "Gap, points",
+        f"tariff_revenue_{a}": f"{a} tariff revenue",
+        f"tariff_revenue_{b}": f"{b} tariff revenue",
+        f"balance_{a}_with_{b}": f"{a} balance with {b}",
+        f"balance_change_{a}_with_{b}": "change",
+    }
+    order = [c for c in names if c in frame.columns]
+    return frame[order].rename(columns=names)
+
+
+def embedded_image(data: bytes, alt: str) -> str:
+    """PNG bytes as an ``<img>`` with the image inline (the report is one file)."""
     encoded = base64.b64encode(data).decode()
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
 
@@ -297,11 +317,11 @@ def _uncertainty(uncertainty: UncertaintyResult, shown: list[str], figs: dict, t
         + "; ".join(described)
         + ". Welfare at the last step, % change; central is the scenario as written. Method "
         "and assumptions: docs/uncertainty.md.</p>",
-        _img(figs["uncertainty"][0], figs["uncertainty"][1]),
-        _table(bands, 3, left=("country",)),
+        embedded_image(figs["uncertainty"][0], figs["uncertainty"][1]),
+        html_table(bands, 3, left=("country",)),
     ]
     if not who.empty:
-        parts += [_table(who, 3, left=("date", "label", "winner"))]
+        parts += [html_table(who, 3, left=("date", "label", "winner"))]
     return "\n".join(parts)
 
 
@@ -338,7 +358,7 @@ def _sensitivity(
                 out_a = sector_path(variant, a, "output_real_pct").loc[users]
                 row[f"output_real_pct_{a}_{users[0]}"] = out_a.iloc[0, k]
             rows.append(row)
-    x, dated = figures._x(result)
+    x, dated = figures.step_positions(result)
     for code in (a, b):
         fig = figures.sensitivity_chart_figure(paths, code, x, dated, result)
         figs[f"sensitivity_{code}"] = (figures.png(fig), f"Sensitivity of {code}'s welfare")
@@ -348,9 +368,26 @@ def _sensitivity(
         f"<p>The timeline solved again with the elasticity of the critical-input nest in "
         f"{', '.join(users) or 'every sector'} set to {', '.join(f'{s:g}' for s in sigmas)} "
         "(low, central, high). Lower values make rare earths harder to do without.</p>"
-        + _img(figs[f"sensitivity_{a}"][0], f"sensitivity {a}")
-        + _img(figs[f"sensitivity_{b}"][0], f"sensitivity {b}")
-        + _table(frame, 3, left=("label",))
+        + embedded_image(figs[f"sensitivity_{a}"][0], f"sensitivity {a}")
+        + embedded_image(figs[f"sensitivity_{b}"][0], f"sensitivity {b}")
+        + html_table(
+            frame.rename(
+                columns={
+                    "sigma": "Nest elasticity",
+                    "step": "Step",
+                    "label": "Label",
+                    f"welfare_pct_{a}": f"{a} welfare %",
+                    f"welfare_pct_{b}": f"{b} welfare %",
+                    **(
+                        {f"output_real_pct_{a}_{users[0]}": f"{a} {users[0]} real output %"}
+                        if users
+                        else {}
+                    ),
+                }
+            ),
+            3,
+            left=("Label",),
+        )
     )
 
 
@@ -388,14 +425,14 @@ def _page(
             ):
                 quotas.append({"step": step.label, **row})
     quota_html = (
-        _table(pd.DataFrame(quotas), 1, left=("step", "exporter", "importer", "sector"))
+        html_table(pd.DataFrame(quotas), 1, left=("step", "exporter", "importer", "sector"))
         if quotas
         else "<p>No quotas in force.</p>"
     )
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(scenario.name)} — tradewar report</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{REPORT_CSS}</style></head><body>",
         f"<h1>{html.escape(scenario.name)}</h1>",
         f"<p>{html.escape(scenario.description)}</p>",
         f"<p class='meta'>World <b>{html.escape(world.name)}</b> "
@@ -407,37 +444,49 @@ def _page(
         f"{result.max_residual:.1e}); tradewar {version}; data hash "
         f"{world.data_hash()[:12]}. Percent changes are from the world's baseline.</p>",
         "<h2>Steps</h2>",
-        _table(steps, left=("date", "label", "source")),
+        html_table(steps, left=("date", "label", "source")),
         "<h2>Welfare path</h2>",
         "<p>Exact change in real income (income deflated by the consumer price index) after each "
         "step, cumulative, against the baseline.</p>",
-        _img(figs["welfare"][0], figs["welfare"][1]),
-        _table(tables["welfare_path"], 3, left=("date", "label")),
-        _img(figs["real_wage"][0], figs["real_wage"][1]),
-        _table(tables["real_wage_path"], 3, left=("date", "label")),
+        embedded_image(figs["welfare"][0], figs["welfare"][1]),
+        html_table(tables["welfare_path"], 3, left=("date", "label")),
+        embedded_image(figs["real_wage"][0], figs["real_wage"][1]),
+        html_table(tables["real_wage_path"], 3, left=("date", "label")),
         f"<h2>Who won? {a} and {b}</h2>",
         "<p>Welfare of each side (% change from the baseline), tariff revenue "
         f"({html.escape(world.unit)}), and {a}'s bilateral balance with {b} (exports minus "
         f"imports, before tariffs, {html.escape(world.unit)}). The welfare gap is {a}'s change "
         f"minus {b}'s, in points: both "
         "can lose while one loses less.</p>",
-        _table(tables["who_won"], 3, left=("date", "label")),
+        html_table(_readable_who_won(tables["who_won"], a, b), 3, left=("Date", "Step")),
         "<h2>Tariff schedule</h2>",
-        _img(figs["tariffs"][0], figs["tariffs"][1]),
+        embedded_image(figs["tariffs"][0], figs["tariffs"][1]),
         "<h2>Export controls</h2>",
         quota_html,
+        (
+            "<p>A quota's tax equivalent is the export tax that makes the quota bind at that "
+            "step's prices, so it moves with demand even when the quota does not: tariffs that "
+            "cut the importer's demand for the controlled good leave less of the quota to bind "
+            "(a lower equivalent; zero when it no longer binds), and tariffs that are lifted "
+            "raise it again.</p>"
+            if quotas
+            else ""
+        ),
         "<h2>Bilateral trade</h2>",
-        _img(figs["trade"][0], figs["trade"][1]),
+        embedded_image(figs["trade"][0], figs["trade"][1]),
         "<h2>Sector output</h2>",
         "<p>Real gross output (value deflated by the sector's unit cost), % change from the "
         "baseline.</p>",
-        _img(fig_a[0], fig_a[1]),
-        _img(fig_b[0], fig_b[1]),
+        embedded_image(fig_a[0], fig_a[1]),
+        embedded_image(fig_b[0], fig_b[1]),
     ]
     label = "Sectors that use the critical input" if users else "Most affected sectors"
     for code, frame in sector_tables:
-        parts += [f"<h3>{label}: {code}</h3>", _table(frame, 2, left=("sector", "name"))]
-    parts += ["<h2>Consumer prices</h2>", _table(tables["price_path"], 3, left=("date", "label"))]
+        parts += [f"<h3>{label}: {code}</h3>", html_table(frame, 2, left=("sector", "name"))]
+    parts += [
+        "<h2>Consumer prices</h2>",
+        html_table(tables["price_path"], 3, left=("date", "label")),
+    ]
     if sensitivity_html:
         parts += ["<h2>Sensitivity to the critical-input nest elasticity</h2>", sensitivity_html]
     if uncertainty_html:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pandas as pd
 from tradewar.dynamics.simulate import NegotiationResult
 from tradewar.report import figures
 from tradewar.report.figures import LITERAL_TEXT
+from tradewar.report.html import REPORT_CSS, embedded_image, html_table
 from tradewar.results.folders import write_folder
 from tradewar.results.jsonsafe import dumps
 
@@ -55,6 +55,38 @@ def timeline_figure(result: NegotiationResult):  # type: ignore[no-untyped-def]
     return fig
 
 
+def _outcome_html(outcome: dict) -> str:
+    """The outcome in words and a table (welfare against the start, final tariff levels)."""
+    if outcome.get("deal"):
+        terms = outcome.get("terms") or {}
+        levels = {}
+        for code, t in terms.items():
+            level = t["additional_tariff_pct_over_baseline"]  # a number, or one per country
+            levels[code] = float(level[code] if isinstance(level, dict) else level)
+        offered = ", ".join(
+            f"{html.escape(code)} {level:+.1f} points over the baseline"
+            for code, level in levels.items()
+        )
+        head = (
+            f"<p><b>Deal</b> on {html.escape(str(outcome['date']))} (round {outcome['round']}), "
+            f"offered by {html.escape(str(outcome['proposer']))}; terms: {offered}.</p>"
+        )
+    else:
+        head = "<p><b>No deal</b> within the simulated rounds.</p>"
+    if not outcome.get("converged", True):
+        head += "<p><b>Not every round's equilibrium was found</b>: read the numbers with care.</p>"
+    table = pd.DataFrame(
+        {
+            "country": list(outcome["welfare_vs_start_pct"]),
+            "welfare vs start %": list(outcome["welfare_vs_start_pct"].values()),
+            "final tariff level, points over the start": [
+                outcome["final_tariff_level_pct"][c] for c in outcome["welfare_vs_start_pct"]
+            ],
+        }
+    )
+    return head + html_table(table, 3, left=("country",))
+
+
 def build_negotiation_report(
     result: NegotiationResult, out: str | Path, version: str = "", force: bool = False
 ) -> Path:
@@ -62,7 +94,6 @@ def build_negotiation_report(
 
     The folder is written whole or not at all (`tradewar.results.folders.write_folder`).
     """
-    from tradewar.report.html import _CSS, _img, _table
 
     def fill(tmp: Path) -> dict:
         (tmp / "figures").mkdir()
@@ -80,16 +111,17 @@ def build_negotiation_report(
         page = "\n".join(
             [
                 "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-                f"<title>{html.escape(result.config.name)}</title><style>{_CSS}</style></head><body>",
+                f"<title>{html.escape(result.config.name)}</title>",
+                f"<style>{REPORT_CSS}</style></head><body>",
                 f"<h1>{html.escape(result.config.name)}</h1>",
                 f"<p>{html.escape(result.config.description)}</p>",
                 f"<p class='meta'>World {html.escape(result.config.world)}; seed {result.seed}; "
                 f"tradewar {version}</p>",
                 "<h2>Outcome</h2>",
-                f"<pre>{html.escape(json.dumps(result.outcome, indent=2))}</pre>",
+                _outcome_html(result.outcome),
                 "<h2>Timeline</h2>",
-                _img(png, "negotiation timeline"),
-                _table(pd.DataFrame(rows), 2, left=("date", "events")),
+                embedded_image(png, "negotiation timeline"),
+                html_table(pd.DataFrame(rows), 2, left=("date", "events")),
                 "</body></html>",
             ]
         )
