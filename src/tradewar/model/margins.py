@@ -435,6 +435,7 @@ def margins_outcome(
         volume_of_trade_bilateral=vot_b,
         flows_before=M0,
         flows_after=M1,
+        tariffs_before=np.asarray(econ.tau),
         tariffs_after=np.asarray(shock.tau),
         output_before=M0.sum(axis=0),
         output_after=M1.sum(axis=0),

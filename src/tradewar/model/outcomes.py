@@ -34,6 +34,7 @@ class Outcome:
     volume_of_trade_bilateral: np.ndarray
     flows_before: np.ndarray
     flows_after: np.ndarray
+    tariffs_before: np.ndarray
     tariffs_after: np.ndarray
     output_before: np.ndarray
     output_after: np.ndarray
@@ -185,6 +186,7 @@ def compute_outcome(
         volume_of_trade_bilateral=vot_b,
         flows_before=M0,
         flows_after=M1,
+        tariffs_before=tau0,
         tariffs_after=tau1,
         output_before=M0.sum(axis=0),
         output_after=output1,

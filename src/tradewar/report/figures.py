@@ -83,6 +83,7 @@ def welfare_path_figure(
         for y, v in enumerate(values):
             ax.text(v, y, f" {v:+.3f} ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
         ax.invert_yaxis()
+        ax.margins(x=0.18)  # room for the value labels
         ax.axvline(0.0, color="grey", linewidth=0.8)
         ax.set_xlabel(ylabel or "Real income (welfare), % change from baseline")
         ax.set_title(f"{result.scenario}: {variable.replace('_pct', '').replace('_', ' ')}")
@@ -109,7 +110,30 @@ def welfare_path_figure(
 
 @LITERAL_TEXT
 def tariff_chart_figure(result: Result, pairs: Sequence[tuple[str, str]]) -> plt.Figure:
-    """Step chart of trade-weighted average tariffs for (importer, exporter) pairs."""
+    """Trade-weighted average tariffs of (importer, exporter) pairs at each step.
+
+    With one step: a bar per pair, the tariff in force against the baseline's.
+    """
+    if len(result.steps) == 1:
+        o = result.steps[0].outcome
+        fig, ax = plt.subplots(figsize=(9, 1.0 * len(pairs) + 1.8))
+        names, after, before = [], [], []
+        for importer, exporter in pairs:
+            n, i = result.countries.index(importer), result.countries.index(exporter)
+            weights = o.flows_before[n, i] / max(float(o.flows_before[n, i].sum()), 1e-300)
+            names.append(f"{importer} on goods from {exporter}")
+            after.append(100.0 * float(np.sum(o.tariffs_after[n, i] * weights)))
+            before.append(100.0 * float(np.sum(o.tariffs_before[n, i] * weights)))
+        y = np.arange(len(pairs))
+        ax.barh(y - 0.2, before, height=0.4, color="lightgrey", label="baseline")
+        ax.barh(y + 0.2, after, height=0.4, color="tab:blue", label="after the policy")
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel("Average tariff, % (weights: baseline trade)")
+        ax.set_title("Tariffs")
+        ax.grid(alpha=0.3, axis="x")
+        ax.legend(fontsize=9)
+        return fig
     x, dated = step_positions(result)
     fig, ax = plt.subplots(figsize=(_width(result), 4.2))
     for importer, exporter in pairs:
@@ -131,8 +155,27 @@ def tariff_chart_figure(result: Result, pairs: Sequence[tuple[str, str]]) -> plt
 
 @LITERAL_TEXT
 def bilateral_trade_figure(result: Result, a: str, b: str) -> plt.Figure:
-    """Bilateral exports each way (before tariffs, world unit), per step."""
+    """Bilateral exports each way (before tariffs, world unit), per step.
+
+    With one step: bars of each direction before and after.
+    """
     ia, ib = result.countries.index(a), result.countries.index(b)
+    if len(result.steps) == 1:
+        o = result.steps[0].outcome
+        names = [f"{a} exports to {b}", f"{b} exports to {a}"]
+        before = [o.flows_before[ib, ia].sum(), o.flows_before[ia, ib].sum()]
+        after = [o.flows_after[ib, ia].sum(), o.flows_after[ia, ib].sum()]
+        fig, ax = plt.subplots(figsize=(9, 3.2))
+        y = np.arange(2)
+        ax.barh(y - 0.2, before, height=0.4, color="lightgrey", label="baseline")
+        ax.barh(y + 0.2, after, height=0.4, color="tab:blue", label="after the policy")
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"Exports before tariffs, {result.unit}")
+        ax.set_title(f"Bilateral trade, {a} and {b}")
+        ax.grid(alpha=0.3, axis="x")
+        ax.legend(fontsize=9)
+        return fig
     x, dated = step_positions(result)
     a_to_b = [s.outcome.flows_after[ib, ia].sum() for s in result.steps]
     b_to_a = [s.outcome.flows_after[ia, ib].sum() for s in result.steps]
