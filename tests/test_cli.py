@@ -330,3 +330,14 @@ def test_unknown_codes_list_every_valid_code(tmp_path):
     message = " ".join(res.stderr.split())
     assert "unknown code 'XYZ'" in message and "C50" in message  # the last of 50 codes
     assert "..." not in message
+
+
+def test_game_tables_show_players_first_and_the_threat_point():
+    result = runner.invoke(
+        app, ["bargain", "tiny", "--model", "armington", "--countries", "HOM,FOR", "--top", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[1] for line in result.output.splitlines() if line.startswith("│")]
+    assert rows == ["HOM", "FOR"]  # the players, and no more than --top rows
+    text = " ".join(result.output.split())
+    assert "2 of 3 countries" in text and "threat point (welfare): HOM" in text

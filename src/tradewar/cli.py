@@ -511,17 +511,29 @@ def _read_ces(path: Path):  # type: ignore[no-untyped-def]
     return read_toml_table(path, "ces", CESSettings)
 
 
-def _print_game(result, json_out: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_game(result, json_out: bool, top: int = 20) -> None:  # type: ignore[no-untyped-def]
     if json_out:
         _print_json(result.to_json())
         return
-    table = result.country_table()
+    full = result.country_table()
+    players = [result.countries[k] for k in result.players]
+    others = full.drop(index=players)["welfare_pct"].abs().sort_values(ascending=False).index
+    order = list(dict.fromkeys([*players, *others]))[: max(top, len(players))]
+    table = full.loc[order]
     caption = (
         f"converged {result.converged}; rounds {result.rounds}; {result.elapsed_s:.1f} s; "
-        f"deficits {result.deficits}; welfare in % vs the baseline tariffs"
+        f"deficits {result.deficits}; welfare in % vs the baseline tariffs; {len(table)} of "
+        f"{len(full)} countries: the players, then the largest welfare changes"
     )
     if "max_nash_gap_pct" in result.extra:
         caption += f"; Nash gap {result.extra['max_nash_gap_pct']:.2g}%"
+    if result.kind == "bargain" and "threat_payoff" in result.extra:
+        threat = result.extra["threat_payoff"]
+        shown = ", ".join(
+            f"{code} {100.0 * (threat[result.countries.index(code)] - 1.0):+.3f}%"
+            for code in players
+        )
+        caption += f"; threat point ({result.objective}): {shown}"
     t = Table(
         title=f"{result.kind} tariffs — {escape(result.world)}, {result.model}, "
         f"objective {result.objective}",
@@ -544,7 +556,7 @@ def _print_game(result, json_out: bool) -> None:  # type: ignore[no-untyped-def]
     console.print(t)
 
 
-def _run_game(action, json_out: bool, describe: dict) -> None:  # type: ignore[no-untyped-def]
+def _run_game(action, json_out: bool, describe: dict, top: int = 20) -> None:  # type: ignore[no-untyped-def]
     """Run ``action(progress)`` under a progress bar (Nash rounds) and print its result."""
     if describe["game"] == "nash":  # rounds to count
         bar, advance = _progress_bar("Nash tariffs: rounds", json_out)
@@ -552,7 +564,7 @@ def _run_game(action, json_out: bool, describe: dict) -> None:  # type: ignore[n
         bar, advance = _spinner(f"solving the {describe['game']} game…", json_out), None
     with _exit_codes(describe if json_out else None), bar:
         result = action(advance)
-    _print_game(result, json_out)
+    _print_game(result, json_out, top)
     if not result.converged:
         _fail(f"{result.kind} tariffs did not converge: {result.reason}", 1)
 
@@ -580,6 +592,7 @@ _BOUNDS = typer.Option(
     "the problem, as Ossa's 0-1000%); by default such a best response is a failure.",
 )
 _CES = typer.Option(help="For --model ces-network: a TOML file whose ces table names the nests.")
+_TOP = typer.Option(help="Rows to show: the players, then the largest welfare changes.")
 
 
 @app.command()
@@ -597,6 +610,7 @@ def optimal(
     armington: Annotated[Path | None, _ARMINGTON] = None,
     mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Unilateral optimal tariffs of one country, everyone else at baseline tariffs."""
@@ -620,7 +634,7 @@ def optimal(
         )
         return optimal_tariffs(game, country, _codes(partners), strict=False)
 
-    _run_game(action, json_out, {"game": "optimal", "world": world})
+    _run_game(action, json_out, {"game": "optimal", "world": world}, top)
 
 
 @app.command()
@@ -646,6 +660,7 @@ def nash(
     armington: Annotated[Path | None, _ARMINGTON] = None,
     mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Nash tariffs (a trade war): best responses until no player gains by deviating."""
@@ -669,7 +684,7 @@ def nash(
         )
         return nash_tariffs(game, _codes(players), against=against, strict=False, progress=progress)
 
-    _run_game(action, json_out, {"game": "nash", "world": world})
+    _run_game(action, json_out, {"game": "nash", "world": world}, top)
 
 
 @app.command()
@@ -689,6 +704,7 @@ def cooperate(
     armington: Annotated[Path | None, _ARMINGTON] = None,
     mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Cooperative (efficient) tariffs from the baseline, optionally with equal gains."""
@@ -712,7 +728,7 @@ def cooperate(
         )
         return cooperative_tariffs(game, _codes(players), equal_gains=equal_gains, strict=False)
 
-    _run_game(action, json_out, {"game": "cooperative", "world": world})
+    _run_game(action, json_out, {"game": "cooperative", "world": world}, top)
 
 
 @app.command()
@@ -737,6 +753,7 @@ def bargain(
     armington: Annotated[Path | None, _ARMINGTON] = None,
     mfn: Annotated[bool, _MFN] = False,
     allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Nash bargain over two countries' bilateral tariffs in the shadow of a threat point."""
@@ -777,7 +794,7 @@ def bargain(
             strict=False,  # type: ignore[arg-type]
         )
 
-    _run_game(action, json_out, {"game": "bargain", "world": world})
+    _run_game(action, json_out, {"game": "bargain", "world": world}, top)
 
 
 @app.command()
