@@ -255,3 +255,27 @@ def test_look_ahead_against_a_copier_cooperates_and_against_a_holder_taxes():
     level_hold = hold.steps[-1]["policies"]["HOM"]["tariff_level_pct"]
     assert level_hold > 0  # a unilateral tariff pays when nobody answers
     assert level_copy <= level_hold  # anticipating retaliation restrains it
+
+
+def test_pressure_stops_accumulating_after_a_deal(war_scenario):
+    result = simulate(
+        config(
+            [
+                {
+                    "country": "HOM",
+                    "strategy": "concede_under_pressure",
+                    "params": {"threshold": 2.0},
+                    "pressure": {"welfare_weight": 3.0},
+                },
+                {"country": "FOR", "strategy": "hold"},
+            ],
+            rounds=12,
+            start={"scenario": str(war_scenario), "step": "war"},
+            deal_level_pct=10.0,
+        )
+    )
+    assert result.outcome["deal"]
+    deal_round = result.outcome["round"]
+    after = [s["pressure"]["HOM"] for s in result.steps[deal_round + 1 :]]
+    assert after and len(set(after)) == 1
+    assert result.steps[deal_round]["pressure"]["HOM"] > 0

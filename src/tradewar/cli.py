@@ -834,20 +834,20 @@ def negotiate(
         return
     t = Table(
         title=escape(spec.name),
-        caption="levels: additional tariff on the other side over the "
-        "start, percentage points; welfare: % change from the start",
+        caption="tariffs: each side's trade-weighted average tariff on the other's goods in "
+        "the instrument sectors, %; pressure stops accumulating once a deal is made",
     )
     players = list(result.steps[0]["policies"])
     t.add_column("Date")
     for code in players:
-        t.add_column(f"{code} level", justify="right")
+        t.add_column(f"{code} tariff %", justify="right")
         t.add_column(f"{code} pressure", justify="right")
     t.add_column("Events")
     for step in result.steps:
         cells = []
         for code in players:
             cells += [
-                f"{step['policies'][code]['tariff_level_pct']:+.1f}",
+                f"{step['policies'][code]['avg_tariff_pct']:.1f}",
                 f"{step['pressure'][code]:.2f}",
             ]
         events = "; ".join(

@@ -201,6 +201,8 @@ def simulate(
             if date <= e.date < date + dt.timedelta(days=config.calendar.period_days)
         ]
         for k, i in enumerate(players):
+            if deal is not None:  # pressure pushes for a deal; once made, it stops accumulating
+                continue
             pressure[i] = _update_pressure(
                 config.player[k].pressure,
                 pressure[i],
