@@ -102,7 +102,7 @@ def build_negotiation_report(
         rows = [
             {
                 "date": s["date"],
-                **{f"{k} level (pp)": v["tariff_level_pct"] for k, v in s["policies"].items()},
+                **{f"{k} tariff %": v["avg_tariff_pct"] for k, v in s["policies"].items()},
                 **{f"{k} pressure": v for k, v in s["pressure"].items()},
                 "events": "; ".join(f"{e['kind']} {e['country']}" for e in s["events"]),
             }
