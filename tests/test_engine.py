@@ -136,3 +136,19 @@ def test_solver_options_validate():
         tw.SolverOptions(damping=0)
     with pytest.raises(ValueError, match="tol"):
         tw.SolverOptions(tol=2.0)
+
+
+def test_a_theta_override_equals_a_world_built_with_that_theta():
+    from dataclasses import replace
+
+    world = tw.load_world("tiny")
+    policy = tw.Tariff(importer="HOM", exporter="FOR", sectors="goods", add_pct=30)
+    scenario = tw.Scenario(
+        name="theta", world="tiny", policy=[policy], theta={"*": 6.0, "MAN": 2.5}
+    )
+    overridden = tw.run_scenario(scenario).country_table()
+    built = replace(world, theta=np.array([6.0, 2.5, 6.0]))
+    direct = tw.solve(built, [policy]).country_table()
+    np.testing.assert_allclose(overridden.to_numpy(), direct.to_numpy(), rtol=1e-10, atol=1e-12)
+    plain = tw.solve(world, [policy]).country_table()
+    assert not np.allclose(plain["welfare_pct"], overridden["welfare_pct"])
