@@ -79,4 +79,3 @@ def test_describe_lists_groups():
     assert groups["goods"] == WIOD_GOODS
     table = CliRunner().invoke(app, ["describe", "tiny"])
     assert "goods manufacturing" in table.output and "Sector groups" in table.output
-
