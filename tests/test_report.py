@@ -185,3 +185,20 @@ def test_negotiation_outcome_reads_as_text():
     assert "USA +55.0 points" in page and "CHN +10.0 points" in page
     assert "0.123" in page and "0.1234567890123" not in page and "{" not in page
     assert "No deal" in _outcome_html({**outcome, "deal": False})
+
+
+def test_report_progress_runs_from_the_solves_to_the_end(tmp_path):
+    path = tmp_path / "timeline.toml"
+    path.write_text(TIMELINE, encoding="utf-8")
+    calls = []
+    build_report(
+        tw.load_scenario(path),
+        tmp_path / "out",
+        nest_elasticities=[0.1, 0.5],
+        progress=lambda f, m: calls.append((f, m)),
+    )
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    messages = [m for _, m in calls]
+    assert any(m.startswith("step ") for m in messages)
+    assert "nest elasticity 0.5" in messages and "drawing the figures" in messages

@@ -321,7 +321,8 @@ def report(
                     "elasticities must be positive finite numbers", key="--nest-elasticities"
                 )
         codes = [c.strip() for c in focus.split(",")] if focus else None
-        with _spinner(f"solving {escape(spec.name)} and drawing the report…"):
+        bar, advance = _progress_bar(f"{escape(spec.name)}: report", False)
+        with bar:
             path = build_report(
                 spec,
                 out,
@@ -330,6 +331,7 @@ def report(
                 version=__version__,
                 force=force,
                 scheduler=scheduler,
+                progress=advance,
             )
     console.print(f"wrote {escape(str(path))}")
 

@@ -16,3 +16,15 @@ def report(progress: ProgressCallback | None, fraction: float, message: str) -> 
     """Call ``progress`` (if any) with ``fraction`` clipped to [0, 1]."""
     if progress is not None:
         progress(min(max(float(fraction), 0.0), 1.0), message)
+
+
+def scaled(progress: ProgressCallback | None, low: float, high: float) -> ProgressCallback | None:
+    """A callback that maps its [0, 1] onto [``low``, ``high``] of ``progress`` (a sub-task)."""
+    if progress is None:
+        return None
+    outer = progress
+
+    def inner(fraction: float, message: str) -> None:
+        report(outer, low + (high - low) * fraction, message)
+
+    return inner

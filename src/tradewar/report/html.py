@@ -16,6 +16,7 @@ from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
 from tradewar.policy.scenario import Scenario
+from tradewar.progress import ProgressCallback, report, scaled
 from tradewar.report import figures
 from tradewar.results.folders import check_output_folder, write_folder
 from tradewar.results.result import Result
@@ -122,6 +123,7 @@ def build_report(
     version: str = "",
     force: bool = False,
     scheduler: str | None = "local",
+    progress: ProgressCallback | None = None,
 ) -> Path:
     """Solve ``scenario`` and write ``out/report.html`` with figures and tables.
 
@@ -132,11 +134,15 @@ def build_report(
     at each of ``nest_elasticities`` (default low, central and high: 0.02, 0.1, 0.5). A
     scenario with an ``[uncertainty]`` table also gets its Monte Carlo (run where ``scheduler``
     says, see `tradewar.uncertainty.monte_carlo`): a fan chart of welfare bands and a table of
-    quantiles and probabilities.
+    quantiles and probabilities. ``progress(fraction, message)`` follows the solves and the
+    drawing.
     """
     check_output_folder(out, force)
     world = load_world(scenario.world)
-    result = run_scenario(scenario, world=world)
+    sensitivity = scenario.model == "ces-network"
+    mc = scenario.uncertainty is not None
+    solve_end = 0.3 if (sensitivity or mc) else 0.6
+    result = run_scenario(scenario, world=world, progress=scaled(progress, 0.0, solve_end))
     focus = list(focus or scenario.focus or focus_countries(scenario, world))
     for code in focus:
         if code not in world.countries:
@@ -152,7 +158,9 @@ def build_report(
     if scenario.uncertainty is not None:
         from tradewar.uncertainty import monte_carlo
 
-        uncertainty = monte_carlo(scenario, scheduler=scheduler)
+        uncertainty = monte_carlo(
+            scenario, scheduler=scheduler, progress=scaled(progress, solve_end, 0.6)
+        )
 
     return (
         write_folder(
@@ -169,6 +177,7 @@ def build_report(
                 nest_elasticities,
                 version,
                 uncertainty,
+                progress,
             ),
             force=force,
         )
@@ -188,7 +197,9 @@ def _write(
     nest_elasticities: Sequence[float] | None,
     version: str,
     uncertainty: UncertaintyResult | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict:
+    report(progress, 0.6, "drawing the figures")
     (tmp / "figures").mkdir()
     (tmp / "tables").mkdir()
     figs: dict[str, tuple[bytes, str]] = {}
@@ -243,6 +254,7 @@ def _write(
             nest_elasticities or DEFAULT_NEST_ELASTICITIES,
             figs,
             tables,
+            scaled(progress, 0.65, 0.95),
         )
     uncertainty_html = ""
     if uncertainty is not None:
@@ -272,6 +284,7 @@ def _write(
         uncertainty_html,
     )
     (tmp / "report.html").write_text(page, encoding="utf-8")
+    report(progress, 1.0, "report written")
     return {
         "kind": "report",
         "scenario": scenario.model_dump(mode="json"),
@@ -340,9 +353,11 @@ def _sensitivity(
     sigmas: Sequence[float],
     figs: dict,
     tables: dict,
+    progress: ProgressCallback | None = None,
 ) -> str:
     paths, rows = {}, []
-    for sigma in sigmas:
+    for number, sigma in enumerate(sigmas, start=1):
+        report(progress, (number - 1) / len(sigmas), f"nest elasticity {sigma:g}")
         variant = run_scenario(with_nest_elasticity(scenario, sigma), world=world)
         paths[f"σ = {sigma:g}"] = country_path(variant, "welfare_pct")
         for k, step in enumerate(variant.steps):
