@@ -68,7 +68,7 @@ def vmap_against_loop(batch: int) -> None:
     thetas = np.tile(np.asarray(world.theta), (batch, 1))
     for k, values in enumerate(draw_parameters(settings, world, batch, seed=1)):
         for path, value in values.items():
-            thetas[k, world.sectors.index(path.split(".")[1])] = value
+            thetas[k, world.sectors.index(path.split(".")[-1])] = value
     limits, memory = options.limits(), options.anderson_memory
 
     def one(theta):

@@ -144,7 +144,10 @@ def test_a_theta_override_equals_a_world_built_with_that_theta():
     world = tw.load_world("tiny")
     policy = tw.Tariff(importer="HOM", exporter="FOR", sectors="goods", add_pct=30)
     scenario = tw.Scenario(
-        name="theta", world="tiny", policy=[policy], theta={"*": 6.0, "MAN": 2.5}
+        name="theta",
+        world="tiny",
+        policy=[policy],
+        parameters={"theta": {"*": 6.0, "MAN": 2.5}},
     )
     overridden = tw.run_scenario(scenario).country_table()
     built = replace(world, theta=np.array([6.0, 2.5, 6.0]))
@@ -152,3 +155,20 @@ def test_a_theta_override_equals_a_world_built_with_that_theta():
     np.testing.assert_allclose(overridden.to_numpy(), direct.to_numpy(), rtol=1e-10, atol=1e-12)
     plain = tw.solve(world, [policy]).country_table()
     assert not np.allclose(plain["welfare_pct"], overridden["welfare_pct"])
+
+
+def test_parameters_table_is_validated(tmp_path):
+    text = 'name = "p"\nworld = "tiny"\n[parameters]\ntheta = {"*" = 5.0, XYZ = 2.0}\n'
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(tw.ScenarioError) as err:
+        tw.run_scenario(path)
+    assert err.value.key == "parameters.theta.XYZ" and "unknown sector" in str(err.value)
+    path.write_text('name = "p"\nworld = "tiny"\n[parameters]\ntheta = -1.0\n', encoding="utf-8")
+    with pytest.raises(tw.ScenarioError) as err:
+        tw.run_scenario(path)
+    assert err.value.key == "parameters.theta"
+    path.write_text('name = "p"\nworld = "tiny"\n[parameters]\nsigma = 2.0\n', encoding="utf-8")
+    with pytest.raises(tw.ScenarioError) as err:
+        tw.load_scenario(path)
+    assert err.value.key == "parameters.sigma" and "unknown key" in str(err.value)

@@ -41,7 +41,7 @@ UNCERTAIN = (
 draws = 6
 seed = 7
 [[uncertainty.parameter]]
-path = "theta.MAN"
+path = "parameters.theta.MAN"
 distribution = "uniform"
 low = 3.0
 high = 6.0
@@ -82,17 +82,19 @@ def test_published_theta_draws_stay_within_their_bounds():
     draws = draw_parameters(settings, world, 300, seed=3)
     frame = pd.DataFrame(draws)
     assert set(frame.columns) == {
-        f"theta.{c}" for c, se in zip(world.sectors, world.theta_se, strict=True) if se == se
+        f"parameters.theta.{c}"
+        for c, se in zip(world.sectors, world.theta_se, strict=True)
+        if se == se
     }
-    assert "theta.S18" not in frame  # Auto: 8.22 is not its own estimate
+    assert "parameters.theta.S18" not in frame  # Auto: 8.22 is not its own estimate
     for code in ("S01", "S09", "S13"):
         k = world.sectors.index(code)
         low = max(world.theta[k] - 2 * world.theta_se[k], 1.0)
         high = world.theta[k] + 2 * world.theta_se[k]
-        values = frame[f"theta.{code}"]
+        values = frame[f"parameters.theta.{code}"]
         assert values.between(low, high).all()
         assert values.std() > 0.2 * world.theta_se[k]
-    assert frame["theta.S01"].mean() == pytest.approx(world.theta[0], rel=0.05)
+    assert frame["parameters.theta.S01"].mean() == pytest.approx(world.theta[0], rel=0.05)
 
 
 def test_theta_draws_need_published_errors():
@@ -179,11 +181,11 @@ def test_two_field_grid_in_order(tmp_path):
     path.write_text(TINY, encoding="utf-8")
     result = sweep(
         path,
-        {"policy[0].add_pct": [10, 30], "theta.MAN": [3.0, 5.0, 7.0]},
+        {"policy[0].add_pct": [10, 30], "parameters.theta.MAN": [3.0, 5.0, 7.0]},
         scheduler="none",
     )
     assert list(result.runs["policy[0].add_pct"]) == [10, 10, 10, 30, 30, 30]
-    assert list(result.runs["theta.MAN"]) == [3.0, 5.0, 7.0] * 2
+    assert list(result.runs["parameters.theta.MAN"]) == [3.0, 5.0, 7.0] * 2
     assert result.failed == 0 and result.values.point.nunique() == 6
 
 
@@ -191,7 +193,7 @@ def test_two_field_grid_in_order(tmp_path):
     ("text", "expected"),
     [
         ("policy[0].add_pct=0:10:5", ("policy[0].add_pct", [0, 5, 10])),
-        ("theta.S01=4,8.5", ("theta.S01", [4, 8.5])),
+        ("parameters.theta.S01=4,8.5", ("parameters.theta.S01", [4, 8.5])),
         ("x=1:0:-0.5", ("x", [1, 0.5, 0])),
     ],
 )
@@ -227,7 +229,7 @@ def test_a_scenario_without_an_uncertainty_table(tmp_path):
 
 
 def test_a_malformed_uncertainty_table_names_the_key(tmp_path):
-    bad = TINY + '\n[uncertainty]\n[[uncertainty.parameter]]\npath = "theta.MAN"\n'
+    bad = TINY + '\n[uncertainty]\n[[uncertainty.parameter]]\npath = "parameters.theta.MAN"\n'
     bad += 'distribution = "uniform"\nlow = 3.0\n'
     path = tmp_path / "bad.toml"
     path.write_text(bad, encoding="utf-8")
@@ -421,7 +423,7 @@ DRAWS = """
 draws = 4
 seed = 3
 [[uncertainty.parameter]]
-path = "theta.MAN"
+path = "parameters.theta.MAN"
 distribution = "uniform"
 low = 2.0
 high = 8.0
@@ -445,7 +447,10 @@ def test_negotiation_draws_give_a_distribution_of_deal_dates(tmp_path):
     assert payload["draws"] == 4 and payload["failed"] == 0
     assert 0.0 <= payload["p_deal"] <= 1.0
     runs = pd.DataFrame(payload["runs"])
-    assert runs["theta.MAN"].between(2.0, 8.0).all() and runs["theta.MAN"].nunique() == 4
+    assert (
+        runs["parameters.theta.MAN"].between(2.0, 8.0).all()
+        and runs["parameters.theta.MAN"].nunique() == 4
+    )
     assert runs["welfare_HOM"].nunique() == 4  # each draw's elasticity reaches every round
     assert sum(payload["deal_dates"].values()) == int(runs.deal.sum())
     again = CliRunner().invoke(app, [*args, "--scheduler", "none", "--json"])

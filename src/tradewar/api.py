@@ -141,8 +141,8 @@ def _run(
     _check_model(scenario.model)
     if world is None:
         world = load_world(scenario.world)
-    if scenario.theta is not None:
-        world = with_theta(world, scenario.theta)
+    if scenario.parameters.theta is not None:
+        world = with_theta(world, scenario.parameters.theta)
     if options is None:
         options = SolverOptions(
             tol=scenario.solver.tol, max_iterations=scenario.solver.max_iterations
@@ -227,9 +227,9 @@ def compare(
 
 def with_theta(world: World, theta: float | dict[str, float]) -> World:
     """``world`` with its trade elasticities replaced (a number, or a table by sector code)."""
-    new = per_code(world.sectors, theta, "theta", world.theta)
+    new = per_code(world.sectors, theta, "parameters.theta", world.theta)
     if not np.all((new > 0) & np.isfinite(new)):
-        raise ScenarioError("trade elasticities must be positive numbers", key="theta")
+        raise ScenarioError("trade elasticities must be positive numbers", key="parameters.theta")
     return replace(world, theta=new)
 
 

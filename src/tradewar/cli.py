@@ -1006,8 +1006,8 @@ def sweep(
         typer.Option(
             "--set",
             help="PATH=VALUES, e.g. policy[0].add_pct=0:200:5 (start:stop:step) or "
-            "theta.S01=4,8 (a list); PATH,PATH=VALUES moves fields together; repeat for a grid "
-            "over several fields.",
+            "parameters.theta.S01=4,8 (a list); PATH,PATH=VALUES moves fields together; "
+            "repeat for a grid over several fields.",
         ),
     ],
     scheduler: Annotated[str, _SCHEDULER] = "local",

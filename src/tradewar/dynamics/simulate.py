@@ -81,7 +81,7 @@ def simulate(
 
     ``progress(fraction, message)`` is called after each round. ``start`` replaces the config's
     start scenario (e.g. one draw of its parameters); the start scenario's model, nests and
-    trade elasticities (``theta``) are those of every round.
+    trade elasticities (``[parameters] theta``) are those of every round.
     """
     world = load_world(config.world)
     for k, player in enumerate(config.player):
@@ -99,10 +99,10 @@ def simulate(
         scenario = load_scenario(config.start.scenario)
     if scenario is not None:
         model, ces = scenario.model, scenario.ces
-        if scenario.theta is not None:
+        if scenario.parameters.theta is not None:
             from tradewar.api import with_theta
 
-            world = with_theta(world, scenario.theta)
+            world = with_theta(world, scenario.parameters.theta)
     econ = economy_from_world(world, model)
     if model == "ces-network":
         econ = econ._replace(ces=ces_params(world, ces))

@@ -103,12 +103,25 @@ class ArmingtonSettings(BaseModel):
         return self != ArmingtonSettings()
 
 
+class ParameterOverrides(BaseModel):
+    """The ``[parameters]`` table: the world's parameters as this scenario sets them.
+
+    ``theta`` replaces the trade elasticities: one number for every sector, or a table by
+    sector code with an optional ``"*"`` default. (The nest elasticities of ``ces-network``
+    are set in ``[ces]``, the margins of the one-sector model in ``[armington]``.)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    theta: float | dict[str, float] | None = None
+
+
 class Scenario(BaseModel):
     """A validated scenario.
 
     ``focus`` optionally names the two countries a report compares (default: the most frequent
-    parties of the policies). ``theta`` overrides the world's trade elasticities: one number for
-    every sector, or a table by sector code with an optional ``"*"`` default. ``policy`` lists
+    parties of the policies). ``parameters`` (the ``[parameters]`` table) overrides the world's
+    parameters, e.g. its trade elasticities. ``policy`` lists
     policies applied before any step. Without steps the scenario has one step, "policy",
     holding them; with steps, each step's results are relative to the baseline and include the
     top-level policies and every earlier step's policies. ``uncertainty`` (the
@@ -127,7 +140,7 @@ class Scenario(BaseModel):
     solver: SolverSettings = SolverSettings()
     ces: CESSettings = CESSettings()
     armington: ArmingtonSettings = ArmingtonSettings()
-    theta: float | dict[str, float] | None = None
+    parameters: ParameterOverrides = ParameterOverrides()
     focus: list[str] = Field(default_factory=list)
     uncertainty: UncertaintySettings | None = None
     _source: str | None = PrivateAttr(default=None)

@@ -37,7 +37,7 @@ class ThetaDraws(BaseModel):
 class ParameterDistribution(BaseModel):
     """One scenario field drawn from a distribution.
 
-    ``path`` names the field as in the TOML file: ``theta.S01``, ``ces.sigma_top.C17``,
+    ``path`` names the field as in the TOML file: ``parameters.theta.S01``, ``ces.sigma_top.C17``,
     ``armington.labour_supply_elasticity``, ``policy[0].add_pct``, ``step[2].policy[0].add_pct``.
     The fields each distribution needs are in `DISTRIBUTIONS` (``truncated_normal`` is a normal
     of ``mean`` and ``sd`` kept within [``low``, ``high``]; ``lognormal`` has ``median`` and the

@@ -1,4 +1,4 @@
-"""Scenario fields named by path, as in the TOML file: ``policy[0].add_pct``, ``theta.S01``.
+"""Scenario fields named by path, as in the TOML file (``parameters.theta.S01``).
 
 A path is names separated by dots, each optionally followed by list indices in brackets. It is
 applied to the scenario as a plain dict (``Scenario.model_dump()``), which is then validated
@@ -15,7 +15,7 @@ from tradewar.errors import ScenarioError
 _PART = re.compile(r"^([A-Za-z_*][A-Za-z0-9_.*-]*?)((?:\[\d+\])*)$")
 #: Fields whose value is a number for every code or a table by code (with a "*" default).
 _PER_CODE = {
-    ("theta",),
+    ("parameters", "theta"),
     ("ces", "sigma_top"),
     ("ces", "sigma_materials"),
     ("ces", "sigma_critical"),
@@ -41,9 +41,10 @@ def parse_path(path: str, key: str) -> list[str | int]:
 def set_path(data: dict[str, Any], path: str, value: Any, key: str) -> None:
     """Set the field ``path`` of the scenario dict ``data`` to ``value`` (in place).
 
-    A per-code field (``theta``, the ``ces`` elasticities, ``armington.local_margin``) that holds
-    one number becomes a table ``{"*": number, CODE: value}`` when a code is set. Raises
-    `ScenarioError` naming ``key`` for a path into a list past its end or into a number.
+    A per-code field (``parameters.theta``, the ``ces`` elasticities,
+    ``armington.local_margin``) that holds one number becomes a table
+    ``{"*": number, CODE: value}`` when a code is set. Raises `ScenarioError` naming ``key``
+    for a path into a list past its end or into a number.
     """
     parts = parse_path(path, key)
     node: Any = data

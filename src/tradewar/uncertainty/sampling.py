@@ -70,7 +70,7 @@ def draw_parameters(
             raise ScenarioError(
                 f"world '{world.name}' has no published standard errors of its trade elasticities "
                 "(theta_se.csv); draw them with [[uncertainty.parameter]] instead, e.g. "
-                "path = 'theta.S01'",
+                "path = 'parameters.theta.S01'",
                 key="uncertainty.theta",
             )
         t = settings.theta
@@ -78,7 +78,7 @@ def draw_parameters(
             if se == se:
                 low = max(theta - t.truncate_sd * se, t.minimum)
                 high = max(theta + t.truncate_sd * se, low)
-                theta_rows.append((f"theta.{code}", float(theta), float(se), low, high))
+                theta_rows.append((f"parameters.theta.{code}", float(theta), float(se), low, high))
     out = []
     for k in range(draws):
         rng = stream(seed, k)
