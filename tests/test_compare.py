@@ -52,9 +52,11 @@ def test_two_scenarios_side_by_side(tmp_path):
         "low": low.loc["HOM", "welfare_pct"],
         "high": high.loc["HOM", "welfare_pct"],
     }
-    assert (tmp_path / "o" / "countries.csv").exists() and (
-        tmp_path / "o" / "manifest.json"
-    ).exists()
+    assert (tmp_path / "o" / "countries.csv").exists()
+    assert (tmp_path / "o" / "manifest.json").exists()
+    page = (tmp_path / "o" / "comparison.html").read_text(encoding="utf-8")
+    assert "Scenarios side by side" in page and "high − low" in page
+    assert (tmp_path / "o" / "figures" / "welfare.png").stat().st_size > 10_000
 
 
 def test_two_worlds_with_the_same_countries(tmp_path):

@@ -169,7 +169,10 @@ def compare(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write countries.csv, sectors.csv and manifest.json here."),
+        typer.Option(
+            "--out",
+            help="Write comparison.html, countries.csv, sectors.csv and manifest.json here.",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace --out even if it holds other files.")
@@ -202,7 +205,10 @@ def compare(
                 key="--variable",
             )
         if out is not None:
-            comparison.save(out, force=force)
+            from tradewar import __version__
+            from tradewar.report.compare import build_comparison_report
+
+            build_comparison_report(comparison, out, __version__, force=force)
     if json_out:
         _print_json(comparison.to_json())
     else:
