@@ -172,3 +172,28 @@ def test_parameters_table_is_validated(tmp_path):
     with pytest.raises(tw.ScenarioError) as err:
         tw.load_scenario(path)
     assert err.value.key == "parameters.sigma" and "unknown key" in str(err.value)
+
+
+def test_printed_summary_is_short_and_says_convergence():
+    result = tw.solve(
+        "wiod2014-s3", [tw.Tariff(importer="USA", exporter="CHN", sectors="goods", add_pct=25)]
+    )
+    text = str(result)
+    lines = text.splitlines()
+    assert len(lines) <= 40 and "converged" in lines[0] and "max residual" in lines[0]
+    assert lines[1].split()[:2] == ["country", "welfare"]
+    assert "(10 of 44 countries" in text
+
+
+def test_the_top_level_namespace_exports_the_strategy_and_dynamics_api():
+    for name in (
+        "TariffGame",
+        "GameSettings",
+        "nash_tariffs",
+        "optimal_tariffs",
+        "simulate",
+        "load_negotiation",
+        "aggregate",
+        "compare",
+    ):
+        assert hasattr(tw, name) and name in tw.__all__

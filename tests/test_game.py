@@ -207,3 +207,13 @@ def test_games_run_on_the_ces_network_model():
     e[0, 1, 1] = h
     fd = (float(payoff(tau0 + e)) - float(payoff(tau0 - e))) / (2 * h)
     assert grad[0, 1, 1] == pytest.approx(fd, rel=1e-6)
+
+
+def test_player_tariffs_by_code_and_a_typed_error_for_others(tiny):
+    game = tw.TariffGame(tiny, "armington")
+    result = tw.optimal_tariffs(game, "HOM")
+    by_code = result.player_tariffs("HOM")
+    assert np.array_equal(by_code, result.player_tariffs(tiny.countries.index("HOM")))
+    with pytest.raises(tw.ScenarioError) as err:
+        result.player_tariffs("FOR")
+    assert err.value.key == "player" and "players: HOM" in str(err.value)

@@ -11,15 +11,26 @@ Load a world, apply policies, get tidy results::
 from importlib.metadata import PackageNotFoundError, version
 
 from tradewar.api import compare, run_scenario, solve
+from tradewar.data.aggregate import aggregate
 from tradewar.data.io import check_world, load_world, write_world
 from tradewar.data.world import World
 from tradewar.datasets import list_datasets
+from tradewar.dynamics import load_negotiation, simulate
 from tradewar.errors import (
     ConvergenceError,
     DataError,
     OutputError,
     ScenarioError,
     TradewarError,
+)
+from tradewar.game import (
+    GameResult,
+    GameSettings,
+    TariffGame,
+    cooperative_tariffs,
+    nash_bargain,
+    nash_tariffs,
+    optimal_tariffs,
 )
 from tradewar.model.solver import SolverOptions
 from tradewar.policy import (
@@ -44,6 +55,8 @@ __all__ = [
     "ConvergenceError",
     "DataError",
     "ExportControl",
+    "GameResult",
+    "GameSettings",
     "OutputError",
     "Result",
     "Scenario",
@@ -51,17 +64,25 @@ __all__ = [
     "SolverOptions",
     "Step",
     "Tariff",
+    "TariffGame",
     "TradeCost",
     "TradewarError",
     "World",
     "__version__",
+    "aggregate",
     "check_world",
     "compare",
+    "cooperative_tariffs",
     "list_datasets",
+    "load_negotiation",
     "load_scenario",
     "load_world",
+    "nash_bargain",
+    "nash_tariffs",
+    "optimal_tariffs",
     "parse_scenario",
     "run_scenario",
+    "simulate",
     "solve",
     "write_world",
 ]

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tradewar.errors import ScenarioError
+
 
 @dataclass(frozen=True)
 class GameResult:
@@ -52,8 +54,18 @@ class GameResult:
     elapsed_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def player_tariffs(self, player: int) -> np.ndarray:
-        """The tariffs (percent) that ``player`` chose."""
+    def player_tariffs(self, player: int | str) -> np.ndarray:
+        """The tariffs (percent) that ``player`` chose: a country code, or its position.
+
+        Raises `ScenarioError` (key ``player``) for a code that is not a player of this game.
+        """
+        if isinstance(player, str):
+            if player not in self.countries or self.countries.index(player) not in self.instruments:
+                players = ", ".join(self.countries[k] for k in self.instruments)
+                raise ScenarioError(
+                    f"'{player}' is not a player of this game; players: {players}", key="player"
+                )
+            player = self.countries.index(player)
         return 100.0 * self.tariffs[self.instruments[player]]
 
     def country_table(self) -> pd.DataFrame:

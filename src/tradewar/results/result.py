@@ -108,6 +108,42 @@ class Result:
         """Largest labour-market residual over all steps."""
         return max(s.outcome.max_residual for s in self.steps)
 
+    # ------------------------------------------------------------------ printing
+    def summary(self, top: int = 10) -> str:
+        """A compact text table: what was solved, convergence, and welfare by country.
+
+        One line per step (status, iterations, residual) and the ``top`` countries with the
+        largest welfare changes at the last step.
+        """
+        lines = [
+            f"{self.scenario} — {self.world}, {self.model}, deficits {self.deficits}; "
+            f"{'converged' if self.converged else 'NOT converged'} "
+            f"({self.iterations} iterations, max residual {self.max_residual:.1e}, "
+            f"{self.elapsed_s:.2f} s)"
+        ]
+        if len(self.steps) > 1:
+            for k, step in enumerate(self.steps):
+                when = step.date.isoformat() if step.date else f"step {k}"
+                lines.append(
+                    f"  {when} {step.label}: {step.outcome.status}, "
+                    f"{step.outcome.iterations} iterations"
+                )
+        table = self.country_table()
+        order = table["welfare_pct"].abs().sort_values(ascending=False).index[:top]
+        lines.append(f"{'country':<8}{'welfare %':>11}{'real wage %':>13}{'ToT %':>9}{'VoT %':>9}")
+        for code in order:
+            row = table.loc[code]
+            lines.append(
+                f"{code:<8}{row.welfare_pct:>+11.3f}{row.real_wage_pct:>+13.3f}"
+                f"{row.terms_of_trade_pct:>+9.3f}{row.volume_of_trade_pct:>+9.3f}"
+            )
+        if len(table) > top:
+            lines.append(f"({top} of {len(table)} countries, largest welfare changes first)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
     # ------------------------------------------------------------------ tables
     def country_table(self, step: int = -1) -> pd.DataFrame:
         """Country results of one step (default: the last), one row per country, contract order."""
