@@ -197,3 +197,26 @@ def test_the_top_level_namespace_exports_the_strategy_and_dynamics_api():
         "compare",
     ):
         assert hasattr(tw, name) and name in tw.__all__
+
+
+def test_a_saved_result_records_its_scenario_and_data_hash(tmp_path):
+    import json
+
+    from tradewar.results.folders import verify_folder
+
+    scenario = tw.parse_scenario(
+        {
+            "name": "saved",
+            "world": "tiny",
+            "parameters": {"theta": 5.0},
+            "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 10}],
+        }
+    )
+    tw.run_scenario(scenario).save(tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["scenario"]["parameters"] == {"theta": 5.0}
+    from tradewar.api import with_theta
+
+    solved = with_theta(tw.load_world("tiny"), 5.0)  # the hash is of the data as solved
+    assert manifest["data_hash"] == solved.data_hash() != tw.load_world("tiny").data_hash()
+    assert verify_folder(tmp_path / "out")

@@ -217,3 +217,11 @@ def test_player_tariffs_by_code_and_a_typed_error_for_others(tiny):
     with pytest.raises(tw.ScenarioError) as err:
         result.player_tariffs("FOR")
     assert err.value.key == "player" and "players: HOM" in str(err.value)
+
+
+def test_game_country_table_is_float_with_nan_for_non_players(tiny):
+    result = tw.optimal_tariffs(tw.TariffGame(tiny, "armington"), "HOM")
+    table = result.country_table()
+    assert all(str(t) == "float64" for t in table.dtypes)
+    assert np.isnan(table.loc["FOR", "median_tariff_pct"])
+    assert result.to_json()["countries"][1]["median_tariff_pct"] is None  # JSON null

@@ -203,7 +203,7 @@ def _run(
         unit=world.unit,
         steps=steps,
         elapsed_s=time.perf_counter() - start,
-        meta={"data_hash": world.data_hash()},
+        meta={"data_hash": world.data_hash(), "scenario": scenario.model_dump(mode="json")},
     )
 
 

@@ -69,7 +69,10 @@ class GameResult:
         return 100.0 * self.tariffs[self.instruments[player]]
 
     def country_table(self) -> pd.DataFrame:
-        """Players' median and mean chosen tariffs, and every country's welfare (percent)."""
+        """Players' median and mean chosen tariffs, and every country's welfare (percent).
+
+        Every column is float; a country that is not a player has NaN tariffs.
+        """
         rows = []
         for k, code in enumerate(self.countries):
             chosen = self.player_tariffs(k) if k in self.instruments else np.array([np.nan])
@@ -78,8 +81,8 @@ class GameResult:
                     "country": code,
                     "median_tariff_pct": float(np.median(chosen))
                     if k in self.instruments
-                    else None,
-                    "mean_tariff_pct": float(np.mean(chosen)) if k in self.instruments else None,
+                    else np.nan,
+                    "mean_tariff_pct": float(np.mean(chosen)) if k in self.instruments else np.nan,
                     "welfare_pct": float(100.0 * (self.welfare_hat[k] - 1.0)),
                     "gov_welfare_pct": float(100.0 * (self.gov_welfare_hat[k] - 1.0)),
                 }

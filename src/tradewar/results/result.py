@@ -385,13 +385,15 @@ class Result:
         manifest and the results always come from the same run, a folder holding files
         tradewar did not write is refused unless ``force``, and a second writer fails cleanly.
         ``manifest`` adds entries (e.g. the scenario file) to the manifest, which also records
-        convergence, every step's residuals and the data hash.
+        the scenario as solved (with its ``[parameters]``), convergence, every step's residuals
+        and the data hash.
         """
         unknown = set(formats) - {"parquet", "csv", "json"}
         if unknown or not formats:
             raise ValueError(f"formats must be among parquet, csv, json; got {sorted(formats)}")
         frame = self.to_frame(detail=True)
         full = {
+            "scenario": self.meta.get("scenario"),
             **(manifest or {}),
             "scenario_name": self.scenario,
             "world": self.world,
