@@ -32,6 +32,9 @@ if not console.is_terminal:
     console = Console(width=120)
 err_console = Console(stderr=True, width=200)
 
+#: The option every command that writes an ``--out`` folder shares.
+_FORCE = typer.Option("--force", help="Replace --out even if it holds other files.")
+
 _SHOWN = [
     ("welfare_pct", "Welfare"),
     ("terms_of_trade_pct", "ToT"),
@@ -110,9 +113,7 @@ def run(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write results.parquet and manifest.json here.")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
-    ] = False,
+    force: Annotated[bool, _FORCE] = False,
     top: Annotated[int, typer.Option(help="Rows to show: the countries most affected.")] = 15,
 ) -> None:
     """Solve a scenario and print its results (a table, or JSON with --json)."""
@@ -174,9 +175,7 @@ def compare(
             help="Write comparison.html, countries.csv, sectors.csv and manifest.json here.",
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
-    ] = False,
+    force: Annotated[bool, _FORCE] = False,
     variable: Annotated[
         str, typer.Option(help="Country variable to show side by side.")
     ] = "welfare_pct",
@@ -286,9 +285,7 @@ def report(
             help="Critical-nest elasticities for the sensitivity runs, e.g. 0.02,0.1,0.5."
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
-    ] = False,
+    force: Annotated[bool, _FORCE] = False,
     scheduler: Annotated[
         str, typer.Option(help="For a scenario with an [uncertainty] table: where its draws run.")
     ] = "local",
@@ -878,6 +875,7 @@ def negotiate(
     )
 
 
+_RUNS_OUT = typer.Option(help="Write values.parquet, runs.parquet, summary.csv and manifest.json.")
 _SCHEDULER = typer.Option(
     help="Where the runs go: local (a Dask cluster of one process per core, started here), "
     "none (this process) or a Dask scheduler address such as tcp://127.0.0.1:8786."
@@ -967,13 +965,8 @@ def uncertainty(
     scheduler: Annotated[str, _SCHEDULER] = "local",
     chunk_size: Annotated[int | None, typer.Option(help="Draws per task (default 25).")] = None,
     json_out: Annotated[bool, _JSON] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Write values.parquet, runs.parquet, summary.csv and manifest.json."),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
-    ] = False,
+    out: Annotated[Path | None, _RUNS_OUT] = None,
+    force: Annotated[bool, _FORCE] = False,
     top: Annotated[int, typer.Option(help="Countries to show.")] = 15,
 ) -> None:
     """Monte Carlo: solve the scenario for many draws of its uncertain parameters."""
@@ -1019,13 +1012,8 @@ def sweep(
     scheduler: Annotated[str, _SCHEDULER] = "local",
     chunk_size: Annotated[int | None, typer.Option(help="Points per task (default 25).")] = None,
     json_out: Annotated[bool, _JSON] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Write values.parquet, runs.parquet, summary.csv and manifest.json."),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out even if it holds other files.")
-    ] = False,
+    out: Annotated[Path | None, _RUNS_OUT] = None,
+    force: Annotated[bool, _FORCE] = False,
 ) -> None:
     """Solve the scenario at every point of a grid over its fields (one row per point)."""
     from tradewar.errors import ScenarioError

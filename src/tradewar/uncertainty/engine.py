@@ -24,7 +24,8 @@ from tradewar.uncertainty.paths import set_path
 _WORLDS: dict[str, World] = {}
 
 
-def _world(source: str) -> World:
+def cached_world(source: str) -> World:
+    """The world ``source`` (bundled name or path), loaded once per process."""
     from tradewar.data.io import load_world
 
     if source not in _WORLDS:
@@ -74,7 +75,7 @@ def solve_chunk(
     """Solve the scenario once per ``(draw, values)`` item; see the module docstring."""
     from tradewar.api import run_scenario
 
-    world = _world(scenario_data["world"])
+    world = cached_world(scenario_data["world"])
     variables: list[str] = []
     parts: list[tuple[int, int, np.ndarray]] = []
     status = []

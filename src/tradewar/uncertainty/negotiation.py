@@ -23,8 +23,8 @@ from tradewar.policy.scenario import Scenario, load_scenario
 from tradewar.policy.uncertainty import UncertaintySettings
 from tradewar.progress import ProgressCallback
 from tradewar.uncertainty.cluster import run_chunks
-from tradewar.uncertainty.engine import _world, apply_values
-from tradewar.uncertainty.run import _settings
+from tradewar.uncertainty.engine import apply_values, cached_world
+from tradewar.uncertainty.run import settings_for
 from tradewar.uncertainty.sampling import draw_parameters
 
 #: Draws per task: each is a whole negotiation, so chunks are small.
@@ -152,12 +152,12 @@ def negotiation_draws(
     start_time = time.perf_counter()
     start_data = _start_data(config)
     start = Scenario.model_validate(start_data)
-    settings = _settings(start, parameters)
+    settings = settings_for(start, parameters)
     count = settings.draws if draws is None else draws
     if count < 1:
         raise ScenarioError(f"draws must be at least 1, got {count}", key="draws")
     chosen_seed = settings.seed if seed is None else seed
-    world = _world(start.world)
+    world = cached_world(start.world)
     values = draw_parameters(settings, world, count, chosen_seed)
     for v in values[:1]:
         apply_values(start_data, v)

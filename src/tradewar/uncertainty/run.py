@@ -18,7 +18,7 @@ from tradewar.policy.scenario import Scenario, load_scenario, validation_error
 from tradewar.policy.uncertainty import UncertaintySettings
 from tradewar.progress import ProgressCallback
 from tradewar.uncertainty.cluster import run_chunks
-from tradewar.uncertainty.engine import ChunkResult, _world, apply_values, solve_chunk
+from tradewar.uncertainty.engine import ChunkResult, apply_values, cached_world, solve_chunk
 from tradewar.uncertainty.result import UncertaintyResult
 from tradewar.uncertainty.sampling import draw_parameters
 
@@ -32,9 +32,10 @@ def _scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
-def _settings(
+def settings_for(
     scenario: Scenario, parameters: UncertaintySettings | Mapping[str, Any] | None
 ) -> UncertaintySettings:
+    """What to draw: ``parameters`` validated, else the scenario's ``[uncertainty]`` table."""
     if parameters is None:
         if scenario.uncertainty is None:
             raise ScenarioError(
@@ -94,14 +95,14 @@ def monte_carlo(
 
     start = time.perf_counter()
     spec = _scenario(scenario)
-    settings = _settings(spec, parameters)
+    settings = settings_for(spec, parameters)
     count = settings.draws if draws is None else draws
     if count < 1:
         raise ScenarioError(f"draws must be at least 1, got {count}", key="draws")
     chosen_seed = settings.seed if seed is None else seed
     if chosen_seed < 0:
         raise ScenarioError(f"the seed must not be negative, got {chosen_seed}", key="seed")
-    world = _world(spec.world)
+    world = cached_world(spec.world)
     central = run_scenario(spec, world=world, strict=False)
     values = draw_parameters(settings, world, count, chosen_seed)
     details = {
@@ -240,7 +241,7 @@ def _run_all(
     items = list(enumerate(runs))
     chunks = [(data, items[k : k + size]) for k in range(0, len(items), size)]
     parts: list[ChunkResult] = run_chunks(solve_chunk, chunks, scheduler, progress, workers)
-    world = _world(spec.world)
+    world = cached_world(spec.world)
     run_column = "draw" if kind == "monte_carlo" else "point"
     values_frame = _values(parts, world.countries, run_column, spec)
     status = pd.DataFrame([row for part in parts for row in part.status])
