@@ -18,6 +18,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from tradewar.build import read_cp_shares, theta_for_sectors, world_from_baseline  # noqa: E402
+from tradewar.build.shares import BaselineShares  # noqa: E402
+from tradewar.build.theta import CP2015_AGGREGATE  # noqa: E402
 from tradewar.data.io import write_world  # noqa: E402
 from tradewar.model.calibrate import world_from_shares  # noqa: E402
 
@@ -137,33 +140,8 @@ def cp2015_theta_se(theta: np.ndarray) -> np.ndarray:
     return out
 
 
-# CP (2015) Table 1 / T.txt elasticities mapped onto WIOD's 22 goods sectors (ISIC Rev. 4).
-_CP_THETA = {
-    "C01": 9.11,
-    "C02": 9.11,
-    "C03": 9.11,
-    "C04": 13.53,
-    "C05": 2.62,
-    "C06": 8.10,
-    "C07": 11.50,
-    "C08": 16.52,
-    "C09": 16.52,
-    "C10": 64.85,
-    "C11": 3.13,
-    "C12": 3.13,
-    "C13": 1.67,
-    "C14": 2.41,
-    "C15": 3.28,
-    "C16": 6.99,
-    "C17": round((12.95 + 3.95 + 8.71) / 3, 4),  # office, communication, medical (ISIC3 30, 32, 33)
-    "C18": 12.91,
-    "C19": 1.45,
-    "C20": 8.22,
-    "C21": 8.22,
-    "C22": 3.98,
-}
-#: CP (2015) aggregate trade elasticity (full sample), used for services and the 3-sector world.
-_AGGREGATE_THETA = 4.55
+#: CP (2015) aggregate trade elasticity (full sample), used for the 3-sector world.
+_AGGREGATE_THETA = CP2015_AGGREGATE
 
 _WIOD_CITATION = (
     "Felbermayr, G., Groeschl, J. and Heiland, I. (2022). Complex Europe: Quantifying the cost of "
@@ -238,8 +216,11 @@ REE_USING_SECTORS = ("C17", "C18", "C19", "C20")  # assumption: electronics, ele
 REE_THETA = 0.5  # assumption: low trade elasticity (non-Chinese refining capacity is scarce)
 
 
-def _add_rare_earths(pi, taug, X, gamma_io, alpha, codes, names, theta, countries):
-    """Insert a rare-earth sector REE after C04 (mining); returns the enlarged arrays."""
+def _add_rare_earths(shares: BaselineShares) -> tuple[BaselineShares, float]:
+    """Insert a rare-earth sector REE after C04 (mining); returns the enlarged shares."""
+    pi, taug, X = shares.pi, 1.0 + shares.tau, shares.expenditure
+    gamma_io, alpha, theta = shares.gamma_io, shares.alpha, shares.theta
+    codes, names, countries = shares.sectors, shares.sector_names, shares.countries
     N = pi.shape[0]
     c4 = codes.index("C04")
     at = c4 + 1
@@ -285,94 +266,60 @@ def _add_rare_earths(pi, taug, X, gamma_io, alpha, codes, names, theta, countrie
     codes2 = (*codes[:at], "REE", *codes[at:])
     names2 = (*names[:at], "Rare earths", *names[at:])
     theta2 = np.insert(theta, at, REE_THETA)
-    return pi2, tau2, X2, g, alpha2, codes2, names2, theta2, share
+    cross = (pi2 * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
+    enlarged = replace(
+        shares,
+        sectors=codes2,
+        sector_names=names2,
+        pi=pi2,
+        tau=tau2 - 1.0,
+        gamma_io=g,
+        alpha=alpha2,
+        expenditure=X2,
+        theta=theta2,
+        tradable=cross > 0,
+    )
+    return enlarged, share
 
 
 def build_wiod(version: str, rare_earths: bool = False) -> None:
     src = SHARED / "wiod2014_fgh"
-    folder = src / version
-    N = 44
-
-    def load(f: str) -> np.ndarray:
-        return np.loadtxt(folder / f, delimiter=",")
-
-    alpha_kn = load("alphas.txt")
-    J = alpha_kn.shape[0]
-    pi = load("Din2014.txt").reshape(J, N, N).transpose(1, 2, 0)
-    taug = load("tariffs2014.txt").reshape(J, N, N).transpose(1, 2, 0)
-    diag = np.arange(N)
-    domestic = taug[diag, diag, :]
-    print(f"wiod {version}: setting {np.sum(domestic != 1)} domestic (ROW-ROW) tariffs to zero")
-    taug[diag, diag, :] = 1.0
-    X = load("X0.txt").T
-    G = load("G.txt").reshape(N, J, J)
-    B = np.clip(load("B.txt").T, 0.0, 1.0)
-    gamma_io = (1.0 - B)[:, None, :] * G
-    va = load("VA_n.txt").ravel()
-    deficit = -load("S_n.txt").ravel()
-    alpha = alpha_kn.T
     countries = pd.read_csv(src / "labels" / "countries.csv")["iso"].tolist()
     if version == "s50":
         labels = pd.read_csv(src / "labels" / "sectors_50.csv")
         codes = tuple(labels["code"])
         names = tuple(labels["short_name"])
-        theta = np.array([_CP_THETA.get(c, _AGGREGATE_THETA) for c in codes])
+        theta = theta_for_sectors(tuple(labels["isic4"]), "cp2015")
         name = "wiod2014"
     else:
         labels = pd.read_csv(src / "labels" / "sectors_3.csv")
         codes = tuple(labels["code"])
         names = ("Goods", "Tradable services", "Non-tradable services")
-        theta = np.full(J, _AGGREGATE_THETA)
+        theta = np.full(len(codes), _AGGREGATE_THETA)
         name = "wiod2014-s3"
-    country_names = tuple(_WIOD_NAMES[c] for c in countries)
-    description = (
-        f"WIOD 2016 release, 2014: 44 regions x {J} sectors, with 2014 applied "
-        "tariffs and observed trade deficits"
-    )
-    if rare_earths:
-        pi, taug, X, gamma_io, alpha, codes, names, theta, ree_share = _add_rare_earths(
-            pi, taug, X, gamma_io, alpha, codes, names, theta, countries
-        )
-        J = len(codes)
-        name = "wiod2014-ree"
-        description = (
-            "wiod2014 with a rare-earth sector REE (compounds and metals) split out "
-            f"of mining: 44 regions x {J} sectors, 2014"
-        )
-    cross = (pi * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
-    tradable = cross > 0
-    meta = {
-        "name": name,
-        "description": description,
-        "year": 2014,
-        "unit": "USD million",
-        "countries": N,
-        "sectors": J,
-        "source": f"FGH (2022) replication files, simulation input for 2014 ({version}); "
-        "see docs/datasets.md",
-        "citation": _WIOD_CITATION,
-        "license": _WIOD_LICENSE,
-        "notes": "Levels are the model's equilibrium at the source shares (inventories dropped, "
-        "deficits = -S_n). ROW-ROW domestic tariffs set to zero. Trade elasticities: "
-        "Caliendo-Parro (2015) sector values for goods, their aggregate 4.55 for services.",
-    }
-    world, w_hat = world_from_shares(
-        name=name,
+    shares = read_cp_shares(
+        src / version,
         countries=tuple(countries),
-        country_names=country_names,
+        country_names=tuple(_WIOD_NAMES[c] for c in countries),
         sectors=codes,
         sector_names=names,
         theta=theta,
-        tradable=tradable,
-        pi=pi,
-        tau=taug - 1.0,
-        gamma_io=gamma_io,
-        alpha=alpha,
-        va=va,
-        deficit=deficit,
-        expenditure_guess=X,
-        meta=meta,
+        year=2014,
     )
+    for adjustment in shares.adjustments:
+        print(f"wiod {version}: {adjustment}")
+    if not rare_earths:
+        meta = wiod_meta(name, version, len(codes))
+        world, w_hat = world_from_baseline(replace(shares, meta=meta), name)
+    else:
+        shares, ree_share = _add_rare_earths(shares)
+        name = "wiod2014-ree"
+        meta = wiod_meta(name, version, len(shares.sectors))
+        meta["description"] = (
+            "wiod2014 with a rare-earth sector REE (compounds and metals) split out "
+            f"of mining: 44 regions x {len(shares.sectors)} sectors, 2014"
+        )
+        world, w_hat = world_from_baseline(replace(shares, meta=meta), name)
     print(f"{name}: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
     if rare_earths:
         k = world.sector_index("REE")
@@ -388,12 +335,33 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
             f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
             "see docs/datasets.md for the provenance table."
         )
-    if J == 3:  # wiod2014-s3: goods, tradable services, non-tradable services
+    if len(world.sectors) == 3:  # wiod2014-s3: goods, tradable services, non-tradable services
         groups = {"goods": (world.sectors[0],), "services": world.sectors[1:]}
     else:
         groups = groups_by_range(world.sectors, goods=range(1, 5), manufacturing=range(5, 23))
     world = replace(world, sector_groups=groups)
     write_world(world, OUT / name, fmt="parquet", force=True)
+
+
+def wiod_meta(name: str, version: str, n_sectors: int) -> dict:
+    """world.toml of a WIOD 2014 world (FGH share files)."""
+    return {
+        "name": name,
+        "description": f"WIOD 2016 release, 2014: 44 regions x {n_sectors} sectors, with 2014 "
+        "applied tariffs and observed trade deficits",
+        "year": 2014,
+        "unit": "USD million",
+        "countries": 44,
+        "sectors": n_sectors,
+        "source": f"FGH (2022) replication files, simulation input for 2014 ({version}); "
+        "see docs/datasets.md",
+        "citation": _WIOD_CITATION,
+        "license": _WIOD_LICENSE,
+        "notes": "Levels are the model's equilibrium at the source shares (inventories dropped, "
+        "deficits = -S_n). ROW-ROW domestic tariffs set to zero. Trade elasticities: "
+        "Caliendo-Parro (2015) sector values for goods, their aggregate 4.55 for services "
+        "(tradewar.build.theta, source cp2015).",
+    }
 
 
 def build_ossa2014() -> None:

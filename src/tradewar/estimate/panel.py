@@ -1,0 +1,109 @@
+"""Trade panels for estimation: bilateral flows with the tariffs they paid, in one tidy frame.
+
+A panel has one row per exporter, importer and sector (and year, if any), domestic sales
+excluded: ``exporter, importer, sector, value, tariff_pct`` with ``value`` the shipment before
+tariffs (zeros kept: PPML uses them). It comes from a long file, from a world (its flows and
+baseline tariffs), or from a bundled panel:
+
+* ``cp2015-1993``: the bilateral trade (COMTRADE, ISIC Rev. 3, USD million, before tariffs) and
+  applied tariffs (TRAINS) of 1993 for 31 countries and 20 goods sectors, from the replication
+  package of Caliendo and Parro (2015), ``raw/xbilat1993.txt`` and ``raw/tariffs1993.txt``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tradewar.data.tables import read_table
+from tradewar.data.world import World
+from tradewar.errors import DataError
+
+#: Bundled panels: name -> (file, citation).
+PANELS = {
+    "cp2015-1993": (
+        "cp2015_1993.parquet",
+        "Caliendo, L. and Parro, F. (2015). Estimates of the Trade and Welfare Effects of NAFTA. "
+        "Review of Economic Studies 82(1), 1-44; replication package, raw/xbilat1993.txt and "
+        "raw/tariffs1993.txt",
+    )
+}
+COLUMNS = ("exporter", "importer", "sector", "value", "tariff_pct")
+
+
+def load_panel(source: str | Path | World) -> pd.DataFrame:
+    """A trade panel (see the module docstring) from a bundled name, a file or a world.
+
+    Raises
+    ------
+    DataError
+        Naming the file, row and field of a missing column, a value that is negative or not a
+        number, or a tariff not above -100%.
+    """
+    if isinstance(source, World):
+        return panel_from_world(source)
+    if str(source) in PANELS:
+        path = resources.files("tradewar.estimate") / "data" / PANELS[str(source)][0]
+        with resources.as_file(path) as p:
+            frame = pd.read_parquet(p)
+        frame.attrs["source"] = PANELS[str(source)][1]
+        return frame
+    path = Path(source)
+    if not path.is_file():
+        from tradewar.data.io import load_world
+
+        try:
+            return panel_from_world(load_world(str(source)))
+        except DataError:
+            raise DataError(
+                f"not a bundled panel ({', '.join(PANELS)}), a panel file or a world",
+                file=str(source),
+            ) from None
+    columns = {
+        "exporter": "str",
+        "importer": "str",
+        "sector": "str",
+        "value": "float",
+        "tariff_pct": "float",
+    }
+    head = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, nrows=0)
+    if "year" in head.columns:
+        columns["year"] = "str"
+    frame = read_table(path, columns)
+    for field, bad, what in (
+        ("value", frame["value"].to_numpy() < 0, "negative trade value"),
+        ("tariff_pct", frame["tariff_pct"].to_numpy() <= -100.0, "tariff not above -100%"),
+    ):
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{what}: {frame[field].iloc[r]}",
+                file=path.name,
+                row=r + frame.attrs["row_offset"],
+                field=field,
+            )
+    frame = frame[frame["exporter"] != frame["importer"]].reset_index(drop=True)
+    frame.attrs["source"] = str(path)
+    return frame
+
+
+def panel_from_world(world: World) -> pd.DataFrame:
+    """The cross-border flows of a world with their baseline tariffs, as a panel."""
+    N = world.n_countries
+    n, i, j = np.nonzero(np.ones_like(world.flows) * (1.0 - np.eye(N))[:, :, None])
+    c, s = np.array(world.countries), np.array(world.sectors)
+    frame = pd.DataFrame(
+        {
+            "exporter": c[i],
+            "importer": c[n],
+            "sector": s[j],
+            "value": world.flows[n, i, j],
+            "tariff_pct": 100.0 * world.tariffs[n, i, j],
+        }
+    )
+    frame = frame[np.isin(frame["sector"], s[world.tradable])].reset_index(drop=True)
+    frame.attrs["source"] = f"world {world.name}"
+    return frame

@@ -1,0 +1,240 @@
+"""Trade-elasticity estimation: PPML on pyfixest and the Caliendo–Parro triple difference."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import tradewar as tw
+from tradewar.cli import app
+from tradewar.errors import DataError
+from tradewar.estimate import load_panel, panel_from_world, trade_elasticity
+from tradewar.model.calibrate import world_from_shares
+
+runner = CliRunner()
+THETA = np.array([2.0, 5.0, 8.0])
+
+
+def simulated_world(seed: int, noise: float, n: int = 14) -> tw.World:
+    """A world whose trade is the model's equilibrium at gravity shares with known theta.
+
+    Trade costs are symmetric pair costs times a sector-pair shock, so that log trade has an
+    error of standard deviation ``noise`` (the gravity regression's error); tariffs vary by
+    pair and sector.
+    """
+    rng = np.random.default_rng(seed)
+    J = THETA.size
+    distance = rng.uniform(1.2, 3.0, size=(n, n))
+    distance = np.sqrt(distance * distance.T)
+    np.fill_diagonal(distance, 1.0)
+    shock = np.exp(noise * rng.normal(size=(n, n, J)) / THETA)  # log trade error: sd = noise
+    shock[np.arange(n), np.arange(n), :] = 1.0
+    tau = rng.uniform(0.0, 0.4, size=(n, n, J))
+    tau[np.arange(n), np.arange(n), :] = 0.0
+    productivity = np.exp(rng.normal(size=(n, J)))
+    kappa = distance[:, :, None] * shock * (1.0 + tau)
+    weight = productivity[None, :, :] * kappa ** (-THETA)
+    pi = weight / weight.sum(axis=1, keepdims=True)
+    codes = tuple(f"C{k:02d}" for k in range(n))
+    sectors = ("S1", "S2", "S3")
+    world, _ = world_from_shares(
+        name="simulated",
+        countries=codes,
+        country_names=codes,
+        sectors=sectors,
+        sector_names=sectors,
+        theta=THETA,
+        tradable=np.ones(J, dtype=bool),
+        pi=pi,
+        tau=tau,
+        gamma_io=np.zeros((n, J, J)),
+        alpha=np.full((n, J), 1.0 / J),
+        va=rng.uniform(50.0, 500.0, size=n),
+        deficit=np.zeros(n),
+        expenditure_guess=np.full((n, J), 100.0),
+        meta={"unit": "USD million"},
+    )
+    return world
+
+
+def test_triple_difference_recovers_theta_exactly_without_noise():
+    world = simulated_world(0, noise=0.0)
+    for basis in ("gross", "net"):
+        est = trade_elasticity(world, "triple-difference", value_basis=basis)
+        np.testing.assert_allclose(est.table["theta"], THETA, rtol=1e-8)
+        assert est.converged
+
+
+@pytest.mark.slow
+def test_ppml_recovers_known_theta_within_two_standard_errors_over_seeds():
+    # Three-way PPML with few sectors has a small incidental-parameter bias and clustered
+    # errors a little too small (Weidner and Zylkin 2021): ask for 80% inside 2 s.e., not 95%.
+    z = []
+    for seed in range(8):
+        est = trade_elasticity(simulated_world(seed, noise=0.3, n=20), "ppml")
+        assert set(est.table["status"]) == {"estimated"}
+        z.extend((est.table["theta"].to_numpy() - THETA) / est.table["se"].to_numpy())
+    z = np.array(z)
+    assert np.mean(np.abs(z) <= 2.0) >= 0.8
+    assert np.abs(z).max() < 4.0
+    assert abs(z.mean()) < 0.75
+
+
+def test_pyfixest_equals_a_direct_glm_fit_on_a_small_case():
+    sm = pytest.importorskip("statsmodels.api")
+    import pyfixest as pf
+
+    world = simulated_world(3, noise=0.3, n=6)
+    panel = panel_from_world(world)
+    est = trade_elasticity(panel, "ppml")
+    frame = panel.assign(y=panel["value"] * (1 + panel["tariff_pct"] / 100))
+    slopes = pd.DataFrame(
+        {
+            f"lt_{k}": np.where(frame["sector"] == s, np.log1p(frame["tariff_pct"] / 100), 0.0)
+            for k, s in enumerate(world.sectors)
+        }
+    )
+    fes = pd.DataFrame(
+        {
+            "exs": frame["exporter"] + frame["sector"],
+            "ims": frame["importer"] + frame["sector"],
+            "pair": frame["exporter"] + frame["importer"],
+        }
+    )
+    design = pd.concat([slopes, pd.get_dummies(fes).astype(float)], axis=1)
+    keep: list[int] = []  # a full-rank design: the dummy sets overlap
+    matrix = design.to_numpy()
+    for col in range(matrix.shape[1]):
+        if np.linalg.matrix_rank(matrix[:, [*keep, col]]) > len(keep):
+            keep.append(col)
+    design = design.iloc[:, keep]
+    groups = pd.factorize(fes["pair"])[0]
+    glm = sm.GLM(frame["y"].to_numpy(), design, family=sm.families.Poisson()).fit(
+        tol=1e-13,
+        maxiter=500,
+        cov_type="cluster",
+        cov_kwds={"groups": groups, "use_correction": False},
+    )
+    names = list(slopes.columns)
+    np.testing.assert_allclose(
+        -est.table["theta"].to_numpy(), glm.params[names].to_numpy(), rtol=1e-7
+    )
+    data = pd.concat([frame[["y"]], slopes, fes], axis=1)
+    raw = pf.fepois(
+        "y ~ " + " + ".join(names) + " | exs + ims + pair",
+        data=data,
+        vcov={"CRV1": "pair"},
+        ssc=pf.ssc(adj=False, cluster_adj=False),
+    )
+    np.testing.assert_allclose(raw.se().to_numpy(), glm.bse[names].to_numpy(), rtol=1e-4)
+
+
+def test_cp2015_panel_estimates_and_statuses():
+    est = trade_elasticity(
+        "cp2015-1993",
+        "triple-difference",
+        countries=[
+            "ARG",
+            "AUS",
+            "BRA",
+            "CAN",
+            "CHL",
+            "CHN",
+            "HUN",
+            "IND",
+            "IDN",
+            "JPN",
+            "KOR",
+            "MEX",
+            "NZL",
+            "NOR",
+            "ZAF",
+            "TUR",
+            "USA",
+        ],
+    )
+    table = est.table.set_index("sector")
+    assert table.loc["S07", "theta"] == pytest.approx(54.3, abs=1.0)  # petroleum, CP: 51.08
+    assert table.loc["S07", "n_obs"] == 69
+    assert (table["status"] == "not positive").any() and not est.converged
+    assert table.loc[table["status"] == "not positive", "theta"].max() <= 0
+    pooled = trade_elasticity("cp2015-1993", "triple-difference", pooled=True)
+    assert pooled.table["sector"].tolist() == ["all"]
+
+
+def test_estimates_go_into_a_world_and_its_uncertainty_draws(tmp_path):
+    world = simulated_world(1, noise=0.2)
+    est = trade_elasticity(world, "ppml")
+    updated = est.apply(world)
+    np.testing.assert_array_equal(updated.theta, est.table["theta"].to_numpy())
+    np.testing.assert_array_equal(updated.theta_se, est.table["se"].to_numpy())
+    tw.write_world(updated, tmp_path / "w", fmt="csv")
+    loaded = tw.load_world(tmp_path / "w")
+    np.testing.assert_allclose(loaded.theta_se, est.table["se"].to_numpy(), rtol=1e-15)
+    assert "tradewar estimate" in loaded.meta["theta_source"]
+
+
+def test_estimate_cli_json_and_world(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            "cp2015-1993",
+            "--method",
+            "triple-difference",
+            "--sectors",
+            "S07,S15",
+            "--world",
+            "cp2015",
+            "--write-world",
+            str(tmp_path / "cp"),
+            "--out",
+            str(tmp_path / "est"),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    payload = json.loads(result.output)
+    assert [r["sector"] for r in payload["estimates"]] == ["S07", "S15"]
+    assert payload["converged"] is True
+    world = tw.load_world(tmp_path / "cp")
+    k = world.sector_index("S07")
+    assert world.theta[k] == pytest.approx(payload["estimates"][0]["theta"])
+    assert (tmp_path / "est" / "estimates.csv").exists() and (
+        tmp_path / "est" / "manifest.json"
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["estimate", "cp2015-1993", "--method", "ols"], "unknown method 'ols'"),
+        (["estimate", "cp2015-1993", "--sectors", "S99"], "unknown sector 'S99'"),
+        (
+            ["estimate", "cp2015-1993", "--method", "triple-difference", "--share", "0"],
+            "share must be in",
+        ),
+        (["estimate", "nowhere.csv"], "not a bundled panel"),
+        (
+            ["estimate", "cp2015-1993", "--world", "cp2015"],
+            "--world and --write-world come together",
+        ),
+    ],
+)
+def test_estimate_bad_input_exits_2(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_panel_file_errors(tmp_path):
+    (tmp_path / "p.csv").write_text("exporter,importer,sector,value,tariff_pct\nA,B,S,1,-100\n")
+    with pytest.raises(
+        DataError, match=r"p.csv, row 2, field 'tariff_pct': tariff not above -100%"
+    ):
+        load_panel(tmp_path / "p.csv")
+    (tmp_path / "p.csv").write_text("exporter,importer,sector,value\nA,B,S,1\n")
+    with pytest.raises(DataError, match="missing column"):
+        load_panel(tmp_path / "p.csv")
