@@ -225,3 +225,19 @@ def test_game_country_table_is_float_with_nan_for_non_players(tiny):
     assert all(str(t) == "float64" for t in table.dtypes)
     assert np.isnan(table.loc["FOR", "median_tariff_pct"])
     assert result.to_json()["countries"][1]["median_tariff_pct"] is None  # JSON null
+
+
+def test_best_of_several_searches_prefers_a_converged_one_among_equal_values():
+    from scipy.optimize import OptimizeResult
+
+    from tradewar.game.solvers import _best_search
+
+    def search(fun, success, jac):
+        return OptimizeResult(fun=fun, success=success, x=np.array([0.3]), jac=np.array([jac]))
+
+    converged = search(8.0666392847643, True, 0.0)
+    abnormal = search(8.0666392847622, False, 1e-3)  # lower only in the last digits
+    assert _best_search([converged, abnormal], 0.0, 1.0) is converged
+    better = search(7.9, False, 1e-3)  # really lower: returned, and reported not converged
+    assert _best_search([converged, better], 0.0, 1.0) is better
+    assert _best_search([], 0.0, 1.0) is None

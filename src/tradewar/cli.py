@@ -374,11 +374,13 @@ def describe(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Summarise a world: size, unit, source, licence and its largest economies."""
+    from tradewar.build.regions import named_region_counts
     from tradewar.data.io import load_world
 
     with _exit_codes():
         w = load_world(world)
     s = w.summary()
+    s["named_regions"] = named_region_counts(w.countries)
     if json_out:
         _print_json(s)
         return
@@ -420,6 +422,13 @@ def describe(
         console.print(
             "Regions (for tw.data.aggregate.region_mapping): "
             + ", ".join(f"{k} ({n} countries)" for k, n in s["regions"].items()),
+            markup=False,
+        )
+    if s["named_regions"]:
+        console.print(
+            "Named regions for build-world --regions (members in this world): "
+            + ", ".join(f"{k} ({n})" for k, n in s["named_regions"].items())
+            + "; also continent, continent7, unregion",
             markup=False,
         )
     t = Table(title="Largest economies")
@@ -1283,7 +1292,7 @@ def estimate(
         float, typer.Option(help="Triple difference: share of flows kept (largest).")
     ] = 1.0,
     countries: Annotated[
-        str | None, typer.Option(help="Triple difference: countries to form triples from.")
+        str | None, typer.Option(help="Use only trade among these countries (comma-separated).")
     ] = None,
     pooled: Annotated[
         bool, typer.Option(help="Triple difference: one elasticity for all sectors.")

@@ -45,8 +45,11 @@ def trade_elasticity(
         clustered by pair) or ``"triple-difference"`` (Caliendo and Parro 2015).
     value_basis
         ``"gross"`` (tariff-inclusive values) or ``"net"``; ``theta`` is the model's either way.
-    share, countries, pooled
-        Triple difference only: sample trimming, the countries, one pooled elasticity.
+    countries
+        Estimate on trade among these countries only (e.g. without the EU, whose common
+        external tariff leaves little variation).
+    share, pooled
+        Triple difference only: sample trimming, one pooled elasticity.
 
     Returns
     -------
@@ -55,11 +58,9 @@ def trade_elasticity(
     """
     panel = data if isinstance(data, pd.DataFrame) else load_panel(data)
     if method == "ppml":
-        if share != 1.0 or countries is not None or pooled:
-            raise DataError(
-                "share, countries and pooled are options of the triple difference", field="method"
-            )
-        return ppml_elasticities(panel, value_basis, sectors)
+        if share != 1.0 or pooled:
+            raise DataError("share and pooled are options of the triple difference", field="method")
+        return ppml_elasticities(panel, value_basis, sectors, countries)
     if method == "triple-difference":
         return triple_difference_elasticities(panel, value_basis, sectors, share, countries, pooled)
     raise DataError(f"unknown method '{method}' (one of {', '.join(METHODS)})", field="method")

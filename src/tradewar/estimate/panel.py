@@ -107,3 +107,41 @@ def panel_from_world(world: World) -> pd.DataFrame:
     frame = frame[np.isin(frame["sector"], s[world.tradable])].reset_index(drop=True)
     frame.attrs["source"] = f"world {world.name}"
     return frame
+
+
+def estimation_sample(
+    panel: pd.DataFrame,
+    value_basis: str,
+    sectors: list[str] | None,
+    countries: list[str] | None = None,
+) -> pd.DataFrame:
+    """Cross-border rows of the chosen sectors and countries, with the dependent variable ``y``."""
+    if value_basis not in ("gross", "net"):
+        raise DataError(
+            f"value basis must be 'gross' or 'net', not {value_basis!r}", field="value_basis"
+        )
+    frame = panel[panel["exporter"] != panel["importer"]]
+    if countries is not None:
+        known = set(frame["exporter"]) | set(frame["importer"])
+        unknown = [c for c in countries if c not in known]
+        if unknown:
+            raise DataError(f"unknown country '{unknown[0]}' (not in the panel)", field="countries")
+        frame = frame[frame["exporter"].isin(countries) & frame["importer"].isin(countries)]
+    if sectors is not None:
+        unknown = sorted(set(sectors) - set(frame["sector"]))
+        if unknown:
+            raise DataError(f"unknown sector '{unknown[0]}' (not in the panel)", field="sector")
+        frame = frame[frame["sector"].isin(sectors)]
+    else:  # sectors without any tariff variation cannot be estimated
+        varies = frame.groupby("sector", sort=False)["tariff_pct"].transform(
+            lambda t: (t != t.iloc[0]).any()
+        )
+        frame = frame[varies.astype(bool)]
+    if frame.empty:
+        raise DataError(
+            "no cross-border rows with tariff variation to estimate from", field="tariff_pct"
+        )
+    y = frame["value"].to_numpy() * (
+        1.0 + frame["tariff_pct"].to_numpy() / 100.0 if value_basis == "gross" else 1.0
+    )
+    return frame.assign(y=y).reset_index(drop=True)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tradewar.errors import DataError
+from tradewar.estimate.panel import estimation_sample
 from tradewar.estimate.result import ElasticityEstimates, status_of
 
 
@@ -20,6 +21,7 @@ def ppml_elasticities(
     panel: pd.DataFrame,
     value_basis: str = "gross",
     sectors: list[str] | None = None,
+    countries: list[str] | None = None,
     cluster: str = "pair",
 ) -> ElasticityEstimates:
     """PPML estimates of each sector's trade elasticity (see the module docstring).
@@ -32,6 +34,8 @@ def ppml_elasticities(
         ``"gross"`` or ``"net"`` (see `ElasticityEstimates`).
     sectors
         Sectors to estimate (default: every sector with tariff variation).
+    countries
+        Use only trade among these countries (default: all).
     cluster
         ``"pair"`` (exporter-importer) or ``"none"`` (heteroskedasticity-robust).
     """
@@ -41,7 +45,7 @@ def ppml_elasticities(
         raise DataError(
             'PPML needs pyfixest: pip install "tradewar[estimate]"', field="method"
         ) from None
-    frame = _prepare(panel, value_basis, sectors)
+    frame = estimation_sample(panel, value_basis, sectors, countries)
     codes = list(dict.fromkeys(frame["sector"]))
     log_tariff = np.log1p(frame["tariff_pct"].to_numpy() / 100.0)
     slopes = {}
@@ -75,30 +79,3 @@ def ppml_elasticities(
         rows.append((code, theta, s, int(n_obs[code]), status))
     table = pd.DataFrame(rows, columns=["sector", "theta", "se", "n_obs", "status"])
     return ElasticityEstimates("ppml", value_basis, table, panel.attrs.get("source", ""))
-
-
-def _prepare(panel: pd.DataFrame, value_basis: str, sectors: list[str] | None) -> pd.DataFrame:
-    """Cross-border rows of the chosen sectors, with the dependent variable ``y``."""
-    if value_basis not in ("gross", "net"):
-        raise DataError(
-            f"value basis must be 'gross' or 'net', not {value_basis!r}", field="value_basis"
-        )
-    frame = panel[panel["exporter"] != panel["importer"]]
-    if sectors is not None:
-        unknown = sorted(set(sectors) - set(frame["sector"]))
-        if unknown:
-            raise DataError(f"unknown sector '{unknown[0]}' (not in the panel)", field="sector")
-        frame = frame[frame["sector"].isin(sectors)]
-    else:  # sectors without any tariff variation cannot be estimated
-        varies = frame.groupby("sector", sort=False)["tariff_pct"].transform(
-            lambda t: (t != t.iloc[0]).any()
-        )
-        frame = frame[varies.astype(bool)]
-    if frame.empty:
-        raise DataError(
-            "no cross-border rows with tariff variation to estimate from", field="tariff_pct"
-        )
-    y = frame["value"].to_numpy() * (
-        1.0 + frame["tariff_pct"].to_numpy() / 100.0 if value_basis == "gross" else 1.0
-    )
-    return frame.assign(y=y).reset_index(drop=True)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tradewar.errors import DataError
-from tradewar.estimate.ppml import _prepare
+from tradewar.estimate.panel import estimation_sample
 from tradewar.estimate.result import ElasticityEstimates, status_of
 
 
@@ -48,7 +48,7 @@ def triple_difference_elasticities(
         raise DataError(f"share must be in (0, 1], got {share}", field="share")
     if "year" in panel.columns and (panel["year"] != panel["year"].iloc[0]).any():
         raise DataError("the triple difference uses one year: filter the panel first", field="year")
-    frame = _prepare(panel, value_basis, sectors)
+    frame = estimation_sample(panel, value_basis, sectors)
     codes = list(dict.fromkeys(frame["sector"]))
     names = sorted(set(frame["exporter"]) | set(frame["importer"]))
     if countries is not None:

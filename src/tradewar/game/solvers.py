@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.core import (
@@ -410,21 +410,22 @@ def nash_bargain(
 
     candidates = [np.clip(threat[rows, cols, secs] * s, lo, hi) for s in (0.0, 0.25, 0.5)]
     candidates.append(np.clip(game.base_tau[rows, cols, secs], lo, hi))
-    best, reason = None, ""
+    searches, reason = [], ""
     try:
         for x0 in candidates:
-            res = minimize(
-                fun,
-                x0,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=[(lo, hi)] * x0.size,
-                options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
+            searches.append(
+                minimize(
+                    fun,
+                    x0,
+                    jac=True,
+                    method="L-BFGS-B",
+                    bounds=[(lo, hi)] * x0.size,
+                    options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
+                )
             )
-            if best is None or res.fun < best.fun:
-                best = res
     except EvaluationFailed as exc:
         reason = str(exc)
+    best = _best_search(searches, lo, hi)
     if best is None or reason:
         return _result(
             game,
@@ -450,7 +451,7 @@ def nash_bargain(
             "than the threat point",
             key="threat",
         )
-    ok = bool(best.success) or projected_stationary(best.x, best.jac, lo, hi)
+    ok = _stationary(best, lo, hi)
     return _result(
         game,
         "bargain",
@@ -465,6 +466,28 @@ def nash_bargain(
         reason="" if ok else f"the optimizer stopped: {best.message}",
         strict=strict,
     )
+
+
+def _stationary(res: OptimizeResult, lo: float, hi: float) -> bool:
+    """The search met the optimizer's test, or no feasible direction improves it."""
+    return bool(res.success) or projected_stationary(res.x, res.jac, lo, hi)
+
+
+def _best_search(searches: list[OptimizeResult], lo: float, hi: float) -> OptimizeResult | None:
+    """The best of several searches, preferring one that converged among equal values.
+
+    Searches from different starts that end at the same optimum differ in their last digits; the
+    lowest value may be one whose line search gave up at that noise (L-BFGS-B's "ABNORMAL").
+    Values within ``1e-9`` (relative) of the lowest count as equal; if none of those converged,
+    the lowest is returned and the caller reports it as not converged.
+    """
+    if not searches:
+        return None
+    lowest = min(res.fun for res in searches)
+    tie = 1e-9 * max(1.0, abs(lowest))
+    equal = [res for res in searches if res.fun <= lowest + tie]
+    converged = [res for res in equal if _stationary(res, lo, hi)]
+    return min(converged or equal, key=lambda res: res.fun)
 
 
 def _payoff(game: TariffGame, tau: np.ndarray) -> np.ndarray:
