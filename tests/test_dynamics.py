@@ -83,8 +83,7 @@ def test_myopic_best_responders_converge_to_static_nash():
     game = TariffGame(world, "caliendo-parro", GameSettings(tol_pct=0.01), sectors=["AGR", "MAN"])
     nash = nash_tariffs(game, ["HOM", "FOR"], against="players")
     for code in ("HOM", "FOR"):
-        k = world.country_index(code)
-        rows, cols, secs = nash.instruments[k]
+        rows, cols, secs = nash.instruments[code]
         weights = world.flows[rows, cols, secs]
         target = 100.0 * float(np.sum(nash.tariffs[rows, cols, secs] * weights) / weights.sum())
         assert result.steps[-1]["policies"][code]["avg_tariff_pct"] == pytest.approx(
@@ -279,3 +278,34 @@ def test_pressure_stops_accumulating_after_a_deal(war_scenario):
     after = [s["pressure"]["HOM"] for s in result.steps[deal_round + 1 :]]
     assert after and len(set(after)) == 1
     assert result.steps[deal_round]["pressure"]["HOM"] > 0
+
+
+def test_each_phase_of_a_round_can_be_run_alone():
+    from tradewar.dynamics.simulate import Negotiation
+
+    fixed = {"strategy": "tit_for_tat", "params": {"initial_pct": 10}}
+    neg = Negotiation(config([{"country": "HOM", **fixed}, {"country": "FOR", **fixed}], rounds=2))
+    hom, fr = neg.players
+    date = neg.date_of(1)
+    assert (date - neg.date_of(0)).days == neg.config.calendar.period_days
+    # act: one move per player; proposed_tariffs applies each only to its own instruments
+    welfare = {i: 0.0 for i in neg.players}
+    actions = neg.act(0, neg.date_of(0), welfare)
+    assert set(actions) == {hom, fr}
+    moved = neg.proposed_tariffs({hom: Action(level_pct=10.0)})
+    changed = moved != neg.tau
+    assert changed.any() and not (changed & ~neg.masks[hom]).any()
+    np.testing.assert_allclose(moved[neg.masks[hom]], neg.tau0[neg.masks[hom]] + 0.10)
+    # resolve_offers: no offer leaves the tariffs and strikes no deal
+    same, record = neg.resolve_offers(0, date, [], moved, welfare)
+    assert same is moved and record is None and neg.deal is None
+    # update_pressures: losses raise pressure; after a deal nothing moves
+    neg.update_pressures(neg.solve(moved), date)
+    before = dict(neg.pressure)
+    neg.deal = {"round": 0, "date": date.isoformat(), "proposer": "HOM"}
+    neg.update_pressures(neg.solve(moved), date)
+    assert neg.pressure == before and neg.act(1, date, welfare) == {}
+    # record appends one step and moves the state
+    neg.record(0, date, neg.solve(neg.tau), moved, welfare, [])
+    assert len(neg.steps) == 1 and neg.tau is moved
+    assert neg.levels[hom][-1] == pytest.approx(10.0)

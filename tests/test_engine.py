@@ -202,7 +202,7 @@ def test_the_top_level_namespace_exports_the_strategy_and_dynamics_api():
 def test_a_saved_result_records_its_scenario_and_data_hash(tmp_path):
     import json
 
-    from tradewar.results.folders import verify_folder
+    from tradewar.folders import verify_folder
 
     scenario = tw.parse_scenario(
         {

@@ -5,7 +5,7 @@ import pytest
 
 import tradewar as tw
 from tradewar.api import _quantity_change
-from tradewar.model.ces import ces_params
+from tradewar.economies import ces_params
 from tradewar.model.economy import Shock, economy_from_world
 from tradewar.model.solver import equilibrium_residuals, solve_arrays
 from tradewar.policy.scenario import CESSettings

@@ -228,16 +228,39 @@ def test_game_country_table_is_float_with_nan_for_non_players(tiny):
 
 
 def test_best_of_several_searches_prefers_a_converged_one_among_equal_values():
-    from scipy.optimize import OptimizeResult
-
+    from tradewar.game.optimize import BoundedSearch
     from tradewar.game.solvers import _best_search
 
-    def search(fun, success, jac):
-        return OptimizeResult(fun=fun, success=success, x=np.array([0.3]), jac=np.array([jac]))
+    def search(value, stationary):
+        x, g = np.array([0.3]), np.array([0.0 if stationary else 1e-3])
+        return BoundedSearch(x, value, g, stationary, stationary, "", 1)
 
-    converged = search(8.0666392847643, True, 0.0)
-    abnormal = search(8.0666392847622, False, 1e-3)  # lower only in the last digits
-    assert _best_search([converged, abnormal], 0.0, 1.0) is converged
-    better = search(7.9, False, 1e-3)  # really lower: returned, and reported not converged
-    assert _best_search([converged, better], 0.0, 1.0) is better
-    assert _best_search([], 0.0, 1.0) is None
+    converged = search(8.0666392847643, True)
+    abnormal = search(8.0666392847622, False)  # lower only in the last digits
+    assert _best_search([converged, abnormal]) is converged
+    better = search(7.9, False)  # really lower: returned, and reported not converged
+    assert _best_search([converged, better]) is better
+    assert _best_search([]) is None
+
+
+def test_bounded_minimize_scales_and_reports_in_the_callers_units():
+    from tradewar.game.optimize import bounded_minimize, projected_stationary
+
+    def fun(t):  # minimum at t = (0.2, 1.5); the second is beyond the bound 1.0
+        return float(np.sum((t - [0.2, 1.5]) ** 2)), 2.0 * (t - [0.2, 1.5])
+
+    res = bounded_minimize(
+        fun,
+        np.array([0.5, 0.5]),
+        0.0,
+        1.0,
+        scale=np.array([10.0, 0.1]),
+        objective_scale=1e3,
+        ftol=1e-15,
+        gtol=1e-12,
+        maxiter=200,
+    )
+    np.testing.assert_allclose(res.x, [0.2, 1.0], atol=1e-8)
+    np.testing.assert_allclose(res.grad, [0.0, -1.0], atol=1e-6)
+    assert res.value == pytest.approx(0.25) and res.stationary
+    assert not projected_stationary(np.array([0.5]), np.array([1.0]), 0.0, 1.0)

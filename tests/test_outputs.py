@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import tradewar as tw
 from tradewar.cli import app
-from tradewar.results.folders import verify_folder, write_folder
+from tradewar.folders import verify_folder, write_folder
 
 runner = CliRunner()
 HELPER = Path(__file__).parent / "helpers" / "slow_writer.py"

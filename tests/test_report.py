@@ -8,8 +8,9 @@ from typer.testing import CliRunner
 
 import tradewar as tw
 from tradewar.cli import app
+from tradewar.policy.scenario import focus_countries
 from tradewar.report import build_report, figures
-from tradewar.report.html import focus_countries, with_nest_elasticity
+from tradewar.report.html import with_nest_elasticity
 
 TIMELINE = """
 name = "tiny escalation"

@@ -82,7 +82,7 @@ def test_zero_deficits_keep_the_model_features(tiny):
     np.testing.assert_allclose(after.profit_share, econ.profit_share)
     np.testing.assert_allclose(np.asarray(after.deficit), 0.0, atol=1e-12)
     # A CES world rebalanced is an equilibrium of the CES model: solving it again moves nothing.
-    from tradewar.model.ces import ces_params
+    from tradewar.economies import ces_params
     from tradewar.policy.scenario import CESSettings
 
     econ = economy_from_world(tiny)._replace(
@@ -156,7 +156,7 @@ def test_cli_game_failure_prints_valid_json_and_exits_1():
 
 
 def test_a_failed_final_equilibrium_gives_null_payoffs_in_strict_json(tiny):
-    from tradewar.results.jsonsafe import dumps
+    from tradewar.jsonsafe import dumps
 
     game = TariffGame(
         tiny,

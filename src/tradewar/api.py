@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from tradewar.data.io import load_world
 from tradewar.data.world import World
+from tradewar.economies import economy_for
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.calibrate import rebalanced
-from tradewar.model.ces import ces_params
 from tradewar.model.economy import Economy, Shock, economy_from_world
 from tradewar.model.margins import (
     Margins,
@@ -28,7 +28,6 @@ from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
 from tradewar.policy.scenario import (
-    AVAILABLE_MODELS,
     CESSettings,
     Scenario,
     Step,
@@ -38,20 +37,13 @@ from tradewar.policy.scenario import (
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
+from tradewar.registry import check_model
 from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
 
 #: Tolerance and iteration cap of the search for quota tax-equivalents.
 QUOTA_TOL = 1e-7
 QUOTA_MAX_ROUNDS = 60
-
-
-def _check_model(model: str) -> None:
-    if model not in AVAILABLE_MODELS:
-        raise ScenarioError(
-            f"model '{model}' is not available; use one of {', '.join(AVAILABLE_MODELS)}",
-            key="model",
-        )
 
 
 def solve(
@@ -138,7 +130,7 @@ def _run(
     strict: bool,
     progress: ProgressCallback | None = None,
 ) -> Result:
-    _check_model(scenario.model)
+    check_model(scenario.model)
     if world is None:
         world = load_world(scenario.world)
     if scenario.parameters.theta is not None:
@@ -148,9 +140,7 @@ def _run(
             tol=scenario.solver.tol, max_iterations=scenario.solver.max_iterations
         )
     start = time.perf_counter()
-    econ = economy_from_world(world, scenario.model)
-    if scenario.model == "ces-network":
-        econ = econ._replace(ces=ces_params(world, scenario.ces))
+    econ = economy_for(world, scenario.model, scenario.ces)
     margins = scenario_margins(world, scenario, econ)
     if scenario.deficits == "zero":
         if margins is not None:
@@ -205,6 +195,26 @@ def _run(
         elapsed_s=time.perf_counter() - start,
         meta={"data_hash": world.data_hash(), "scenario": scenario.model_dump(mode="json")},
     )
+
+
+def scenario_step(
+    scenario: Scenario, world: World, label: str | None = None, key: str = "step"
+) -> StepResult:
+    """Solve ``scenario`` on ``world`` and return the step with ``label`` (default: the last).
+
+    The one way the strategy and negotiation layers take "the tariffs in force at a step" (a
+    threat point, a negotiation's start). Raises `ScenarioError` (at ``key``) if the scenario
+    uses another world or has no such step, and `ConvergenceError` if a step does not solve.
+    """
+    if scenario.world != world.name:
+        raise ScenarioError(
+            f"the scenario uses world '{scenario.world}', not '{world.name}'", key=key
+        )
+    result = run_scenario(scenario, world=world)
+    labels = [s.label for s in result.steps]
+    if label and label not in labels:
+        raise ScenarioError(f"no step '{label}'; steps: {', '.join(labels)}", key=key)
+    return result.steps[labels.index(label)] if label else result.steps[-1]
 
 
 def compare(

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tradewar.game.core import NASH_TOL_PCT
+from tradewar.registry import MODELS
 
 app = typer.Typer(
     name="tradewar",
@@ -73,7 +74,7 @@ def _fail(message: str, code: int) -> None:
 
 
 def _print_json(obj: object) -> None:
-    from tradewar.results.jsonsafe import dumps
+    from tradewar.jsonsafe import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
 
@@ -95,6 +96,8 @@ def _exit_codes(json_failure: dict | None = None) -> Iterator[None]:
         if json_failure is not None:
             _print_json({**json_failure, "converged": False, "error": str(exc)})
         _fail(str(exc), 1)
+    except ImportError as exc:  # an optional extra that is not installed
+        _fail(str(exc), 2)
     except (OSError, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = getattr(exc, "filename", None)
@@ -120,8 +123,8 @@ def run(
     from tradewar.api import run_scenario
     from tradewar.data.io import load_world
     from tradewar.errors import ConvergenceError
+    from tradewar.folders import check_output_folder
     from tradewar.policy.scenario import load_scenario
-    from tradewar.results.folders import check_output_folder
 
     failure = {"scenario": str(scenario)} if json_out else None
     with _exit_codes(failure):
@@ -184,8 +187,8 @@ def compare(
     """Solve several scenarios and show their results side by side, with differences."""
     from tradewar.api import compare as compare_scenarios
     from tradewar.errors import ScenarioError
+    from tradewar.folders import check_output_folder
     from tradewar.policy.scenario import load_scenario
-    from tradewar.results.folders import check_output_folder
 
     with _exit_codes({"scenarios": [str(s) for s in scenarios]} if json_out else None):
         if len(scenarios) < 2:
@@ -295,12 +298,12 @@ def report(
 
     from tradewar import __version__
     from tradewar.errors import ScenarioError
+    from tradewar.folders import check_output_folder
     from tradewar.policy.scenario import load_scenario
-    from tradewar.report import build_report
-    from tradewar.results.folders import check_output_folder
 
     with _exit_codes():
         check_output_folder(out, force)
+        from tradewar.report import build_report
     try:
         with open(scenario, "rb") as fh:
             is_negotiation = "player" in tomllib.load(fh)
@@ -341,9 +344,10 @@ def report(
 
 def _negotiation_report(config: Path, out: Path, version: str, force: bool) -> None:
     from tradewar.dynamics import load_negotiation, simulate
-    from tradewar.report.negotiation import build_negotiation_report
 
     with _exit_codes():
+        from tradewar.report.negotiation import build_negotiation_report
+
         spec = load_negotiation(config)
         with _spinner(f"simulating {escape(spec.name)}…"):
             path = build_negotiation_report(simulate(spec), out, version, force=force)
@@ -530,7 +534,7 @@ def _print_game(result, json_out: bool, top: int = 20) -> None:  # type: ignore[
         _print_json(result.to_json())
         return
     full = result.country_table()
-    players = [result.countries[k] for k in result.players]
+    players = list(result.players)
     others = full.drop(index=players)["welfare_pct"].abs().sort_values(ascending=False).index
     order = list(dict.fromkeys([*players, *others]))[: max(top, len(players))]
     table = full.loc[order]
@@ -583,9 +587,7 @@ def _run_game(action, json_out: bool, describe: dict, top: int = 20) -> None:  #
         _fail(f"{result.kind} tariffs did not converge: {result.reason}", 1)
 
 
-_MODEL = typer.Option(
-    help="Model: ossa, caliendo-parro, armington or ces-network (default: the world's)."
-)
+_MODEL = typer.Option(help=f"Model: {', '.join(MODELS)} (default: the world's).")
 _OBJECTIVE = typer.Option(help="welfare (real income) or political (lambda-weighted).")
 _JSON = typer.Option("--json", help="Print one JSON object.")
 _DEFICITS = typer.Option(
@@ -979,8 +981,8 @@ def uncertainty(
     top: Annotated[int, typer.Option(help="Countries to show.")] = 15,
 ) -> None:
     """Monte Carlo: solve the scenario for many draws of its uncertain parameters."""
+    from tradewar.folders import check_output_folder
     from tradewar.policy.scenario import load_scenario
-    from tradewar.results.folders import check_output_folder
     from tradewar.uncertainty import monte_carlo
 
     with _exit_codes({"scenario": str(scenario)} if json_out else None):
@@ -1026,8 +1028,8 @@ def sweep(
 ) -> None:
     """Solve the scenario at every point of a grid over its fields (one row per point)."""
     from tradewar.errors import ScenarioError
+    from tradewar.folders import check_output_folder
     from tradewar.policy.scenario import load_scenario
-    from tradewar.results.folders import check_output_folder
     from tradewar.uncertainty import parse_grid
     from tradewar.uncertainty import sweep as run_sweep
 
@@ -1224,7 +1226,7 @@ def build_world_command(
     """Build a checked world package from OECD ICIO, WIOD, long tables or an existing world."""
     from tradewar.build import build_world, read_targets, update_baseline
     from tradewar.data.io import write_world
-    from tradewar.results.folders import check_output_folder
+    from tradewar.folders import check_output_folder
 
     world_name = name or out.name
     with _exit_codes():
@@ -1334,7 +1336,7 @@ def estimate(
             )
         frame = result.to_frame()
         if out is not None:
-            from tradewar.results.folders import tradewar_version, write_folder
+            from tradewar.folders import tradewar_version, write_folder
 
             def fill(tmp: Path) -> dict:
                 frame.to_csv(tmp / "estimates.csv", index=False)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tradewar.errors import OutputError
-from tradewar.results.folders import write_folder
+from tradewar.folders import write_folder
 
 target, run_id, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 

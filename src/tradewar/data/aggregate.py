@@ -11,10 +11,10 @@ from tradewar.data.world import World
 from tradewar.errors import DataError
 
 
-def _groups(
+def membership(
     codes: tuple[str, ...], names: tuple[str, ...], mapping: Mapping[str, str] | None, what: str
 ) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]]:
-    """Return an ``(old, new)`` 0/1 matrix, the new codes (first-seen order) and names."""
+    """An ``(old, new)`` 0/1 membership matrix, the new codes (first-seen order) and names."""
     mapping = dict(mapping or {})
     unknown = [c for c in mapping if c not in codes]
     if unknown:
@@ -56,8 +56,8 @@ def aggregate(
     weighted by their cross-border trade (by gross output where there is none), and it is
     tradable if any member is.
     """
-    C, new_c, new_cn = _groups(world.countries, world.country_names, countries, "country")
-    S, new_s, new_sn = _groups(world.sectors, world.sector_names, sectors, "sector")
+    C, new_c, new_cn = membership(world.countries, world.country_names, countries, "country")
+    S, new_s, new_sn = membership(world.sectors, world.sector_names, sectors, "sector")
 
     def bilateral(a: np.ndarray) -> np.ndarray:
         return np.einsum("nij,na,ib,jc->abc", a, C, C, S, optimize=True)

@@ -405,7 +405,7 @@ def write_world(
     fmt
         ``"csv"`` or ``"parquet"`` for the large tables (flows, tariffs, intermediates).
     """
-    from tradewar.results.folders import write_folder
+    from tradewar.folders import write_folder
 
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")

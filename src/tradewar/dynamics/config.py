@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tradewar.errors import ScenarioError
 from tradewar.policy.scenario import read_toml, validation_error
+from tradewar.registry import ModelName
 
 STRATEGIES = (
     "tit_for_tat",
@@ -96,7 +97,7 @@ class NegotiationConfig(_Strict):
     name: str
     description: str = ""
     world: str
-    model: Literal["armington", "caliendo-parro", "ces-network", "ossa"] = "caliendo-parro"
+    model: ModelName = "caliendo-parro"
     sectors: list[str] = Field(default_factory=list)
     start: StartPoint = StartPoint()
     calendar: Calendar

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
 from tradewar.game.core import NASH_TOL_PCT, GameSettings, TariffGame
-from tradewar.policy.scenario import AVAILABLE_MODELS, ArmingtonSettings, CESSettings, Scenario
+from tradewar.policy.scenario import ArmingtonSettings, CESSettings, Scenario
+from tradewar.registry import check_model
 
 
 def build_game(
@@ -34,12 +35,7 @@ def build_game(
     ``"keep"`` with margins and ``"zero"`` otherwise (see `GameSettings`).
     """
     chosen = model or str(world.meta.get("default_model", "caliendo-parro"))
-    if chosen not in AVAILABLE_MODELS:
-        raise ScenarioError(
-            f"model '{chosen}' is not available for games; use one of "
-            f"{', '.join(AVAILABLE_MODELS)}",
-            key="model",
-        )
+    check_model(chosen)
     if chosen == "ces-network" and ces is None:
         raise ScenarioError(
             "the ces-network model needs its nests (a [ces] table: critical sectors and "

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.optimize import minimize
 
 from tradewar.data.world import World
+from tradewar.economies import economy_for
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.objectives import OBJECTIVES, margins_objective, objective_values
+from tradewar.game.optimize import bounded_minimize
 from tradewar.model.calibrate import rebalanced
-from tradewar.model.economy import Economy, economy_from_world
+from tradewar.model.economy import Economy
 from tradewar.model.implicit import baseline_state
 from tradewar.model.margins import Margins
 from tradewar.model.solver import SolverOptions
@@ -157,14 +158,7 @@ class TariffGame:
         self.model = model
         self.settings = settings or GameSettings()
         self.options = options or SolverOptions(tol=1e-12)
-        self.econ: Economy = economy_from_world(world, model)
-        if model == "ces-network":
-            from tradewar.model.ces import ces_params
-            from tradewar.policy.scenario import CESSettings
-
-            self.econ = self.econ._replace(
-                ces=ces_params(world, CESSettings.model_validate(ces or {}))
-            )
+        self.econ: Economy = economy_for(world, model, ces)
         self.margins = margins
         if margins is not None:
             if model != "armington" or world.n_sectors != 1:
@@ -414,19 +408,21 @@ class TariffGame:
             x0 = np.clip(tau[index] if start is None else start, lo, hi) * scale
         size = x0.size
 
-        def fun(x):
-            value, grad = self.value_and_grad((x / scale)[group], tau, index, player)
-            grad = np.bincount(group, weights=grad, minlength=size)
-            return OBJECTIVE_SCALE * value, OBJECTIVE_SCALE * grad / scale
+        def fun(t):
+            value, grad = self.value_and_grad(t[group], tau, index, player)
+            return value, np.bincount(group, weights=grad, minlength=size)
 
         try:
-            result = minimize(
+            result = bounded_minimize(
                 fun,
-                x0,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=list(zip(lo * scale, hi * scale, strict=True)),
-                options={"maxiter": 3000, "ftol": 1e-12, "gtol": 1e-7},
+                x0 / scale,
+                lo,
+                hi,
+                scale=scale,
+                objective_scale=OBJECTIVE_SCALE,
+                ftol=1e-12,
+                gtol=1e-7,
+                maxiter=3000,
             )
         except EvaluationFailed as exc:
             info = {
@@ -439,12 +435,11 @@ class TariffGame:
                 "at_lower": 0,
             }
             return tau.copy(), info
-        x = result.x / scale
-        grad = result.jac * scale / OBJECTIVE_SCALE  # d(-log payoff)/d tariff
+        x, grad = result.x, result.grad  # grad: d(-log payoff)/d tariff
         new = tau.copy()
         new[index] = x[group]
         at_upper, at_lower = binding_bounds(x, grad, lo, hi)
-        stationary = bool(result.success) or projected_stationary(x, grad, lo, hi)
+        stationary = result.stationary
         reason = ""
         if not stationary:
             reason = f"the optimizer stopped: {result.message}"
@@ -470,9 +465,9 @@ class TariffGame:
         info = {
             "success": not reason,
             "reason": reason,
-            "message": str(result.message),
-            "iterations": int(result.nit),
-            "payoff": float(np.exp(-result.fun / OBJECTIVE_SCALE)),
+            "message": result.message,
+            "iterations": result.iterations,
+            "payoff": float(np.exp(-result.value)),
             "at_upper": int(at_upper.sum()),
             "at_lower": int(at_lower.sum()),
         }
@@ -507,12 +502,3 @@ def binding_bounds(
 def stack_instruments(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Concatenate several players' ``(rows, cols, secs)`` index arrays into one."""
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
-
-
-def projected_stationary(
-    x: np.ndarray, g: np.ndarray, lo: float, hi: float, tol: float = 1e-6
-) -> bool:
-    """Projected-gradient test: no feasible direction improves the objective."""
-    projected = np.where((x <= lo + 1e-12) & (g > 0), 0.0, g)
-    projected = np.where((x >= hi - 1e-12) & (g < 0), 0.0, projected)
-    return bool(np.max(np.abs(projected), initial=0.0) < tol)

@@ -23,7 +23,12 @@ from tradewar.model.margins import (
     margins_welfare,
     solve_margins,
 )
-from tradewar.model.solver import SolverOptions, _shares, _trade_weights, cost_structure
+from tradewar.model.solver import (
+    SolverOptions,
+    cost_structure,
+    trade_shares,
+    trade_weights,
+)
 
 OBJECTIVES = ("welfare", "political")
 
@@ -55,7 +60,7 @@ def objective_values(
     )
     w_hat, log_P, X, z, residual = differentiable_solve(econ, shock, options, start)
     log_c, gamma_va, _ = cost_structure(econ, jnp.log(w_hat), log_P)
-    pi = _shares(_trade_weights(econ, shock), econ, log_c, log_P)
+    pi = trade_shares(trade_weights(econ, shock), econ, log_c, log_P)
     price_index = jnp.exp(jnp.sum(econ.alpha * log_P, axis=1))
 
     acc1 = accounts(econ, tau, export_tax, pi, X, gamma_va)

@@ -24,7 +24,8 @@ class GameResult:
     welfare_hat, gov_welfare_hat
         ``(N,)`` real income and government welfare relative to the baseline.
     players, instruments
-        The strategic countries and, for each, the index arrays of the tariffs it set.
+        The strategic countries (codes) and, by code, the index arrays ``(importer, exporter,
+        sector)`` of the tariffs each set.
     converged, reason, rounds, max_tariff_change_pct
         Convergence diagnostics: ``reason`` says why a result is not converged (empty when it
         is); for Nash, the largest tariff change in the last round, and the Nash gap in
@@ -44,8 +45,8 @@ class GameResult:
     baseline_tariffs: np.ndarray
     welfare_hat: np.ndarray
     gov_welfare_hat: np.ndarray
-    players: list[int]
-    instruments: dict[int, tuple]
+    players: tuple[str, ...]
+    instruments: dict[str, tuple]
     converged: bool
     reason: str
     rounds: int
@@ -59,14 +60,13 @@ class GameResult:
 
         Raises `ScenarioError` (key ``player``) for a code that is not a player of this game.
         """
-        if isinstance(player, str):
-            if player not in self.countries or self.countries.index(player) not in self.instruments:
-                players = ", ".join(self.countries[k] for k in self.instruments)
-                raise ScenarioError(
-                    f"'{player}' is not a player of this game; players: {players}", key="player"
-                )
-            player = self.countries.index(player)
-        return 100.0 * self.tariffs[self.instruments[player]]
+        code = self.countries[player] if isinstance(player, int) else player
+        if code not in self.instruments:
+            raise ScenarioError(
+                f"'{player}' is not a player of this game; players: {', '.join(self.players)}",
+                key="player",
+            )
+        return 100.0 * self.tariffs[self.instruments[code]]
 
     def country_table(self) -> pd.DataFrame:
         """Players' median and mean chosen tariffs, and every country's welfare (percent).
@@ -75,14 +75,13 @@ class GameResult:
         """
         rows = []
         for k, code in enumerate(self.countries):
-            chosen = self.player_tariffs(k) if k in self.instruments else np.array([np.nan])
+            plays = code in self.instruments
+            chosen = self.player_tariffs(code) if plays else np.array([np.nan])
             rows.append(
                 {
                     "country": code,
-                    "median_tariff_pct": float(np.median(chosen))
-                    if k in self.instruments
-                    else np.nan,
-                    "mean_tariff_pct": float(np.mean(chosen)) if k in self.instruments else np.nan,
+                    "median_tariff_pct": float(np.median(chosen)) if plays else np.nan,
+                    "mean_tariff_pct": float(np.mean(chosen)) if plays else np.nan,
                     "welfare_pct": float(100.0 * (self.welfare_hat[k] - 1.0)),
                     "gov_welfare_pct": float(100.0 * (self.gov_welfare_hat[k] - 1.0)),
                 }
@@ -129,7 +128,7 @@ class GameResult:
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``tradewar nash`` (and the other game commands)."""
         table = self.country_table()
-        players = [self.countries[p] for p in self.players]
+        players = list(self.players)
         countries = []
         for code, row in table.iterrows():
             countries.append(

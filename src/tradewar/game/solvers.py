@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.optimize import OptimizeResult, minimize
 
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.core import (
@@ -16,9 +15,9 @@ from tradewar.game.core import (
     OBJECTIVE_SCALE,
     EvaluationFailed,
     TariffGame,
-    projected_stationary,
     stack_instruments,
 )
+from tradewar.game.optimize import BoundedSearch, bounded_minimize
 from tradewar.game.result import GameResult
 from tradewar.progress import ProgressCallback, report
 
@@ -70,8 +69,8 @@ def _result(
         baseline_tariffs=game.base_tau,
         welfare_hat=welfare,
         gov_welfare_hat=gov,
-        players=players,
-        instruments=instruments,
+        players=tuple(game.world.countries[k] for k in players),
+        instruments={game.world.countries[k]: v for k, v in instruments.items()},
         converged=converged,
         reason=reason,
         rounds=rounds,
@@ -296,40 +295,41 @@ def cooperative_tariffs(
         (value, residual), grad = jax.value_and_grad(f, has_aux=True)(v)
         return value, grad, residual
 
-    def fun(x, weights_j, sharpness):
-        value, grad = game.checked(
-            *value_grad(
-                jnp.asarray(x / scale), jnp.asarray(tau), jnp.asarray(weights_j), sharpness
-            ),
-        )
-        game.evaluations += 1
-        return OBJECTIVE_SCALE * value, OBJECTIVE_SCALE * grad / scale
+    def objective(weights_j, sharpness):
+        def fun(t):
+            value, grad = game.checked(
+                *value_grad(jnp.asarray(t), jnp.asarray(tau), jnp.asarray(weights_j), sharpness)
+            )
+            game.evaluations += 1
+            return value, grad
 
-    x = np.clip(tau[rows, cols, secs], lo, hi) * scale
-    bounds = list(zip(lo * scale, hi * scale, strict=True))
+        return fun
+
+    x = np.clip(tau[rows, cols, secs], lo, hi)
     schedule = (1e3, 1e4, 1e5) if equal_gains else (0.0,)
     rounds, spread, reason, ok = 0, float("nan"), "", False
     try:
         for sharpness in schedule:
             rounds += 1
-            res = minimize(
-                fun,
+            res = bounded_minimize(
+                objective(w / w.sum(), sharpness),
                 x,
-                args=(w / w.sum(), sharpness),
-                jac=True,
-                method="L-BFGS-B",
-                bounds=bounds,
-                options={"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-8},
+                lo,
+                hi,
+                scale=scale,
+                objective_scale=OBJECTIVE_SCALE,
+                ftol=1e-13,
+                gtol=1e-8,
+                maxiter=3000,
             )
             x = res.x
-        grad = res.jac * scale / OBJECTIVE_SCALE
-        ok = bool(res.success) or projected_stationary(x / scale, grad, lo, hi)
+        ok = res.stationary
         if not ok:
             reason = f"the optimizer stopped: {res.message}"
     except EvaluationFailed as exc:
         reason = str(exc)
     new = tau.copy()
-    new[rows, cols, secs] = x / scale
+    new[rows, cols, secs] = x
     if ok:
         try:
             gains = _payoff(game, new)[idx] / base_payoff
@@ -413,19 +413,10 @@ def nash_bargain(
     searches, reason = [], ""
     try:
         for x0 in candidates:
-            searches.append(
-                minimize(
-                    fun,
-                    x0,
-                    jac=True,
-                    method="L-BFGS-B",
-                    bounds=[(lo, hi)] * x0.size,
-                    options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
-                )
-            )
+            searches.append(bounded_minimize(fun, x0, lo, hi, ftol=1e-14, gtol=1e-9, maxiter=2000))
     except EvaluationFailed as exc:
         reason = str(exc)
-    best = _best_search(searches, lo, hi)
+    best = _best_search(searches)
     if best is None or reason:
         return _result(
             game,
@@ -451,7 +442,7 @@ def nash_bargain(
             "than the threat point",
             key="threat",
         )
-    ok = _stationary(best, lo, hi)
+    ok = best.stationary
     return _result(
         game,
         "bargain",
@@ -468,12 +459,7 @@ def nash_bargain(
     )
 
 
-def _stationary(res: OptimizeResult, lo: float, hi: float) -> bool:
-    """The search met the optimizer's test, or no feasible direction improves it."""
-    return bool(res.success) or projected_stationary(res.x, res.jac, lo, hi)
-
-
-def _best_search(searches: list[OptimizeResult], lo: float, hi: float) -> OptimizeResult | None:
+def _best_search(searches: list[BoundedSearch]) -> BoundedSearch | None:
     """The best of several searches, preferring one that converged among equal values.
 
     Searches from different starts that end at the same optimum differ in their last digits; the
@@ -483,11 +469,11 @@ def _best_search(searches: list[OptimizeResult], lo: float, hi: float) -> Optimi
     """
     if not searches:
         return None
-    lowest = min(res.fun for res in searches)
+    lowest = min(res.value for res in searches)
     tie = 1e-9 * max(1.0, abs(lowest))
-    equal = [res for res in searches if res.fun <= lowest + tie]
-    converged = [res for res in equal if _stationary(res, lo, hi)]
-    return min(converged or equal, key=lambda res: res.fun)
+    equal = [res for res in searches if res.value <= lowest + tie]
+    converged = [res for res in equal if res.stationary]
+    return min(converged or equal, key=lambda res: res.value)
 
 
 def _payoff(game: TariffGame, tau: np.ndarray) -> np.ndarray:

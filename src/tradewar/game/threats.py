@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tradewar.errors import ScenarioError
 from tradewar.game.core import TariffGame
 from tradewar.game.solvers import nash_tariffs
 
@@ -23,18 +22,8 @@ def threat_tariffs(game: TariffGame, pair: Sequence[str], threat: str) -> np.nda
     if threat == "baseline":
         return game.base_tau.copy()
     path, _, label = threat.partition("#")
-    from tradewar.api import run_scenario
+    from tradewar.api import scenario_step
     from tradewar.policy.scenario import load_scenario
 
-    scenario = load_scenario(path)
-    if scenario.world != game.world.name:
-        raise ScenarioError(
-            f"the threat scenario uses world '{scenario.world}', the game '{game.world.name}'",
-            key="threat",
-        )
-    result = run_scenario(scenario, world=game.world)
-    labels = [s.label for s in result.steps]
-    if label and label not in labels:
-        raise ScenarioError(f"no step '{label}'; steps: {', '.join(labels)}", key="threat")
-    step = result.steps[labels.index(label)] if label else result.steps[-1]
+    step = scenario_step(load_scenario(path), game.world, label or None, key="threat")
     return np.array(step.outcome.tariffs_after)

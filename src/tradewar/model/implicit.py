@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from tradewar.model.economy import Economy, Shock
+from tradewar.model.linear import gmres, relative_residual
 from tradewar.model.solver import (
     Solution,
     SolverOptions,
@@ -150,11 +151,6 @@ def dense_jacobian(conditions, z: jnp.ndarray) -> jnp.ndarray:
     return cols.T
 
 
-def _relative_residual(matvec, x, b):
-    norm_b = jnp.linalg.norm(b)
-    return jnp.linalg.norm(matvec(x) - b) / jnp.where(norm_b > 0, norm_b, 1.0)
-
-
 def adjoint_solve(conditions, z: jnp.ndarray, g: jnp.ndarray, options: SolverOptions):
     """Solve ``J(z)^T lam = g`` for the Jacobian ``J`` of ``conditions`` at ``z``.
 
@@ -180,17 +176,15 @@ def adjoint_solve(conditions, z: jnp.ndarray, g: jnp.ndarray, options: SolverOpt
     if method == "dense":
         x = dense(None)
     else:
-        x, _ = jax.scipy.sparse.linalg.gmres(
+        x, residual = gmres(
             transpose_matvec,
             g,
-            tol=options.linear_tol,
-            atol=0.0,
+            rtol=options.linear_tol,
             restart=min(GMRES_RESTART, dim),
             maxiter=options.linear_maxiter,
-            solve_method="batched",
         )
         if options.linear_solver == "auto" and dim <= DENSE_FALLBACK_LIMIT:
-            missed = ~(_relative_residual(transpose_matvec, x, g) <= options.linear_tol)
+            missed = ~(residual <= options.linear_tol)
             x = jax.lax.cond(missed, dense, lambda _: x, None)
-    ok = _relative_residual(transpose_matvec, x, g) <= options.linear_tol
+    ok = relative_residual(transpose_matvec, x, g) <= options.linear_tol
     return jnp.where(ok, x, jnp.nan)

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 
 from tradewar.model.accounts import accounts, national_income
 from tradewar.model.economy import Economy, Shock
+from tradewar.model.linear import gmres
 
 jax.config.update("jax_enable_x64", True)
 
@@ -145,7 +146,7 @@ class Solution(NamedTuple):
     in_domain: jnp.ndarray
 
 
-def _trade_weights(econ: Economy, shock: Shock) -> jnp.ndarray:
+def trade_weights(econ: Economy, shock: Shock) -> jnp.ndarray:
     """``A[n, i, j] = pi * (kappa_hat * d_hat)^(-theta)``: the shock part of the price index.
 
     ``kappa_hat`` includes the change in the tariff and the export tax (the baseline has none);
@@ -254,7 +255,7 @@ def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):
     return log_P, log_c, change
 
 
-def _shares(A, econ: Economy, log_c, log_P):
+def trade_shares(A, econ: Economy, log_c, log_P):
     """Counterfactual shares (eq. 3), ``(N, N, J)``."""
     return A * jnp.exp(-econ.theta * (log_c[None, :, :] - log_P[:, None, :]))
 
@@ -296,14 +297,8 @@ def _expenditure(
 
     def krylov(_):
         b = demand(jnp.zeros_like(X0))
-        sol, _ = jax.scipy.sparse.linalg.gmres(
-            lambda v: v - (demand(v) - b),
-            b,
-            x0=X0,
-            tol=0.0,
-            atol=tol * scale,
-            restart=40,
-            maxiter=20,
+        sol, _ = gmres(
+            lambda v: v - (demand(v) - b), b, x0=X0, atol=tol * scale, restart=40, maxiter=20
         )
         return sol, jnp.max(jnp.abs(demand(sol) - sol)) / scale
 
@@ -362,7 +357,7 @@ def _solve_jit(
 ) -> Solution:
     n = econ.va.shape[0]
     m = max(anderson_memory, 1)
-    A = _trade_weights(econ, shock)
+    A = trade_weights(econ, shock)
     total_va = jnp.sum(econ.va)
     weights = econ.va / total_va
 
@@ -372,7 +367,7 @@ def _solve_jit(
     def evaluate(x, log_P0, X0):
         w = jnp.exp(x)
         log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, lim.inner_tol, lim.max_inner)
-        pi_new = _shares(A, econ, log_c, log_P)
+        pi_new = trade_shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
         X, ch_x = _expenditure(
             pi_new, shock, econ, gamma_va, gamma_io, w, X0, lim.inner_tol, lim.max_inner
@@ -422,7 +417,7 @@ def _solve_jit(
     # Final consistent evaluation at the returned wages, judged on every equilibrium condition.
     _, _, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
     log_c, _, _ = cost_structure(econ, s.x, log_P)
-    pi_new = _shares(A, econ, log_c, log_P)
+    pi_new = trade_shares(A, econ, log_c, log_P)
     gaps = market_gaps(econ, shock, s.x, log_P, X)
     blocks = _residual_blocks(econ, gaps, jnp.exp(s.x))
     # Labour markets as judged by the iteration (at the returned wages); prices and goods
@@ -471,11 +466,11 @@ def market_gaps(econ: Economy, shock: Shock, log_w, log_P, X) -> Gaps:
     ``balance = imports - exports - deficit`` ``(N,)`` and national ``income`` ``(N,)``. All
     gaps are zero (wages: equal) at a solution.
     """
-    A = _trade_weights(econ, shock)
+    A = trade_weights(econ, shock)
     log_c, gamma_va, gamma_io = cost_structure(econ, log_w, log_P)
     s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
     price = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
-    pi_new = _shares(A, econ, log_c, log_P)
+    pi_new = trade_shares(A, econ, log_c, log_P)
     acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
     income = national_income(jnp.exp(log_w) * econ.va, shock.deficit, acc)
     goods = X - jnp.einsum("nkj,nj->nk", gamma_io, acc.output) - econ.alpha * income[:, None]

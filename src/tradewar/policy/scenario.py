@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
+from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
@@ -14,10 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from tradewar.errors import ScenarioError
 from tradewar.policy.policies import Policy
 from tradewar.policy.uncertainty import UncertaintySettings
+from tradewar.registry import ModelName
+
+if TYPE_CHECKING:
+    from tradewar.data.world import World
 
 #: Models a scenario may name, and those this version can solve.
-KNOWN_MODELS = ("armington", "caliendo-parro", "ces-network", "ossa")
-AVAILABLE_MODELS = ("armington", "caliendo-parro", "ces-network", "ossa")
 
 
 class Step(BaseModel):
@@ -132,7 +135,7 @@ class Scenario(BaseModel):
 
     name: str
     world: str
-    model: Literal["armington", "caliendo-parro", "ces-network", "ossa"] = "caliendo-parro"
+    model: ModelName = "caliendo-parro"
     deficits: Literal["keep", "zero"] = "keep"
     description: str = ""
     policy: list[Policy] = Field(default_factory=list)
@@ -277,13 +280,6 @@ def parse_scenario(data: dict, file: str | None = None) -> Scenario:
                 file=file,
                 key=f"step[{k}].date",
             )
-    if scenario.model not in AVAILABLE_MODELS:
-        raise ScenarioError(
-            f"model '{scenario.model}' is not available in this version; "
-            f"use one of {', '.join(AVAILABLE_MODELS)}",
-            file=file,
-            key="model",
-        )
     return scenario
 
 
@@ -330,3 +326,22 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     scenario = parse_scenario(data, file=str(p))
     scenario._source = str(p)
     return scenario
+
+
+def focus_countries(scenario: Scenario, world: World) -> list[str]:
+    """The two countries a scenario is about: the most frequent parties of its policies."""
+    counts: Counter[str] = Counter()
+    policies = list(scenario.policy) + [p for s in scenario.step for p in s.policy]
+    for policy in policies:
+        for field in ("importer", "exporter"):
+            value = getattr(policy, field)
+            for code in [value] if isinstance(value, str) else value:
+                if code != "*":
+                    counts[code] += 1
+    chosen = [c for c, _ in counts.most_common() if c in world.countries][:2]
+    for code in world.countries:
+        if len(chosen) >= 2:
+            break
+        if code not in chosen:
+            chosen.append(code)
+    return chosen

@@ -9,10 +9,10 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from tradewar.folders import write_folder
 from tradewar.report import figures
 from tradewar.report.html import REPORT_CSS, embedded_image, html_table
 from tradewar.results.compare import HEADLINE, Comparison
-from tradewar.results.folders import write_folder
 
 #: Countries in the comparison figure: the largest differences.
 SHOWN = 15
@@ -45,7 +45,7 @@ def build_comparison_report(
 ) -> Path:
     """Write ``comparison.html`` (figure and side-by-side tables), the tidy CSVs and a manifest.
 
-    The folder is written whole or not at all (`tradewar.results.folders.write_folder`).
+    The folder is written whole or not at all (`tradewar.folders.write_folder`).
     """
 
     def fill(tmp: Path) -> dict[str, Any]:

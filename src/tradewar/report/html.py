@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,10 +14,10 @@ from tradewar.api import run_scenario
 from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
-from tradewar.policy.scenario import Scenario
+from tradewar.folders import check_output_folder, write_folder
+from tradewar.policy.scenario import Scenario, focus_countries
 from tradewar.progress import ProgressCallback, report, scaled
 from tradewar.report import figures
-from tradewar.results.folders import check_output_folder, write_folder
 from tradewar.results.result import Result
 from tradewar.results.summaries import country_path, head_to_head, sector_path
 
@@ -40,25 +39,6 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 
 if TYPE_CHECKING:
     from tradewar.uncertainty import UncertaintyResult
-
-
-def focus_countries(scenario: Scenario, world: World) -> list[str]:
-    """The two countries a scenario is about: the most frequent parties of its policies."""
-    counts: Counter[str] = Counter()
-    policies = list(scenario.policy) + [p for s in scenario.step for p in s.policy]
-    for policy in policies:
-        for field in ("importer", "exporter"):
-            value = getattr(policy, field)
-            for code in [value] if isinstance(value, str) else value:
-                if code != "*":
-                    counts[code] += 1
-    chosen = [c for c, _ in counts.most_common() if c in world.countries][:2]
-    for code in world.countries:
-        if len(chosen) >= 2:
-            break
-        if code not in chosen:
-            chosen.append(code)
-    return chosen
 
 
 def with_nest_elasticity(scenario: Scenario, sigma: float) -> Scenario:
@@ -128,7 +108,7 @@ def build_report(
     """Solve ``scenario`` and write ``out/report.html`` with figures and tables.
 
     Writes ``report.html`` (figures embedded), ``figures/*.png``, ``tables/*.csv`` and
-    ``manifest.json`` through `tradewar.results.folders.write_folder`: the folder is checked
+    ``manifest.json`` through `tradewar.folders.write_folder`: the folder is checked
     before the solve, replaced whole or not at all, and a folder holding files tradewar did not
     write is refused unless ``force``. For ``ces-network`` scenarios the timeline is also solved
     at each of ``nest_elasticities`` (default low, central and high: 0.02, 0.1, 0.5). A

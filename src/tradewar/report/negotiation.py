@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from tradewar.dynamics.simulate import NegotiationResult
+from tradewar.folders import write_folder
+from tradewar.jsonsafe import dumps
 from tradewar.report import figures
 from tradewar.report.figures import LITERAL_TEXT
 from tradewar.report.html import REPORT_CSS, embedded_image, html_table
-from tradewar.results.folders import write_folder
-from tradewar.results.jsonsafe import dumps
 
 plt = figures.plt
 
@@ -92,7 +92,7 @@ def build_negotiation_report(
 ) -> Path:
     """Write ``report.html`` with the timeline figure, the path table and the outcome.
 
-    The folder is written whole or not at all (`tradewar.results.folders.write_folder`).
+    The folder is written whole or not at all (`tradewar.folders.write_folder`).
     """
 
     def fill(tmp: Path) -> dict:

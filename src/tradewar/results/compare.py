@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from tradewar.errors import ScenarioError
-from tradewar.results.folders import write_folder
+from tradewar.folders import write_folder
 from tradewar.results.result import Result
 
 #: Country variables shown side by side (all of `Result.country_table` are in `countries`).

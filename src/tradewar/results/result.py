@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tradewar.folders import write_folder
+from tradewar.jsonsafe import dumps
 from tradewar.model.outcomes import Outcome
 from tradewar.policy.shocks import PolicyState
-from tradewar.results.folders import write_folder
-from tradewar.results.jsonsafe import dumps
 
 PCT = "percent"
 
@@ -237,6 +237,41 @@ class Result:
             }
         )
 
+    def to_xarray(self, detail: bool = False) -> Any:
+        """The results as an ``xarray.DataArray``: step x variable x country x partner x sector.
+
+        The same numbers as `to_frame` (an empty ``partner`` or ``sector`` label is the entry of
+        a variable that is not bilateral or sectoral); combinations that `to_frame` lacks are NaN.
+        Coordinates ``unit`` (by variable), ``label`` and ``date`` (by step); the scenario,
+        world and model are attributes. Needs xarray (``pip install "tradewar[xarray]"``).
+        """
+        try:
+            import xarray  # noqa: F401
+        except ImportError:  # pragma: no cover - the xarray extra
+            raise ImportError(
+                'Result.to_xarray needs xarray: pip install "tradewar[xarray]"'
+            ) from None
+        frame = self.to_frame(detail)
+        units = frame.drop_duplicates("variable").set_index("variable")["unit"]
+        array = frame.set_index(["step", "variable", "country", "partner", "sector"])[
+            "value"
+        ].to_xarray()
+        steps = array["step"].to_numpy()
+        array = array.assign_coords(
+            unit=("variable", units.reindex(array["variable"].to_numpy()).to_numpy()),
+            label=("step", np.array([self.steps[k].label for k in steps], dtype=object)),
+            date=(
+                "step",
+                np.array(
+                    [self.steps[k].date.isoformat() if self.steps[k].date else "" for k in steps],
+                    dtype=object,
+                ),
+            ),
+        )
+        array.name = "value"
+        array.attrs = {"scenario": self.scenario, "world": self.world, "model": self.model}
+        return array
+
     def _step_parts(self, step: int, detail: bool) -> dict[str, np.ndarray]:
         """The tidy rows of one step as arrays (see `to_frame`)."""
         o = self.steps[step].outcome
@@ -328,7 +363,8 @@ class Result:
         ]
 
     # ------------------------------------------------------------------ JSON
-    def _countries_json(self, step: int) -> list[dict[str, Any]]:
+    def countries_json(self, step: int) -> list[dict[str, Any]]:
+        """The ``countries`` rows of the ``--json`` contract for one step (NaN as null)."""
         table = self.country_table(step)
         rows = []
         for code, row in table.iterrows():
@@ -350,7 +386,7 @@ class Result:
                     "status": o.status,
                     "iterations": o.iterations,
                     "max_residual": o.max_residual,
-                    "countries": self._countries_json(k),
+                    "countries": self.countries_json(k),
                     "quotas": self.quota_table(k),
                 }
             )
@@ -363,7 +399,7 @@ class Result:
             "converged": self.converged,
             "iterations": self.iterations,
             "max_residual": self.max_residual,
-            "countries": self._countries_json(-1),
+            "countries": self.countries_json(-1),
             "steps": steps,
         }
 
@@ -381,7 +417,7 @@ class Result:
         ``formats`` adds ``"csv"`` (``results.csv``, the same table) and ``"json"``
         (``results.json``, the ``--json`` object of `to_json`) to ``"parquet"``.
 
-        The folder is written whole or not at all (`tradewar.results.folders.write_folder`): the
+        The folder is written whole or not at all (`tradewar.folders.write_folder`): the
         manifest and the results always come from the same run, a folder holding files
         tradewar did not write is refused unless ``force``, and a second writer fails cleanly.
         ``manifest`` adds entries (e.g. the scenario file) to the manifest, which also records

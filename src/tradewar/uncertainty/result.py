@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradewar.results.folders import write_folder
+from tradewar.folders import write_folder
 from tradewar.results.result import Result
 
 
@@ -182,7 +182,7 @@ class UncertaintyResult:
 
         The manifest records the settings (seed, draws, distributions or grid), convergence
         counts and the world's data hash; the folder is written whole or not at all
-        (`tradewar.results.folders.write_folder`).
+        (`tradewar.folders.write_folder`).
         """
         manifest = {
             "kind": self.kind,

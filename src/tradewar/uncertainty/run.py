@@ -225,7 +225,7 @@ def _run_all(
     progress: ProgressCallback | None,
     start: float,
 ) -> UncertaintyResult:
-    from tradewar.report.html import focus_countries
+    from tradewar.policy.scenario import focus_countries
 
     data = spec.model_dump(mode="json")
     key = "parameter" if kind == "monte_carlo" else "--set"

@@ -29,8 +29,8 @@ from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradewar.errors import DataError, OutputError, ScenarioError
+from tradewar.jsonsafe import dumps
 from tradewar.policy.scenario import Scenario, Step, load_scenario, validation_error
-from tradewar.results.jsonsafe import dumps
 from tradewar.scenarios import bundled_scenarios, scenario_path
 from tradewar.web.jobs import Busy, JobManager, UnknownJob
 from tradewar.web.settings import WebSettings

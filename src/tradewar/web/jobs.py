@@ -45,7 +45,7 @@ def _now() -> str:
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     """Replace ``path`` atomically with ``data`` as JSON."""
-    from tradewar.results.jsonsafe import dumps
+    from tradewar.jsonsafe import dumps
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(dumps(data), encoding="utf-8")

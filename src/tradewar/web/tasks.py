@@ -20,6 +20,7 @@ from tradewar.errors import ScenarioError
 from tradewar.game.core import NASH_TOL_PCT
 from tradewar.policy.scenario import ArmingtonSettings, CESSettings, Scenario, parse_scenario
 from tradewar.progress import ProgressCallback, report
+from tradewar.registry import ModelName
 from tradewar.scenarios import scenario_path
 from tradewar.web.worlds import WorldRegistry, check_name
 
@@ -48,7 +49,7 @@ class _Game(_Request):
     """Settings shared by the strategic solves (as the options of ``tradewar nash``)."""
 
     world: str
-    model: Literal["armington", "caliendo-parro", "ces-network", "ossa"] | None = None
+    model: ModelName | None = None
     objective: Literal["welfare", "political"] = "welfare"
     sectors: list[str] | None = None
     lower_pct: float = Field(0.0, gt=-100.0)
@@ -178,7 +179,7 @@ def execute(request: Any, out: Path, progress: ProgressCallback | None = None) -
     """Run a resolved job request and write its results into the new folder ``out``.
 
     Returns a short summary (``converged``, ``reason`` and the main figures) for the job's
-    status. Writes through `tradewar.results.folders.write_folder`, so ``out`` has a manifest
+    status. Writes through `tradewar.folders.write_folder`, so ``out`` has a manifest
     listing every file with its SHA-256.
     """
     from tradewar import __version__
@@ -274,8 +275,8 @@ def _game(request: Any, out: Path, progress: ProgressCallback | None) -> dict[st
 
 
 def _write_json(out: Path, payload: dict, manifest: dict, extra: Any = None) -> None:
-    from tradewar.results.folders import write_folder
-    from tradewar.results.jsonsafe import dumps
+    from tradewar.folders import write_folder
+    from tradewar.jsonsafe import dumps
 
     def fill(tmp: Path) -> dict:
         (tmp / "results.json").write_text(dumps(payload) + "\n", encoding="utf-8")

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from tradewar.data.world import World
+from tradewar.jsonsafe import finite_or_none
 from tradewar.policy.scenario import Scenario
-from tradewar.results.jsonsafe import finite_or_none
 from tradewar.results.result import Result
 
 #: Countries in the bilateral heatmap: the focus pair and the largest economies.
@@ -28,7 +28,7 @@ def dashboard_payload(result: Result, scenario: Scenario, world: World) -> dict[
     imports over all sectors, percent) and ``output_real_pct`` (by country code, one value
     per sector, percent).
     """
-    from tradewar.report.html import focus_countries
+    from tradewar.policy.scenario import focus_countries
     from tradewar.results.summaries import head_to_head
 
     payload = result.to_json()

@@ -123,7 +123,7 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
     Every file's SHA-256 is listed, so a reader can tell that the files belong together.
     """
-    from tradewar.results.jsonsafe import dumps
+    from tradewar.jsonsafe import dumps
 
     files = {
         str(p.relative_to(folder)): file_digest(p)

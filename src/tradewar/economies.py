@@ -1,4 +1,9 @@
-"""Build the nested-CES parameters of the ``ces-network`` model from scenario settings."""
+"""The engine's economy for a model: one builder for the scenario, game and negotiation layers.
+
+`economy_for` turns a world and a model name (with the ``[ces]`` settings of ``ces-network``)
+into the `Economy` the solver takes; `ces_params` checks the settings against the world. The
+engine (`tradewar.model`) never reads scenario settings itself.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import numpy as np
 
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
-from tradewar.model.economy import CESParams
+from tradewar.model.economy import CESParams, Economy, economy_from_world
 from tradewar.policy.scenario import CESSettings, per_code
 
 
@@ -42,3 +47,19 @@ def ces_params(world: World, settings: CESSettings) -> CESParams:
         critical_index=tuple(int(k) for k in np.flatnonzero(critical)),
         materials_cobb_douglas=bool(np.all(materials == 1.0)),
     )
+
+
+def economy_for(world: World, model: str, ces: CESSettings | dict | None = None) -> Economy:
+    """The baseline `Economy` of ``world`` under ``model``.
+
+    ``ces`` (a `CESSettings` or its table as a dict) sets the nests of ``ces-network`` and is
+    ignored by the other models. Raises `ScenarioError` for an unknown model or bad settings.
+    """
+    from tradewar.registry import check_model
+
+    check_model(model)
+    econ = economy_from_world(world, model)
+    if model == "ces-network":
+        settings = ces if isinstance(ces, CESSettings) else CESSettings.model_validate(ces or {})
+        econ = econ._replace(ces=ces_params(world, settings))
+    return econ

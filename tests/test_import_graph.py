@@ -1,0 +1,96 @@
+"""The package's layers import in one direction only, and no private name crosses packages.
+
+data → policy → model → results → api → game → dynamics → report → cli, with the utilities
+(errors, progress, jsonsafe, folders, registry) below everything and the data builders and
+estimators (build, estimate) between the model and the api.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).parents[1] / "src" / "tradewar"
+ORDER = [
+    "errors",
+    "progress",
+    "jsonsafe",
+    "registry",
+    "folders",
+    "datasets",
+    "data",
+    "policy",
+    "model",
+    "results",
+    "build",
+    "estimate",
+    "economies",
+    "api",
+    "game",
+    "dynamics",
+    "uncertainty",
+    "report",
+    "web",
+    "cli",
+]
+RESOURCES = {"scenarios"}
+
+
+def _imports():
+    for path in sorted(SRC.rglob("*.py")):
+        parts = path.relative_to(SRC).with_suffix("").parts
+        if parts == ("__init__",):
+            continue  # the facade re-exports every layer
+        layer = parts[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module == "tradewar" or node.module.startswith("tradewar."):
+                    yield path, layer, node.module, [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("tradewar."):
+                        yield path, layer, alias.name, []
+
+
+def test_every_layer_is_known():
+    layers = {p.relative_to(SRC).with_suffix("").parts[0] for p in SRC.rglob("*.py")}
+    assert layers - {"__init__"} - RESOURCES <= set(ORDER), layers - set(ORDER)
+
+
+def test_imports_go_one_way():
+    backwards = []
+    for path, layer, module, names in _imports():
+        if layer in RESOURCES:
+            continue
+        if module == "tradewar":
+            if names != ["__version__"]:
+                backwards.append(f"{path.relative_to(SRC)} imports {names} from the facade")
+            continue
+        target = module.split(".")[1]
+        if target in RESOURCES or target == layer:
+            continue
+        if ORDER.index(target) > ORDER.index(layer):
+            backwards.append(f"{path.relative_to(SRC)} ({layer}) imports {module}")
+    assert not backwards, "\n".join(backwards)
+
+
+def test_no_private_name_crosses_a_package():
+    crossing = []
+    for path, layer, module, names in _imports():
+        parts = module.split(".")
+        if len(parts) > 1 and parts[1] != layer:
+            crossing += [
+                f"{path.relative_to(SRC)}: {module}.{n}" for n in names if n.startswith("_")
+            ]
+        crossing += [
+            f"{path.relative_to(SRC)}: {module}"
+            for p in parts[1:]
+            if p.startswith("_") and p != "__init__"
+        ]
+    assert not crossing, "\n".join(crossing)
+
+
+def test_the_engine_does_not_know_the_scenario_layer():
+    for path, layer, module, _ in _imports():
+        if layer == "model":
+            assert not module.startswith("tradewar.policy"), f"{path.relative_to(SRC)}: {module}"
