@@ -48,7 +48,7 @@ def test_to_xarray_round_trips_to_the_tidy_frame(tiny):
 
 
 def test_str_of_a_wiod2014_result_fits_in_40_lines():
-    world = tw.load_world("wiod2014-s3")
+    world = tw.load_world("wiod2014")
     result = tw.solve(world, [tw.Tariff(importer="USA", exporter="CHN", add_pct=25)])
     assert len(str(result).splitlines()) <= 40
 
@@ -97,3 +97,16 @@ def test_negotiation_frame_has_one_row_per_round_player_and_variable():
     }
     first = frame[(frame["round"] == 0) & (frame["variable"] == "welfare_vs_start_pct")]
     np.testing.assert_allclose(first["value"], 0.0, atol=1e-9)
+
+
+def test_who_won_has_a_tidy_twin(tiny):
+    from tradewar.results.summaries import head_to_head, head_to_head_long
+
+    result = tw.solve(tiny, [tw.Tariff(importer="HOM", exporter="FOR", add_pct=20)])
+    wide, long = head_to_head(result, "HOM", "FOR"), head_to_head_long(result, "HOM", "FOR")
+    assert not any("HOM" in c or "FOR" in c for c in long.columns)
+    assert len(long) == 7 * len(wide)
+    gap = long[(long["variable"] == "welfare_gap_pts")]["value"].to_numpy()
+    np.testing.assert_array_equal(gap, wide["welfare_gap_pts"].to_numpy())
+    balance = long[(long["variable"] == "bilateral_balance")]
+    assert set(balance["country"]) == {"HOM"} and set(balance["partner"]) == {"FOR"}

@@ -19,7 +19,12 @@ from tradewar.policy.scenario import Scenario, focus_countries
 from tradewar.progress import ProgressCallback, report, scaled
 from tradewar.report import figures
 from tradewar.results.result import Result
-from tradewar.results.summaries import country_path, head_to_head, sector_path
+from tradewar.results.summaries import (
+    country_path,
+    head_to_head,
+    head_to_head_long,
+    sector_path,
+)
 
 #: Default low, central and high elasticities of the critical-input nest for sensitivity runs.
 DEFAULT_NEST_ELASTICITIES = (0.02, 0.1, 0.5)
@@ -215,6 +220,7 @@ def _write(
     wages = country_path(result, "real_wage_pct")[["step", "date", "label", *shown]]
     tables = {
         "who_won": who,
+        "who_won_long": head_to_head_long(result, a, b),
         "welfare_path": welfare,
         "price_path": prices,
         "real_wage_path": wages,

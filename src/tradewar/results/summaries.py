@@ -54,6 +54,37 @@ def head_to_head(result: Result, a: str, b: str) -> pd.DataFrame:
     return pd.concat([_step_index(result), pd.DataFrame(rows)], axis=1)
 
 
+def head_to_head_long(result: Result, a: str, b: str) -> pd.DataFrame:
+    """`head_to_head` as a tidy table: labels in columns, not in column names.
+
+    Columns ``step, date, label, country, partner, variable, unit, value``; ``partner`` is set
+    for the bilateral balance and the welfare gap (``a`` against ``b``).
+    """
+    wide = head_to_head(result, a, b)
+    unit = result.unit
+    columns = {
+        f"welfare_pct_{a}": (a, "", "welfare_pct", "percent"),
+        f"welfare_pct_{b}": (b, "", "welfare_pct", "percent"),
+        f"tariff_revenue_{a}": (a, "", "tariff_revenue", unit),
+        f"tariff_revenue_{b}": (b, "", "tariff_revenue", unit),
+        f"balance_{a}_with_{b}": (a, b, "bilateral_balance", unit),
+        f"balance_change_{a}_with_{b}": (a, b, "bilateral_balance_change", unit),
+        "welfare_gap_pts": (a, b, "welfare_gap_pts", "percentage points"),
+    }
+    parts = []
+    for column, (country, partner, variable, u) in columns.items():
+        part = wide[["step", "date", "label"]].copy()
+        part["country"], part["partner"], part["variable"], part["unit"] = (
+            country,
+            partner,
+            variable,
+            u,
+        )
+        part["value"] = wide[column].astype(float)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
 def tariff_schedule(result: Result, importer: str, exporter: str) -> pd.DataFrame:
     """Trade-weighted average tariff (percent) ``importer`` levies on ``exporter`` at each step.
 
