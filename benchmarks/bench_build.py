@@ -23,7 +23,9 @@ from tradewar.data.io import write_world
 
 def main() -> None:
     split = ("CN1", "CN2", "CHN", "MX1", "MX2", "MEX", "ROW", "USA")
-    countries = (*(f"C{k:02d}" for k in range(73)), *split)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    codes = (f"Z{letters[k // 26]}{letters[k % 26]}" for k in range(73))  # no real ISO3 code
+    countries = (*codes, *split)
     industries = tuple(f"C{k}" for k in range(10, 60))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "2020.csv"
