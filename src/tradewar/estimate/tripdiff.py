@@ -48,16 +48,14 @@ def triple_difference_elasticities(
         raise DataError(f"share must be in (0, 1], got {share}", field="share")
     if "year" in panel.columns and (panel["year"] != panel["year"].iloc[0]).any():
         raise DataError("the triple difference uses one year: filter the panel first", field="year")
-    frame = estimation_sample(panel, value_basis, sectors)
+    frame = estimation_sample(panel, value_basis, sectors, countries)
     codes = list(dict.fromkeys(frame["sector"]))
-    names = sorted(set(frame["exporter"]) | set(frame["importer"]))
-    if countries is not None:
-        unknown = sorted(set(countries) - set(names))
-        if unknown:
-            raise DataError(f"unknown country '{unknown[0]}' (not in the panel)", field="countries")
-        names = list(countries)
+    names = (
+        list(countries)
+        if countries is not None
+        else sorted(set(frame["exporter"]) | set(frame["importer"]))
+    )
     index = {c: n for n, c in enumerate(names)}
-    frame = frame[frame["exporter"].isin(index) & frame["importer"].isin(index)]
     N = len(names)
     if N < 3:
         raise DataError("the triple difference needs at least three countries", field="countries")
