@@ -1,0 +1,316 @@
+"""From source tables to a balanced world: the two steps every builder shares.
+
+A builder reads a source (an inter-country input–output table, a tidy long table, the share
+files of a Caliendo–Parro-type model) into one of two objects:
+
+* `SourceTables`: values before tariffs (flows by destination, input purchases, final demand,
+  output), as in an input–output table;
+* `BaselineShares`: the shares a Caliendo–Parro model is calibrated to (trade shares, cost
+  shares, final-demand shares) with value added and deficits.
+
+`shares_from_tables` turns the first into the second, recording every accounting adjustment;
+`world_from_baseline` solves the model at those shares for levels whose accounts balance exactly
+(`tradewar.model.calibrate.world_from_shares`), so every world package is an equilibrium of
+the model.
+
+Array conventions (``numpy.float64``): ``[n, i, k]`` is importer ``n``, exporter ``i``,
+sector ``k``; ``[n, k, j]`` is country ``n``, input sector ``k``, using sector ``j``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from tradewar.data.world import World
+from tradewar.errors import DataError
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One accounting adjustment a builder made to the source data.
+
+    Attributes
+    ----------
+    what
+        What was changed, e.g. ``"negative value added set to zero"``.
+    cells
+        How many cells it touched.
+    amount
+        Their total (absolute) value in the source unit.
+    share_pct
+        ``amount`` as a percentage of the reference total named in ``of``.
+    of
+        The reference total, e.g. ``"world gross output"``.
+    """
+
+    what: str
+    cells: int
+    amount: float
+    share_pct: float
+    of: str
+
+    def __str__(self) -> str:
+        if not self.of:
+            return self.what
+        return (
+            f"{self.what}: {self.cells} cell(s), {self.amount:,.6g} "
+            f"({self.share_pct:.3g}% of {self.of})"
+        )
+
+
+@dataclass(frozen=True)
+class SourceTables:
+    """Input–output data by country and sector, values before tariffs.
+
+    Attributes
+    ----------
+    countries, country_names, sectors, sector_names
+        Labels, lengths ``N`` and ``J``.
+    flows
+        ``(N, N, J)`` sales of exporter ``i``'s sector ``k`` to destination ``n``, intermediate
+        and final use together, domestic sales on the diagonal, inventories excluded.
+    inputs
+        ``(N, J, J)`` purchases of input ``k`` (from every origin) by sector ``j`` of ``n``.
+    final
+        ``(N, J)`` final use of sector ``k`` goods in ``n`` (from every origin).
+    value_added
+        ``(N, J)`` value added (with net taxes on production): gross output less input use at
+        basic prices. Output on the cost side is value added plus inputs with their tariffs.
+    meta
+        Year, unit, source, citation, licence for ``world.toml``.
+    adjustments
+        What the reader changed (merged blocks, dropped inventories, ...).
+    """
+
+    countries: tuple[str, ...]
+    country_names: tuple[str, ...]
+    sectors: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    flows: np.ndarray
+    inputs: np.ndarray
+    final: np.ndarray
+    value_added: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    adjustments: tuple[Adjustment, ...] = ()
+
+
+@dataclass(frozen=True)
+class BaselineShares:
+    """The shares and levels a Caliendo–Parro world is calibrated to.
+
+    Attributes
+    ----------
+    pi
+        ``(N, N, J)`` tariff-inclusive expenditure shares ``[n, i, k]``; each ``[n, :, k]``
+        sums to one (or zero where ``n`` buys nothing of ``k``).
+    tau
+        ``(N, N, J)`` ad valorem tariffs (fractions).
+    gamma_io
+        ``(N, J, J)`` input cost shares ``[n, k, j]``; value added is the remainder.
+    alpha
+        ``(N, J)`` final-demand shares, rows sum to one.
+    va, deficit
+        ``(N,)`` value added and trade deficit (imports minus exports).
+    expenditure
+        ``(N, J)`` the data's spending, the solver's starting point.
+    theta
+        ``(J,)`` trade elasticities; ``tradable`` ``(J,)`` flags.
+    tariff_tables
+        Other tariff tables by label.
+    """
+
+    countries: tuple[str, ...]
+    country_names: tuple[str, ...]
+    sectors: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    pi: np.ndarray
+    tau: np.ndarray
+    gamma_io: np.ndarray
+    alpha: np.ndarray
+    va: np.ndarray
+    deficit: np.ndarray
+    expenditure: np.ndarray
+    theta: np.ndarray
+    tradable: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    adjustments: tuple[Adjustment, ...] = ()
+    tariff_tables: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def with_adjustment(self, adjustment: Adjustment) -> BaselineShares:
+        """The same shares with one more recorded adjustment."""
+        return replace(self, adjustments=(*self.adjustments, adjustment))
+
+
+def adjustment(
+    what: str, mask: np.ndarray, values: np.ndarray, total: float, of: str
+) -> Adjustment:
+    """An `Adjustment` over the cells of ``values`` where ``mask`` holds."""
+    amount = float(np.abs(values[mask]).sum())
+    return Adjustment(what, int(mask.sum()), amount, 100.0 * amount / max(total, 1e-300), of)
+
+
+def shares_from_tables(
+    tables: SourceTables,
+    theta: np.ndarray,
+    tariffs: np.ndarray | None = None,
+    tariff_tables: dict[str, np.ndarray] | None = None,
+) -> BaselineShares:
+    """The calibration shares of input–output tables, with the adjustments they need.
+
+    Parameters
+    ----------
+    tables
+        Values before tariffs (`SourceTables`).
+    theta
+        ``(J,)`` trade elasticities.
+    tariffs
+        ``(N, N, J)`` baseline tariffs (fractions; default zero). Every purchase of ``k`` by
+        ``n`` pays the average tariff of ``n``'s sourcing of ``k`` (the proportionality
+        assumption of Caliendo and Parro 2015).
+
+    Notes
+    -----
+    Adjustments, each recorded: value added (output minus inputs) below zero is set to zero and
+    the sector's inputs scaled to its output; negative final use is set to zero; a sector a
+    country neither produces nor buys gets neutral shares. Deficits are imports minus exports of
+    the flows, so they sum to zero exactly.
+    """
+    N, J = len(tables.countries), len(tables.sectors)
+    flows = np.asarray(tables.flows, dtype=float)
+    tau = np.zeros((N, N, J)) if tariffs is None else np.asarray(tariffs, dtype=float)
+    _check_shape(flows, (N, N, J), "flows")
+    _check_shape(tau, (N, N, J), "tariffs")
+    adjustments = list(tables.adjustments)
+    world_output = float(tables.value_added.sum() + tables.inputs.sum())
+    gross = (1.0 + tau) * flows
+    expenditure = gross.sum(axis=1)  # [n, k]
+    basic = flows.sum(axis=1)
+    factor = np.where(basic > 0, expenditure / np.where(basic > 0, basic, 1.0), 1.0)
+    pi = np.where(
+        expenditure[:, None, :] > 0,
+        gross / np.where(expenditure > 0, expenditure, 1.0)[:, None, :],
+        0.0,
+    )
+    # A country that buys none of k: it would source k at home if it ever did.
+    none = expenditure <= 0
+    n_idx, k_idx = np.nonzero(none)
+    pi[n_idx, n_idx, k_idx] = 1.0
+
+    inputs = np.asarray(tables.inputs, dtype=float) * factor[:, :, None]  # tariff-inclusive
+    va = np.asarray(tables.value_added, dtype=float)
+    input_total = inputs.sum(axis=1)
+    negative_va = va < 0
+    if negative_va.any():
+        adjustments.append(
+            adjustment(
+                "negative value added (output below inputs) set to zero, inputs scaled to output",
+                negative_va,
+                va,
+                world_output,
+                "world gross output",
+            )
+        )
+    va = np.maximum(va, 0.0)
+    output = va + input_total  # costs: value added plus inputs with their tariffs
+    with np.errstate(all="ignore"):
+        beta = np.where(output > 0, va / np.where(output > 0, output, 1.0), 1.0)
+        mix = np.where(input_total[:, None, :] > 0, inputs / input_total[:, None, :], 0.0)
+    gamma_io = (1.0 - beta)[:, None, :] * mix
+    # Sectors with output but no recorded inputs are all value added (beta = 1 already).
+    no_inputs = (input_total <= 0) & (beta < 1.0)
+    beta = np.where(no_inputs, 1.0, beta)
+    gamma_io = np.where(no_inputs[:, None, :], 0.0, gamma_io)
+
+    final = np.asarray(tables.final, dtype=float) * factor
+    negative_final = final < 0
+    if negative_final.any():
+        adjustments.append(
+            adjustment(
+                "negative final use set to zero",
+                negative_final,
+                final,
+                float(np.abs(tables.final).sum()),
+                "world final use",
+            )
+        )
+        final = np.maximum(final, 0.0)
+    final_total = final.sum(axis=1, keepdims=True)
+    if np.any(final_total <= 0):
+        bad = int(np.flatnonzero(final_total.ravel() <= 0)[0])
+        raise DataError(
+            f"country {tables.countries[bad]} has no final use left (all its final demand is "
+            "zero or negative)",
+            file="final demand",
+            field=tables.countries[bad],
+        )
+    alpha = final / final_total
+    value_added = (beta * output).sum(axis=1)
+    off = flows * (1.0 - np.eye(N))[:, :, None]
+    deficit = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2))
+    cross = off.sum(axis=(0, 1))
+    return BaselineShares(
+        countries=tables.countries,
+        country_names=tables.country_names,
+        sectors=tables.sectors,
+        sector_names=tables.sector_names,
+        pi=pi,
+        tau=tau,
+        gamma_io=gamma_io,
+        alpha=alpha,
+        va=value_added,
+        deficit=deficit,
+        expenditure=np.where(expenditure > 0, expenditure, 1e-12 * expenditure.max()),
+        theta=np.asarray(theta, dtype=float),
+        tradable=cross > 0,
+        meta=dict(tables.meta),
+        adjustments=tuple(adjustments),
+        tariff_tables=dict(tariff_tables or {}),
+    )
+
+
+def world_from_baseline(shares: BaselineShares, name: str) -> tuple[World, np.ndarray]:
+    """Solve the model at ``shares`` for a balanced `World` (and the wage changes it took).
+
+    The adjustments are written into the world's ``meta`` (``build_adjustments``), so
+    ``world.toml`` says what was changed.
+    """
+    from tradewar.model.calibrate import world_from_shares
+
+    theta = np.asarray(shares.theta, dtype=float)
+    if theta.shape != (len(shares.sectors),) or not np.all(np.isfinite(theta) & (theta > 0)):
+        raise DataError(
+            "trade elasticities must be positive numbers, one per sector", field="theta"
+        )
+    meta = {**shares.meta, "name": name}
+    if shares.adjustments:
+        meta["build_adjustments"] = "; ".join(str(a) for a in shares.adjustments)
+    meta.setdefault("countries", len(shares.countries))
+    meta.setdefault("sectors", len(shares.sectors))
+    return world_from_shares(
+        name=name,
+        countries=shares.countries,
+        country_names=shares.country_names,
+        sectors=shares.sectors,
+        sector_names=shares.sector_names,
+        theta=theta,
+        tradable=shares.tradable,
+        pi=shares.pi,
+        tau=shares.tau,
+        gamma_io=shares.gamma_io,
+        alpha=shares.alpha,
+        va=shares.va,
+        deficit=shares.deficit,
+        expenditure_guess=shares.expenditure,
+        meta=meta,
+        tariff_tables=shares.tariff_tables,
+    )
+
+
+def _check_shape(array: np.ndarray, shape: tuple[int, ...], what: str) -> None:
+    if array.shape != shape:
+        raise DataError(f"has shape {array.shape}, expected {shape}", file=what)
+    if not np.all(np.isfinite(array)):
+        raise DataError("contains NaN or infinite values", file=what)
