@@ -1,8 +1,8 @@
 """The package's layers import in one direction only, and no private name crosses packages.
 
 data → policy → model → results → api → game → dynamics → report → cli, with the utilities
-(errors, progress, jsonsafe, folders, registry) below everything and the data builders and
-estimators (build, estimate) between the model and the api.
+(errors, progress, jsonsafe, registry, folders, compilation) below everything and the data
+builders and estimators (build, estimate) between the model and the api.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ ORDER = [
     "jsonsafe",
     "registry",
     "folders",
+    "compilation",
     "datasets",
     "data",
     "policy",

@@ -66,6 +66,9 @@ def _main(
     ] = False,
 ) -> None:
     """Simulate trade wars before they happen."""
+    from tradewar.compilation import enable_compilation_cache
+
+    enable_compilation_cache()  # compiled solvers kept in the user's cache folder
 
 
 def _fail(message: str, code: int) -> None:
@@ -352,6 +355,28 @@ def _negotiation_report(config: Path, out: Path, version: str, force: bool) -> N
         with _spinner(f"simulating {escape(spec.name)}…"):
             path = build_negotiation_report(simulate(spec), out, version, force=force)
     console.print(f"wrote {escape(str(path))}")
+
+
+@app.command()
+def cache(
+    clear: Annotated[bool, typer.Option("--clear", help="Delete the cached programs.")] = False,
+) -> None:
+    """Show (or --clear) the cache of compiled solvers that speeds up later commands."""
+    from tradewar.compilation import MARKER, cache_dir, clear_compilation_cache
+
+    folder = cache_dir()
+    with _exit_codes():
+        if clear:
+            files, size = clear_compilation_cache(folder)
+            console.print(f"removed {files} cached programs ({size / 1e6:.1f} MB) from {folder}")
+            return
+    entries = [p for p in folder.glob("*") if p.is_file() and p.name != MARKER]
+    size = sum(p.stat().st_size for p in entries)
+    console.print(
+        f"{folder}: {len(entries)} cached programs, {size / 1e6:.1f} MB "
+        "(TRADEWAR_CACHE_DIR moves it, TRADEWAR_NO_CACHE=1 turns it off)",
+        markup=False,
+    )
 
 
 @app.command()

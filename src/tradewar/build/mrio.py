@@ -134,9 +134,7 @@ def tables_from_blocks(
     for n, country in enumerate(countries):
         present = {categories[p % len(categories)] for p in fd_pos if p // len(categories) == n}
         if not (present - blocks.inventories):
-            raise DataError(
-                f"country {country} has no final-use columns", file=file, field=country
-            )
+            raise DataError(f"country {country} has no final-use columns", file=file, field=country)
 
     def group(values: np.ndarray, pos: np.ndarray, size: int, axis: int) -> np.ndarray:
         frame = pd.DataFrame(values if axis == 0 else values.T)
