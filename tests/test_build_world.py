@@ -510,3 +510,27 @@ def test_bad_targets(tmp_path, tiny):
         (tmp_path / "t.csv").write_text(text)
         with pytest.raises(DataError, match=message):
             read_targets(tmp_path / "t.csv", tiny)
+
+
+def test_sector_map_and_regions_when_building_from_icio(tmp_path):
+    write_icio(tmp_path / "icio.csv")
+    (tmp_path / "sectors.csv").write_text(
+        "sector,group,name\nA01_02,GDS,Goods\nC26,GDS,Goods\nD,SRV,Services\n"
+    )
+    tables = read_oecd_icio(tmp_path / "icio.csv")
+    world, _ = build_world(
+        "oecd-icio",
+        tmp_path / "icio.csv",
+        name="grouped",
+        sector_map=tmp_path / "sectors.csv",
+        regions="eu27",
+        keep=["USA", "CHN"],
+    )
+    assert world.sectors == ("GDS", "SRV") and world.sector_names == ("Goods", "Services")
+    assert set(world.countries) == {"ROW", "CHN", "USA"}
+    assert world.theta[1] == 4.55  # electricity is a service in CP's table
+    assert 8.5367 < world.theta[0] < 9.11  # agriculture 9.11 and electronics 8.5367, weighted
+    tw.check_world(world)
+    assert world.value_added.sum() == pytest.approx(
+        tables.value_added.sum(), rel=0.05
+    )  # calibration moves levels only as far as the data were unbalanced
