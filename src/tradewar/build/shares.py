@@ -19,7 +19,7 @@ sector ``k``; ``[n, k, j]`` is country ``n``, input sector ``k``, using sector `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -139,10 +139,6 @@ class BaselineShares:
     adjustments: tuple[Adjustment, ...] = ()
     tariff_tables: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def with_adjustment(self, adjustment: Adjustment) -> BaselineShares:
-        """The same shares with one more recorded adjustment."""
-        return replace(self, adjustments=(*self.adjustments, adjustment))
-
 
 def adjustment(
     what: str, mask: np.ndarray, values: np.ndarray, total: float, of: str
@@ -150,6 +146,17 @@ def adjustment(
     """An `Adjustment` over the cells of ``values`` where ``mask`` holds."""
     amount = float(np.abs(values[mask]).sum())
     return Adjustment(what, int(mask.sum()), amount, 100.0 * amount / max(total, 1e-300), of)
+
+
+def tariff_factor(flows: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """``(N, J)`` tariff-inclusive over basic value of each country's purchases of each sector.
+
+    Every purchase of ``k`` by ``n`` (intermediate or final) pays this average tariff factor of
+    ``n``'s sourcing of ``k`` (one where it buys nothing).
+    """
+    basic = flows.sum(axis=1)
+    gross = ((1.0 + tau) * flows).sum(axis=1)
+    return np.where(basic > 0, gross / np.where(basic > 0, basic, 1.0), 1.0)
 
 
 def shares_from_tables(
@@ -187,8 +194,7 @@ def shares_from_tables(
     world_output = float(tables.value_added.sum() + tables.inputs.sum())
     gross = (1.0 + tau) * flows
     expenditure = gross.sum(axis=1)  # [n, k]
-    basic = flows.sum(axis=1)
-    factor = np.where(basic > 0, expenditure / np.where(basic > 0, basic, 1.0), 1.0)
+    factor = tariff_factor(flows, tau)
     pi = np.where(
         expenditure[:, None, :] > 0,
         gross / np.where(expenditure > 0, expenditure, 1.0)[:, None, :],

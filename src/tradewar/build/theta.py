@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from tradewar.errors import DataError
 
@@ -154,8 +153,3 @@ def theta_for_sectors(codes: list[str] | tuple[str, ...], source: str | Path) ->
             f"trade elasticity must be > 0, got {theta[bad[0]]}", file=path.name, field="theta"
         )
     return theta
-
-
-def theta_frame(codes: list[str], theta: np.ndarray) -> pd.DataFrame:
-    """A ``sector, theta`` frame (for reports)."""
-    return pd.DataFrame({"sector": codes, "theta": theta})

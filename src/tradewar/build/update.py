@@ -25,7 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradewar.build.shares import SourceTables, shares_from_tables, world_from_baseline
+from tradewar.build.shares import (
+    SourceTables,
+    shares_from_tables,
+    tariff_factor,
+    world_from_baseline,
+)
 from tradewar.data.tables import read_table
 from tradewar.data.world import World
 from tradewar.errors import DataError
@@ -226,16 +231,21 @@ def update_baseline(
     prior = goods_old * np.sqrt(np.outer(growth, growth))
     fixed = np.where(off > 0, targets.trade, np.nan)
     goods_new, iterations, converged, gap = ras(prior, fixed, targets.imports, targets.exports)
+    if not converged:  # before the re-solve: nothing to build on
+        raise DataError(
+            f"the RAS balancing did not converge (largest gap {gap:.2e} after {iterations} "
+            "iterations): the export and import totals are inconsistent with the fixed pairs",
+            field="goods_trade",
+        )
     goods_new = goods_new * off
     # Each pair keeps its sector mix; a pair with no old goods trade takes the importer's mix.
+    importer_mix = world.flows[:, :, is_goods].sum(axis=1)
+    importer_mix = importer_mix / np.maximum(importer_mix.sum(axis=1, keepdims=True), 1e-300)
     mix = np.where(
         goods_old[:, :, None] > 0,
         world.flows[:, :, is_goods] / np.where(goods_old > 0, goods_old, 1.0)[:, :, None],
-        0.0,
+        importer_mix[:, None, :],
     )
-    importer_mix = world.flows[:, :, is_goods].sum(axis=1)
-    importer_mix = importer_mix / np.maximum(importer_mix.sum(axis=1, keepdims=True), 1e-300)
-    mix = np.where(goods_old[:, :, None] > 0, mix, importer_mix[:, None, :])
     flows = world.flows * np.sqrt(np.outer(growth, growth))[:, :, None] * off[:, :, None]
     flows[:, :, is_goods] = goods_new[:, :, None] * mix
     # Domestic sales absorb the rest: scaled so that value added meets the GDP target.
@@ -262,12 +272,7 @@ def update_baseline(
         )
     flows[np.arange(N), np.arange(N), :] = domestic_old * scale[:, None]
     output = flows.sum(axis=0)
-    gross = (1.0 + world.tariffs) * flows
-    factor = np.where(
-        flows.sum(axis=1) > 0,
-        gross.sum(axis=1) / np.where(flows.sum(axis=1) > 0, flows.sum(axis=1), 1.0),
-        1.0,
-    )
+    factor = tariff_factor(flows, world.tariffs)
     inputs = gamma_io * output[:, None, :] / factor[:, :, None]  # before tariffs
     tables = SourceTables(
         countries=world.countries,
@@ -308,10 +313,4 @@ def update_baseline(
         gdp_growth=dict(zip(world.countries, growth.tolist(), strict=True)),
         pairs=pairs,
     )
-    if not converged:
-        raise DataError(
-            f"the RAS balancing did not converge (largest gap {gap:.2e} after {iterations} "
-            "iterations): the export and import totals are inconsistent with the fixed pairs",
-            field="goods_trade",
-        )
     return new, report
