@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 import tradewar as tw
-from tradewar.api import _quantity_change
 from tradewar.economies import ces_params
 from tradewar.model.economy import Shock, economy_from_world
 from tradewar.model.solver import equilibrium_residuals, solve_arrays
 from tradewar.policy.scenario import CESSettings
+from tradewar.rationing import quantity_change as _quantity_change
 
 USING = ("C17", "C18", "C19", "C20")
 

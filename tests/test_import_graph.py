@@ -26,6 +26,7 @@ ORDER = [
     "build",
     "estimate",
     "economies",
+    "rationing",
     "api",
     "game",
     "dynamics",

@@ -24,8 +24,8 @@ from tradewar.model.margins import (
     margins_outcome,
     solve_margins,
 )
-from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
-from tradewar.model.solver import Solution, SolverOptions, solve_arrays
+from tradewar.model.outcomes import STATUS_REASONS, Outcome
+from tradewar.model.solver import Solution, SolverOptions
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
 from tradewar.policy.scenario import (
     CESSettings,
@@ -37,13 +37,10 @@ from tradewar.policy.scenario import (
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
+from tradewar.rationing import capacity_for, short_run_economy, solve_state
 from tradewar.registry import check_model
 from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
-
-#: Tolerance and iteration cap of the search for quota tax-equivalents.
-QUOTA_TOL = 1e-7
-QUOTA_MAX_ROUNDS = 60
 
 
 def solve(
@@ -148,12 +145,19 @@ def _run(
                 "deficits = 'zero' is not available with [armington] margins", key="deficits"
             )
         econ = rebalanced(econ, jnp.zeros_like(econ.va), options)
+    capacity = capacity_for(world, scenario.chokepoints, scenario.ces.critical)
+    if capacity is not None and margins is not None:
+        raise ScenarioError(
+            "[chokepoints] limits are not available with [armington] margins", key="chokepoints"
+        )
+    if capacity is not None:
+        econ = short_run_economy(econ, capacity)
     state = PolicyState.baseline(np.asarray(econ.tau))
     if scenario.step:
         state = apply_policies(world, scenario.policy, state, "policy")
     pi0 = np.asarray(econ.pi)
     steps = []
-    previous: tuple[Solution, np.ndarray] | None = None
+    previous: tuple[Solution, np.ndarray, np.ndarray] | None = None
     z_previous = None
     todo = scenario.steps()
     for number, (step, key_prefix) in enumerate(todo, start=1):
@@ -164,7 +168,7 @@ def _run(
                 econ, state, margins, options, z_previous, key_prefix
             )
         else:
-            outcome, previous = _solve_state(econ, state, options, previous)
+            outcome, previous = solve_state(econ, state, options, previous, capacity)
         if strict and not outcome.converged:
             raise ConvergenceError(
                 outcome.iterations,
@@ -329,87 +333,6 @@ def _solve_margins_state(
     sol = solve_margins(econ, shock, margins, tol=options.tol, max_iterations=100, start=start)
     outcome = margins_outcome(econ, shock, margins, sol, options.tol)
     return outcome, (sol.z if outcome.converged else None)
-
-
-def _shock(econ: Economy, state: PolicyState, export_tax: np.ndarray) -> Shock:
-    controls = state.has_export_controls
-    return Shock(
-        tau=jnp.asarray(state.tariffs),
-        cost_hat=jnp.asarray(state.cost_hat),
-        deficit=econ.deficit,
-        export_tax=jnp.asarray(export_tax) if controls else None,
-        open=jnp.asarray(state.open) if controls else None,
-    )
-
-
-def _solve_state(
-    econ: Economy,
-    state: PolicyState,
-    options: SolverOptions,
-    previous: tuple[Solution, np.ndarray] | None = None,
-) -> tuple[Outcome, tuple[Solution, np.ndarray]]:
-    """Solve one policy state; quotas are found as the export taxes that make them bind.
-
-    For each quota cell the tax-equivalent ``e`` solves ``q_hat(e) = quota`` where ``q_hat`` is the
-    change in the quantity shipped (producer value deflated by the exporter's unit cost). Each
-    round takes a Newton step in ``log(1 + e)``, first with the partial elasticity of the quantity
-    shipped, ``-(1 + theta (1 - share))``, then with the elasticity measured between rounds; ``e``
-    stays at its floor (no tax) where the quota does not bind.
-
-    ``previous`` (the solution and export taxes of the step before) warm-starts the solver and
-    the quota search; the equilibrium found does not depend on it. Returns the outcome and the
-    pair to pass to the next step.
-    """
-    quota = np.nan_to_num(state.quota, nan=np.inf)
-    # A quota on a flow with no baseline trade caps nothing (zero stays below any cap).
-    binding = np.isfinite(quota) & (np.asarray(econ.pi) > 0)
-    tax = state.export_tax.copy()
-    start = None
-    if previous is not None:
-        start, previous_tax = previous
-        tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
-    theta = np.asarray(econ.theta)[None, None, :]
-    shock = _shock(econ, state, tax)
-    solution = solve_arrays(econ, shock, options, start=start)
-    outcome = compute_outcome(econ, shock, solution, options.tol)
-    if not binding.any() or not outcome.converged:
-        return outcome, (solution, tax)
-    prev_log_tax = prev_log_q = None
-    for _ in range(QUOTA_MAX_ROUNDS):
-        q_hat = _quantity_change(outcome)
-        ratio = np.where(binding, q_hat / np.where(binding, quota, 1.0), 1.0)
-        active = binding & ((tax > state.export_tax) | (ratio > 1.0))
-        gap = np.max(np.abs(np.where(active, ratio - 1.0, 0.0)))
-        if gap < QUOTA_TOL and outcome.converged:
-            return outcome, (solution, tax)
-        # Newton step in logs: the quantity shipped falls with (1 + e)^-(1 + theta (1 - share));
-        # once two rounds exist, the measured (secant) elasticity replaces that estimate.
-        flows = outcome.flows_after
-        total = flows.sum(axis=1, keepdims=True)
-        share = np.where(total > 0, flows / np.where(total > 0, total, 1.0), 0.0)
-        slope = -(1.0 + theta * (1.0 - share))
-        log_tax, log_q = np.log1p(tax), np.log(np.maximum(q_hat, 1e-300))
-        if prev_log_tax is not None:
-            step = log_tax - prev_log_tax
-            measured = (log_q - prev_log_q) / np.where(np.abs(step) > 1e-12, step, 1.0)
-            slope = np.where((np.abs(step) > 1e-12) & (measured < 0), measured, slope)
-        prev_log_tax, prev_log_q = log_tax, log_q
-        new_log_tax = log_tax - np.log(np.where(active, ratio, 1.0)) / slope
-        tax = np.where(binding, np.maximum(np.expm1(new_log_tax), state.export_tax), tax)
-        shock = _shock(econ, state, tax)
-        solution = solve_arrays(econ, shock, options, start=solution)
-        outcome = compute_outcome(econ, shock, solution, options.tol)
-        if not outcome.converged:
-            return outcome, (solution, tax)
-    # The quotas did not settle: the numbers are those of the last round, flagged.
-    return replace(outcome, status="quota not settled"), (solution, tax)
-
-
-def _quantity_change(outcome: Outcome) -> np.ndarray:
-    """Change in quantities shipped, ``(N, N, J)``: producer value over the exporter's unit cost."""
-    before = outcome.flows_before
-    after = outcome.flows_after / (1.0 + outcome.export_tax) / outcome.c_hat[None, :, :]
-    return np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
 
 
 def _hint(step: Step) -> str:

@@ -53,6 +53,7 @@ class Outcome:
     employment_hat: np.ndarray
     gdp_before: np.ndarray
     gdp_after: np.ndarray
+    capacity_rent: np.ndarray | None = None
 
     @property
     def converged(self) -> bool:
@@ -97,6 +98,9 @@ STATUS_REASONS = {
     "(e.g. deep import subsidies) is outside the model's domain",
     "quota not settled": "the export-tax equivalents of the quotas did not settle; check the "
     "quota levels",
+    "capacity not settled": "the price premia that hold capacity-limited producers on their "
+    "supply curves did not settle; check the [chokepoints] settings (a fixed capacity with "
+    "demand that barely responds to price needs very large premia)",
 }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tradewar.errors import ScenarioError
+from tradewar.policy.chokepoints import ChokepointSettings
 from tradewar.policy.policies import Policy
 from tradewar.policy.uncertainty import UncertaintySettings
 from tradewar.registry import ModelName
@@ -142,6 +143,7 @@ class Scenario(BaseModel):
     step: list[Step] = Field(default_factory=list)
     solver: SolverSettings = SolverSettings()
     ces: CESSettings = CESSettings()
+    chokepoints: ChokepointSettings = ChokepointSettings()
     armington: ArmingtonSettings = ArmingtonSettings()
     parameters: ParameterOverrides = ParameterOverrides()
     focus: list[str] = Field(default_factory=list)

@@ -1,0 +1,327 @@
+"""Solving a policy state when quantities are rationed: quotas and short-run capacity limits.
+
+Both are solved as price wedges on top of the engine's equilibrium:
+
+- a **quota** on a flow is the export tax that makes the quantity shipped equal the quota (the
+  rent goes to the exporter, who holds the licences);
+- a **capacity limit** on a producer of a critical input (`Capacity`, from the scenario's
+  ``[chokepoints]`` table) is a premium ``r`` on all of its sales, at home and abroad, that holds
+  its output quantity ``Q_hat`` on its supply curve ``Q_hat <= headroom * (1 + r)^eta``. With
+  ``eta = 0`` (fixed capacity) the premium rises until buyers want no more than the capacity;
+  with a finite ``eta`` more output comes at a rising price. The premium is the shadow price of
+  capacity, a rent earned by the producing country (national income, not wages).
+
+Stocks soften cut-offs: a ban (or quota) on a capacity-limited input becomes a quota at
+``q + cover * (1 - q)`` of the baseline quantity, where ``cover`` is the share of the horizon the
+buyers' stocks last, i.e. stocks are drawn down evenly over the horizon.
+
+Each round solves the engine at the current wedges and takes a Newton step in
+``log(1 + wedge)`` per quota cell and per capacity-limited producer, first with a partial
+elasticity, then with the elasticity measured between rounds (secant); a wedge never goes below
+its floor (the policy's own export tax, or no premium).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import jax.numpy as jnp
+import numpy as np
+
+from tradewar.data.world import World
+from tradewar.errors import ScenarioError
+from tradewar.model.economy import Economy, Shock
+from tradewar.model.outcomes import Outcome, compute_outcome
+from tradewar.model.solver import Solution, SolverOptions, solve_arrays
+from tradewar.policy.chokepoints import ChokepointSettings, HorizonParameters
+from tradewar.policy.scenario import per_code
+from tradewar.policy.shocks import PolicyState
+
+#: Tolerance (relative quantity gap) and round cap of the search for the wedges.
+RATIONING_TOL = 1e-7
+RATIONING_MAX_ROUNDS = 100
+#: Largest change of ``log(1 + wedge)`` in one round (keeps a poor first slope from overshooting).
+MAX_LOG_STEP = 1.5
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Short-run supply limits of a world's producers.
+
+    Attributes
+    ----------
+    limited
+        ``(N, J)`` True for a producer and sector whose output is capacity-limited.
+    headroom
+        ``(N, J)`` capacity relative to baseline output (``1 + spare capacity``).
+    elasticity
+        ``(N, J)`` supply elasticity above capacity (``inf`` where not limited).
+    sectors
+        Positions of the capacity-limited sectors.
+    stock_cover
+        Share of the horizon that buyers' stocks of a cut-off supply last, in [0, 1].
+    horizon
+        The horizon's name and its numbers (for reports).
+    """
+
+    limited: np.ndarray
+    headroom: np.ndarray
+    elasticity: np.ndarray
+    sectors: tuple[int, ...]
+    stock_cover: float
+    horizon: str
+    parameters: HorizonParameters
+
+
+def capacity_for(
+    world: World, settings: ChokepointSettings, critical: list[str] | tuple[str, ...] = ()
+) -> Capacity | None:
+    """The `Capacity` of ``world`` under a ``[chokepoints]`` table (None: the long run).
+
+    ``critical`` (the ``[ces] critical`` sectors) is the default list of limited sectors.
+    Raises `ScenarioError` naming the key for unknown sectors or countries, or for limits with
+    no sector named.
+    """
+    if not settings.active:
+        return None
+    codes = list(settings.sectors) if settings.sectors is not None else list(critical)
+    if not codes:
+        raise ScenarioError(
+            "name the capacity-limited input sectors: [chokepoints] sectors = [...] "
+            "(by default the [ces] critical sectors, and there are none)",
+            key="chokepoints.sectors",
+        )
+    sectors = []
+    for code in codes:
+        if code not in world.sectors:
+            raise ScenarioError(
+                f"unknown sector '{code}' (valid: {', '.join(world.sectors)})",
+                key="chokepoints.sectors",
+            )
+        sectors.append(world.sectors.index(code))
+    params = settings.parameters()
+    eta = per_code(
+        world.countries,
+        settings.elasticity_table(),
+        "chokepoints.supply_elasticity",
+        params.supply_elasticity,
+        "country",
+    )
+    producing = world.gross_output > 0
+    in_sectors = np.zeros(world.n_sectors, dtype=bool)
+    in_sectors[sectors] = True
+    limited = producing & in_sectors[None, :] & np.isfinite(eta)[:, None]
+    return Capacity(
+        limited=limited,
+        headroom=np.full(limited.shape, 1.0 + params.spare_capacity_pct / 100.0),
+        elasticity=np.where(limited, eta[:, None], np.inf),
+        sectors=tuple(sectors),
+        stock_cover=params.stock_cover,
+        horizon=settings.horizon,
+        parameters=params,
+    )
+
+
+def short_run_economy(econ: Economy, capacity: Capacity) -> Economy:
+    """``econ`` with the horizon's cap on the top-nest elasticity of the limited inputs' users.
+
+    Applies to ``ces-network`` economies whose critical nest holds a limited sector: every using
+    sector that buys it anywhere gets ``sigma_top = min(sigma_top, cap)``. Other economies, and
+    horizons without a cap, are returned unchanged.
+    """
+    cap = capacity.parameters.sigma_top_cap
+    if econ.ces is None or not np.isfinite(cap):
+        return econ
+    nested = [k for k in capacity.sectors if k in econ.ces.critical_index]
+    if not nested:
+        return econ
+    users = np.any(np.asarray(econ.gamma_io)[:, nested, :] > 0, axis=(0, 1))
+    sigma = np.asarray(econ.ces.sigma_top)
+    capped = jnp.asarray(np.where(users, np.minimum(sigma, cap), sigma))
+    return econ._replace(ces=replace(econ.ces, sigma_top=capped))
+
+
+def with_stocks(state: PolicyState, capacity: Capacity, pi: np.ndarray) -> PolicyState:
+    """``state`` with bans and quotas on limited sectors softened by buyers' stocks.
+
+    A cut to a share ``q`` of the baseline quantity (0 for a ban) becomes a quota at
+    ``q + cover * (1 - q)``; flows with no baseline trade and quotas above the baseline are left
+    alone. With no stocks (``cover = 0``) the state is returned unchanged.
+    """
+    cover = capacity.stock_cover
+    if cover <= 0.0:
+        return state
+    in_sectors = np.zeros(pi.shape[2], dtype=bool)
+    in_sectors[list(capacity.sectors)] = True
+    traded = (pi > 0) & in_sectors[None, None, :]
+    banned = traded & (state.open == 0)
+    cut = np.where(banned, 0.0, state.quota)
+    soft = traded & (banned | (np.isfinite(cut) & (cut < 1.0)))
+    quota = state.quota.copy()
+    quota[soft] = cut[soft] + cover * (1.0 - cut[soft])
+    is_open = state.open.copy()
+    is_open[banned] = 1.0
+    return replace(state, open=is_open, quota=quota)
+
+
+def _shock(econ: Economy, state: PolicyState, tax: np.ndarray, rent: np.ndarray) -> Shock:
+    wedge = state.has_export_controls or bool(np.any(rent > 0))
+    factor = (1.0 + tax) * (1.0 + rent[None, :, :])
+    return Shock(
+        tau=jnp.asarray(state.tariffs),
+        cost_hat=jnp.asarray(state.cost_hat),
+        deficit=econ.deficit,
+        export_tax=jnp.asarray(factor - 1.0) if wedge else None,
+        open=jnp.asarray(state.open) if wedge else None,
+    )
+
+
+def _outcome(
+    econ: Economy,
+    shock: Shock,
+    solution: Solution,
+    options: SolverOptions,
+    tax: np.ndarray,
+    rent: np.ndarray | None,
+) -> Outcome:
+    """The outcome with the policy's export taxes and the capacity premia reported apart."""
+    outcome = compute_outcome(econ, shock, solution, options.tol)
+    if rent is None:
+        return outcome
+    return replace(outcome, export_tax=tax, capacity_rent=rent)
+
+
+def quantity_change(outcome: Outcome) -> np.ndarray:
+    """Change in quantities shipped, ``(N, N, J)``: producer value over the exporter's unit cost."""
+    before = outcome.flows_before
+    factor = 1.0 + outcome.export_tax
+    if outcome.capacity_rent is not None:
+        factor = factor * (1.0 + outcome.capacity_rent[None, :, :])
+    after = outcome.flows_after / factor / outcome.c_hat[None, :, :]
+    return np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
+
+
+def output_quantity_change(outcome: Outcome) -> np.ndarray:
+    """Change in each producer's output quantity, ``(N, J)`` (1 where it produced nothing)."""
+    before = outcome.output_before
+    after = outcome.output_after / outcome.c_hat
+    return np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
+
+
+class _Anderson:
+    """Anderson acceleration (type II) of a fixed-point map ``u -> g(u)`` on a flat vector.
+
+    The wedges of different producers and flows are coupled (buyers switch between capacity-
+    limited suppliers), so a step for each alone oscillates; mixing the last few iterates
+    solves the coupled system at the cost of one equilibrium per round.
+    """
+
+    def __init__(self, memory: int = 6) -> None:
+        self.memory = memory
+        self.f: list[np.ndarray] = []
+        self.g: list[np.ndarray] = []
+
+    def step(self, u: np.ndarray, g: np.ndarray) -> np.ndarray:
+        f = g - u
+        self.f.append(f)
+        self.g.append(g)
+        self.f, self.g = self.f[-(self.memory + 1) :], self.g[-(self.memory + 1) :]
+        if len(self.f) < 2:
+            return g
+        dF = np.diff(np.array(self.f), axis=0)
+        dG = np.diff(np.array(self.g), axis=0)
+        gamma, *_ = np.linalg.lstsq(dF.T, f, rcond=None)
+        mixed = g - gamma @ dG
+        if not np.all(np.isfinite(mixed)) or np.max(np.abs(mixed - g)) > MAX_LOG_STEP:
+            self.f, self.g = self.f[-1:], self.g[-1:]
+            return g
+        return mixed
+
+
+def solve_state(
+    econ: Economy,
+    state: PolicyState,
+    options: SolverOptions,
+    previous: tuple[Solution, np.ndarray, np.ndarray] | None = None,
+    capacity: Capacity | None = None,
+) -> tuple[Outcome, tuple[Solution, np.ndarray, np.ndarray]]:
+    """Solve one policy state, with its quotas and capacity limits binding.
+
+    ``previous`` (the solution, quota taxes and capacity premia of the step before)
+    warm-starts the solver and the search; the equilibrium found does not depend on it. Returns
+    the outcome (status ``"quota not settled"`` or ``"capacity not settled"`` when the wedges
+    did not settle within `RATIONING_MAX_ROUNDS`) and the triple to pass to the next step. The
+    outcome's ``export_tax`` holds the policies' taxes and quota equivalents; with ``capacity``
+    its ``capacity_rent`` ``(N, J)`` holds the premia (fractions of unit cost).
+    """
+    pi = np.asarray(econ.pi)
+    if capacity is not None:
+        state = with_stocks(state, capacity, pi)
+    quota = np.nan_to_num(state.quota, nan=np.inf)
+    # A quota on a flow with no baseline trade caps nothing (zero stays below any cap).
+    binding = np.isfinite(quota) & (pi > 0)
+    limited = capacity.limited if capacity is not None else np.zeros(pi.shape[1:], dtype=bool)
+    tax = state.export_tax.copy()
+    rent = np.zeros(pi.shape[1:])
+    start = None
+    if previous is not None:
+        start, previous_tax, previous_rent = previous
+        tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
+        rent = np.where(limited, previous_rent, 0.0)
+    reported = capacity is not None
+    shock = _shock(econ, state, tax, rent)
+    solution = solve_arrays(econ, shock, options, start=start)
+    outcome = _outcome(econ, shock, solution, options, tax, rent if reported else None)
+    if not (binding.any() or limited.any()) or not outcome.converged:
+        return outcome, (solution, tax, rent)
+    theta = np.asarray(econ.theta)
+    eta = capacity.elasticity if capacity is not None else np.zeros(limited.shape)
+    eta = np.where(limited, eta, 0.0)
+    headroom = capacity.headroom if capacity is not None else np.ones(limited.shape)
+    floor = np.concatenate([np.log1p(state.export_tax[binding]), np.zeros(int(limited.sum()))])
+    mixer = _Anderson()
+    quota_gap = capacity_gap = 0.0
+    for _ in range(RATIONING_MAX_ROUNDS):
+        # Quotas: quantity shipped against the cap.
+        q_hat = quantity_change(outcome)
+        ratio = np.where(binding, q_hat / np.where(binding, quota, 1.0), 1.0)
+        q_active = binding & ((tax > state.export_tax) | (ratio > 1.0))
+        quota_gap = float(np.max(np.abs(np.where(q_active, ratio - 1.0, 0.0))))
+        # Capacity: output quantity against the supply curve.
+        out_hat = np.maximum(output_quantity_change(outcome), 1e-300)
+        log_rent = np.log1p(rent)
+        c_gap = np.log(out_hat) - np.log(headroom) - eta * log_rent
+        c_active = limited & ((rent > 0) | (c_gap > 0))
+        capacity_gap = float(np.max(np.abs(np.where(c_active, c_gap, 0.0))))
+        if max(quota_gap, capacity_gap) < RATIONING_TOL:
+            return outcome, (solution, tax, rent)
+        # Newton steps in logs with partial elasticities: the quantity shipped under a quota
+        # falls with (1 + e)^-(1 + theta (1 - share)); a limited producer's output at least
+        # with its partial elasticity theta (1 - market share). Anderson mixing then accounts
+        # for the coupling between cells.
+        flows = outcome.flows_after
+        total = flows.sum(axis=1, keepdims=True)
+        share = np.where(total > 0, flows / np.where(total > 0, total, 1.0), 0.0)
+        q_slope = -(1.0 + theta[None, None, :] * (1.0 - share))
+        sales = outcome.output_after.sum(axis=0, keepdims=True)
+        market = outcome.output_after / np.where(sales > 0, sales, 1.0)
+        c_slope = -np.maximum(theta[None, :] * (1.0 - market), 0.1) - eta
+        q_step = -np.log(np.where(q_active, ratio, 1.0)) / q_slope
+        c_step = -np.where(c_active, c_gap, 0.0) / c_slope
+        u = np.concatenate([np.log1p(tax[binding]), log_rent[limited]])
+        steps = np.concatenate([q_step[binding], c_step[limited]])
+        g = np.maximum(u + np.clip(steps, -MAX_LOG_STEP, MAX_LOG_STEP), floor)
+        u_new = np.maximum(mixer.step(u, g), floor)
+        n_quota = int(binding.sum())
+        tax = tax.copy()
+        tax[binding] = np.expm1(u_new[:n_quota])
+        rent = np.zeros(limited.shape)
+        rent[limited] = np.expm1(u_new[n_quota:])
+        shock = _shock(econ, state, tax, rent)
+        solution = solve_arrays(econ, shock, options, start=solution)
+        outcome = _outcome(econ, shock, solution, options, tax, rent if reported else None)
+        if not outcome.converged:
+            return outcome, (solution, tax, rent)
+    # The wedges did not settle: the numbers are those of the last round, flagged.
+    status = "quota not settled" if quota_gap >= capacity_gap else "capacity not settled"
+    return replace(outcome, status=status), (solution, tax, rent)
