@@ -28,6 +28,7 @@ ORDER = [
     "economies",
     "rationing",
     "api",
+    "choke",
     "game",
     "dynamics",
     "uncertainty",

@@ -11,6 +11,7 @@ Load a world, apply policies, get tidy results::
 from importlib.metadata import PackageNotFoundError, version
 
 from tradewar.api import compare, run_scenario, solve
+from tradewar.choke import choke_curve
 from tradewar.data.aggregate import aggregate
 from tradewar.data.io import check_world, load_world, write_world
 from tradewar.data.world import World
@@ -35,6 +36,7 @@ from tradewar.game import (
 from tradewar.model.solver import SolverOptions
 from tradewar.policy import (
     CESSettings,
+    ChokepointSettings,
     ExportControl,
     Scenario,
     Step,
@@ -52,6 +54,7 @@ except PackageNotFoundError:  # running from a source tree
 
 __all__ = [
     "CESSettings",
+    "ChokepointSettings",
     "ConvergenceError",
     "DataError",
     "ExportControl",
@@ -71,6 +74,7 @@ __all__ = [
     "__version__",
     "aggregate",
     "check_world",
+    "choke_curve",
     "compare",
     "cooperative_tariffs",
     "list_datasets",

@@ -37,7 +37,7 @@ from tradewar.policy.scenario import (
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
-from tradewar.rationing import capacity_for, short_run_economy, solve_state
+from tradewar.rationing import capacity_for, chokepoint_meta, short_run_economy, solve_state
 from tradewar.registry import check_model
 from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
@@ -197,7 +197,11 @@ def _run(
         unit=world.unit,
         steps=steps,
         elapsed_s=time.perf_counter() - start,
-        meta={"data_hash": world.data_hash(), "scenario": scenario.model_dump(mode="json")},
+        meta={
+            "data_hash": world.data_hash(),
+            "scenario": scenario.model_dump(mode="json"),
+            **chokepoint_meta(world, econ, capacity),
+        },
     )
 
 

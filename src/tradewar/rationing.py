@@ -122,6 +122,30 @@ def capacity_for(
     )
 
 
+def chokepoint_meta(world: World, econ: Economy, capacity: Capacity | None) -> dict:
+    """What a result records about its limits (empty in the long run).
+
+    The horizon and its numbers, the limited sectors and, as an ``(N, J)`` list of booleans,
+    the sectors that buy them.
+    """
+    if capacity is None:
+        return {}
+    users = np.asarray(econ.gamma_io)[:, list(capacity.sectors), :].sum(axis=1) > 0
+    params = capacity.parameters
+    return {
+        "chokepoint_sectors": [world.sectors[k] for k in capacity.sectors],
+        "chokepoint_users": users.tolist(),
+        "horizon": {
+            "name": capacity.horizon,
+            "weeks": params.weeks,
+            "supply_elasticity": params.supply_elasticity,
+            "spare_capacity_pct": params.spare_capacity_pct,
+            "inventory_weeks": params.inventory_weeks,
+            "sigma_top_cap": params.sigma_top_cap,
+        },
+    }
+
+
 def short_run_economy(econ: Economy, capacity: Capacity) -> Economy:
     """``econ`` with the horizon's cap on the top-nest elasticity of the limited inputs' users.
 
@@ -306,7 +330,7 @@ def solve_state(
         sales = outcome.output_after.sum(axis=0, keepdims=True)
         market = outcome.output_after / np.where(sales > 0, sales, 1.0)
         c_slope = -np.maximum(theta[None, :] * (1.0 - market), 0.1) - eta
-        q_step = -np.log(np.where(q_active, ratio, 1.0)) / q_slope
+        q_step = -np.log(np.where(q_active, np.maximum(ratio, 1e-300), 1.0)) / q_slope
         c_step = -np.where(c_active, c_gap, 0.0) / c_slope
         u = np.concatenate([np.log1p(tax[binding]), log_rent[limited]])
         steps = np.concatenate([q_step[binding], c_step[limited]])

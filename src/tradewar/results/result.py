@@ -327,6 +327,11 @@ class Result:
                 ("export_tax_equivalent_pct", "tax_equivalent_pct"),
             ):
                 add(exporter, importer, sector, var, PCT, [row[key]])
+        if o.capacity_rent is not None:
+            for code in self.chokepoint_sectors:
+                j = self.sectors.index(code)
+                premium = 100.0 * o.capacity_rent[:, j]
+                add(c, empty, s[j : j + 1], "capacity_premium_pct", PCT, premium)
         if detail:
             n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
             ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
@@ -362,6 +367,71 @@ class Result:
             for a, b, c in zip(n, i, j, strict=True)
         ]
 
+    @property
+    def chokepoint_sectors(self) -> tuple[str, ...]:
+        """The capacity-limited input sectors (empty in the long run, i.e. without limits)."""
+        return tuple(self.meta.get("chokepoint_sectors", ()))
+
+    def capacity_table(self, step: int = -1) -> pd.DataFrame:
+        """Capacity-limited producers at a step: output, premium and producer price.
+
+        Indexed by ``(country, sector)`` over the limited sectors' producers (baseline output
+        above zero); columns ``output_real_pct`` (quantity), ``capacity_premium_pct`` (the
+        shadow price of capacity: the premium over unit cost that rations demand, percent) and
+        ``producer_price_pct`` (unit cost times premium). Empty without limits.
+        """
+        o = self.steps[step].outcome
+        columns = ["output_real_pct", "capacity_premium_pct", "producer_price_pct"]
+        rows = []
+        if o.capacity_rent is not None:
+            for code in self.chokepoint_sectors:
+                j = self.sectors.index(code)
+                for n in np.flatnonzero(o.output_before[:, j] > 0):
+                    real = o.output_after[n, j] / o.c_hat[n, j] / o.output_before[n, j]
+                    premium = o.capacity_rent[n, j]
+                    rows.append(
+                        (
+                            self.countries[n],
+                            code,
+                            100.0 * (real - 1.0),
+                            100.0 * premium,
+                            100.0 * (o.c_hat[n, j] * (1.0 + premium) - 1.0),
+                        )
+                    )
+        frame = pd.DataFrame(rows, columns=["country", "sector", *columns])
+        return frame.set_index(["country", "sector"])
+
+    def users_hit(self, step: int = -1, top: int = 10, country: str | None = None) -> pd.DataFrame:
+        """The users of the capacity-limited inputs that lose most real output at a step.
+
+        One row per ``(country, sector)`` that buys a limited input in the baseline (as shown by
+        its price index), sorted by ``output_real_pct`` (most negative first), with
+        ``input_price_pct``, the change in the price its country pays for the limited input
+        (the mean over limited sectors). ``country`` keeps one country's sectors. Empty without
+        limits.
+        """
+        o = self.steps[step].outcome
+        columns = ["output_real_pct", "input_price_pct"]
+        limited = [self.sectors.index(code) for code in self.chokepoint_sectors]
+        if not limited or o.capacity_rent is None:
+            index = pd.MultiIndex.from_tuples([], names=["country", "sector"])
+            return pd.DataFrame(columns=columns, index=index)
+        real = _pct(_safe_ratio(o.output_after / o.c_hat, o.output_before))
+        price = _pct(o.P_hat[:, limited]).mean(axis=1)
+        uses = np.asarray(self.meta.get("chokepoint_users", np.ones(o.c_hat.shape, bool)), bool)
+        n, j = np.nonzero(uses & np.isfinite(real))
+        frame = pd.DataFrame(
+            {
+                "country": [self.countries[a] for a in n],
+                "sector": [self.sectors[b] for b in j],
+                "output_real_pct": real[n, j],
+                "input_price_pct": price[n],
+            }
+        ).set_index(["country", "sector"])
+        if country is not None:
+            frame = frame[frame.index.get_level_values("country") == country]
+        return frame.sort_values("output_real_pct").head(top)
+
     # ------------------------------------------------------------------ JSON
     def countries_json(self, step: int) -> list[dict[str, Any]]:
         """The ``countries`` rows of the ``--json`` contract for one step (NaN as null)."""
@@ -388,6 +458,10 @@ class Result:
                     "max_residual": o.max_residual,
                     "countries": self.countries_json(k),
                     "quotas": self.quota_table(k),
+                    "capacity": [
+                        {"country": c, "sector": sec, **{k2: _num(v) for k2, v in row.items()}}
+                        for (c, sec), row in self.capacity_table(k).iterrows()
+                    ],
                 }
             )
         return {
