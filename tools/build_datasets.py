@@ -110,7 +110,8 @@ def groups_by_range(
     """Sector groups from code numbers (``C05`` is 5): primary goods, manufacturing, services.
 
     ``goods`` are the primary sectors plus manufacturing; codes without a number (``REE``, the
-    rare-earth sector) are goods; every other numbered sector is a service.
+    rare-earth sector, and ``MAG``, magnets) are goods, and ``MAG`` is manufacturing; every
+    other numbered sector is a service.
     """
     groups: dict[str, list[str]] = {"goods": [], "manufacturing": [], "services": []}
     for code in codes:
@@ -118,7 +119,7 @@ def groups_by_range(
         k = int(digits) if digits else None
         if k is None or k in goods or k in manufacturing:
             groups["goods"].append(code)
-        if k is not None and k in manufacturing:
+        if (k is not None and k in manufacturing) or code == "MAG":
             groups["manufacturing"].append(code)
         if k is not None and k not in goods and k not in manufacturing:
             groups["services"].append(code)
@@ -282,6 +283,72 @@ def _add_rare_earths(shares: BaselineShares) -> tuple[BaselineShares, float]:
     return enlarged, share
 
 
+# Rare-earth permanent magnets (wiod2014-ree), a stage between REE and its users. Sources and
+# assumptions: docs/datasets.md (provenance table) and docs/chokepoints.md.
+MAG_CHINA_SHARE = 0.92  # US Commerce (BIS) Section 232 NdFeB report (2022): ~92% in 2020
+MAG_OTHER_SOURCES = {"JPN": 0.06, "DEU": 0.02}  # assumption: the non-Chinese sintered makers
+MAG_COST_SHARE = 0.001  # assumption: 0.1% of the using sectors' costs (docs/datasets.md)
+MAG_REE_SHARE = 0.30  # assumption: rare earths' share of a magnet maker's costs
+MAG_THETA = 1.0  # assumption: few qualified suppliers outside China
+MAG_SOURCE_SECTOR = "C18"  # magnets (ISIC 2790) come out of electrical equipment
+
+
+def _add_magnets(shares: BaselineShares) -> BaselineShares:
+    """Insert a magnet sector MAG after REE: made from REE, bought by the REE users."""
+    pi, taug, X = shares.pi, 1.0 + shares.tau, shares.expenditure
+    gamma_io, alpha, theta = shares.gamma_io, shares.alpha, shares.theta
+    codes, names, countries = shares.sectors, shares.sector_names, shares.countries
+    N = pi.shape[0]
+    ree = codes.index("REE")
+    src = codes.index(MAG_SOURCE_SECTOR)
+    at = ree + 1
+    idx = {c: k for k, c in enumerate(countries)}
+    mag_pi = np.zeros((N, N))
+    mag_pi[:, idx["CHN"]] = MAG_CHINA_SHARE
+    for code, share in MAG_OTHER_SOURCES.items():
+        mag_pi[:, idx[code]] = share
+    cn = idx["CHN"]
+    mag_pi[cn] = 0.0
+    mag_pi[cn, cn] = 1.0  # China is self-sufficient
+
+    def insert(a, axis, values):
+        return np.insert(a, at, values, axis=axis)
+
+    pi2 = insert(pi, 2, mag_pi)
+    tau2 = insert(taug, 2, taug[:, :, src])
+    X2 = insert(X, 1, 0.0)
+    # Cost column of MAG: electrical equipment's inputs scaled to make room for REE.
+    column = gamma_io[:, :, src].copy()
+    column[:, ree] = 0.0
+    column *= 1.0 - MAG_REE_SHARE
+    column[:, ree] = MAG_REE_SHARE
+    g = insert(insert(gamma_io, 2, column), 1, 0.0)
+    using = [codes.index(c) for c in REE_USING_SECTORS]
+    for j in using:
+        jj = j + 1 if j >= at else j
+        src2 = src + 1 if src >= at else src
+        take = np.minimum(g[:, src2, jj], MAG_COST_SHARE)
+        g[:, src2, jj] -= take  # MAG comes out of the electrical-equipment input share first,
+        g[:, at, jj] = MAG_COST_SHARE  # then out of value added
+    alpha2 = insert(alpha, 1, 0.0)
+    codes2 = (*codes[:at], "MAG", *codes[at:])
+    names2 = (*names[:at], "Rare-earth magnets", *names[at:])
+    theta2 = np.insert(theta, at, MAG_THETA)
+    cross = (pi2 * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
+    return replace(
+        shares,
+        sectors=codes2,
+        sector_names=names2,
+        pi=pi2,
+        tau=tau2 - 1.0,
+        gamma_io=g,
+        alpha=alpha2,
+        expenditure=X2,
+        theta=theta2,
+        tradable=cross > 0,
+    )
+
+
 def build_wiod(version: str, rare_earths: bool = False) -> None:
     src = SHARED / "wiod2014_fgh"
     countries = pd.read_csv(src / "labels" / "countries.csv")["iso"].tolist()
@@ -313,11 +380,13 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
         world, w_hat = world_from_baseline(replace(shares, meta=meta), name)
     else:
         shares, ree_share = _add_rare_earths(shares)
+        shares = _add_magnets(shares)
         name = "wiod2014-ree"
         meta = wiod_meta(name, version, len(shares.sectors))
         meta["description"] = (
             "wiod2014 with a rare-earth sector REE (compounds and metals) split out "
-            f"of mining: 44 regions x {len(shares.sectors)} sectors, 2014"
+            "of mining and a magnet stage MAG split out of electrical equipment: "
+            f"44 regions x {len(shares.sectors)} sectors, 2014"
         )
         world, w_hat = world_from_baseline(replace(shares, meta=meta), name)
     print(f"{name}: balancing moved wages by at most {np.abs(w_hat - 1).max():.2e}")
@@ -331,9 +400,19 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
             f"wiod2014-ree: US REE imports {imports:.1f} USD million (target {REE_US_IMPORTS}); "
             f"China's share of world REE output {china_share:.3f}"
         )
+        m = world.sector_index("MAG")
+        mag_output = world.gross_output[:, m]
+        print(
+            f"wiod2014-ree: world MAG output {mag_output.sum() / 1e3:.2f} bn USD; China's share "
+            f"{mag_output[world.country_index('CHN')] / mag_output.sum():.3f}; US MAG imports "
+            f"{world.flows[us, :, m].sum():.1f} USD million; world REE output "
+            f"{output.sum() / 1e3:.2f} bn USD"
+        )
         world.meta["notes"] += (
-            f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}; "
-            "see docs/datasets.md for the provenance table."
+            f" REE: cost share {ree_share:.3e} in C17-C20, trade elasticity {REE_THETA}. "
+            f"MAG: cost share {MAG_COST_SHARE} in C17-C20, REE {MAG_REE_SHARE} of its costs, "
+            f"China {MAG_CHINA_SHARE} of supply, trade elasticity {MAG_THETA}; see "
+            "docs/datasets.md for the provenance table."
         )
     if len(world.sectors) == 3:  # wiod2014-s3: goods, tradable services, non-tradable services
         groups = {"goods": (world.sectors[0],), "services": world.sectors[1:]}

@@ -35,6 +35,10 @@ err_console = Console(stderr=True, width=200)
 
 #: The option every command that writes an ``--out`` folder shares.
 _FORCE = typer.Option("--force", help="Replace --out even if it holds other files.")
+_HORIZON = typer.Option(
+    help="Short-run chokepoints: short, medium or long (replaces the scenario's [chokepoints] "
+    "horizon; docs/chokepoints.md)."
+)
 
 _SHOWN = [
     ("welfare_pct", "Welfare"),
@@ -121,6 +125,7 @@ def run(
     ] = None,
     force: Annotated[bool, _FORCE] = False,
     top: Annotated[int, typer.Option(help="Rows to show: the countries most affected.")] = 15,
+    horizon: Annotated[str | None, _HORIZON] = None,
 ) -> None:
     """Solve a scenario and print its results (a table, or JSON with --json)."""
     from tradewar.api import run_scenario
@@ -134,6 +139,8 @@ def run(
         if out is not None:
             check_output_folder(out, force)
         spec = load_scenario(scenario)
+        if horizon is not None:
+            spec = spec.with_horizon(horizon)
         if failure is not None:
             failure.update(scenario=spec.name, world=spec.world, model=spec.model)
         world = load_world(spec.world)
@@ -295,6 +302,7 @@ def report(
     scheduler: Annotated[
         str, typer.Option(help="For a scenario with an [uncertainty] table: where its draws run.")
     ] = "local",
+    horizon: Annotated[str | None, _HORIZON] = None,
 ) -> None:
     """Solve a scenario and write a self-contained HTML report with PNG figures."""
     import tomllib
@@ -317,6 +325,8 @@ def report(
         return
     with _exit_codes():
         spec = load_scenario(scenario)
+        if horizon is not None:
+            spec = spec.with_horizon(horizon)
         sigmas = None
         if nest_elasticities:
             try:
@@ -838,6 +848,20 @@ def bargain(
     _run_game(action, json_out, {"game": "bargain", "world": world}, top)
 
 
+def _start_scenario(spec):
+    """The start scenario of a negotiation config (`ScenarioError` if it names none)."""
+    from tradewar.errors import ScenarioError
+    from tradewar.policy.scenario import load_scenario
+
+    if not spec.start.scenario:
+        raise ScenarioError(
+            "--horizon applies to the start scenario's [chokepoints], and this negotiation "
+            "starts from the baseline; name one in [start] scenario",
+            key="start.scenario",
+        )
+    return load_scenario(spec.start.scenario)
+
+
 @app.command()
 def negotiate(
     config: Annotated[Path, typer.Argument(help="Negotiation config TOML.")],
@@ -858,6 +882,7 @@ def negotiate(
         ),
     ] = None,
     scheduler: Annotated[str, _SCHEDULER] = "local",
+    horizon: Annotated[str | None, _HORIZON] = None,
 ) -> None:
     """Simulate a dated negotiation: tariffs, pressure, offers and a deal (or none)."""
     from tradewar.dynamics import load_negotiation, simulate
@@ -867,9 +892,12 @@ def negotiate(
         return
     with _exit_codes({"negotiation": str(config)} if json_out else None):
         spec = load_negotiation(config)
+        start = None
+        if horizon is not None:
+            start = _start_scenario(spec).with_horizon(horizon)
         bar, advance = _progress_bar(f"{escape(spec.name)}: rounds", json_out)
         with bar:
-            result = simulate(spec, seed=seed, progress=advance)
+            result = simulate(spec, seed=seed, progress=advance, start=start)
     if json_out:
         _print_json(result.to_json())
         return

@@ -20,9 +20,11 @@ from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.economy import Shock
 from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
+from tradewar.policy.chokepoints import ChokepointSettings
 from tradewar.policy.scenario import CESSettings, Scenario, load_scenario
 from tradewar.policy.shocks import PolicyState
 from tradewar.progress import ProgressCallback, report
+from tradewar.rationing import capacity_for, short_run_economy, solve_state
 from tradewar.results.result import Result, StepResult
 
 
@@ -78,11 +80,18 @@ class NegotiationResult:
         }
 
 
-def _start_state(config: NegotiationConfig, world, econ, scenario: Scenario | None):
-    """Tariffs, export taxes (quota equivalents included) and bans at the start."""
+def _start_state(
+    config: NegotiationConfig, world, econ, scenario: Scenario | None, quotas: bool = False
+):
+    """Tariffs, export taxes and bans at the start, and the quotas when ``quotas`` is True.
+
+    Without ``quotas`` the export taxes include the quotas' tax equivalents at the start step
+    and the quotas are None; with it (short-run chokepoints, where quantities bind) the export
+    taxes are the policies' own and the quotas are kept as quantities.
+    """
     base = PolicyState.baseline(np.asarray(econ.tau))
     if scenario is None:
-        return base.tariffs, np.zeros_like(base.tariffs), base.open
+        return base.tariffs, np.zeros_like(base.tariffs), base.open, None
     if scenario.world != world.name:
         raise ScenarioError(
             f"the start scenario uses world '{scenario.world}', the config '{world.name}'",
@@ -91,8 +100,11 @@ def _start_state(config: NegotiationConfig, world, econ, scenario: Scenario | No
     step = scenario_step(scenario, world, config.start.step, key="start.step")
     tariffs = np.array(step.outcome.tariffs_after)
     if not config.start.export_controls or step.policies is None:
-        return tariffs, np.zeros_like(base.tariffs), base.open
-    return tariffs, np.array(step.outcome.export_tax), step.policies.open
+        return tariffs, np.zeros_like(base.tariffs), base.open, None
+    if quotas:
+        policies = step.policies
+        return tariffs, np.array(policies.export_tax), policies.open, np.array(policies.quota)
+    return tariffs, np.array(step.outcome.export_tax), step.policies.open, None
 
 
 class Negotiation:
@@ -121,12 +133,12 @@ class Negotiation:
         for k, event in enumerate(config.event):
             if event.country not in world.countries:
                 raise ScenarioError(f"unknown country '{event.country}'", key=f"event[{k}].country")
-        model, ces = config.model, CESSettings()
+        model, ces, chokepoints = config.model, CESSettings(), ChokepointSettings()
         scenario = start
         if scenario is None and config.start.scenario:
             scenario = load_scenario(config.start.scenario)
         if scenario is not None:
-            model, ces = scenario.model, scenario.ces
+            model, ces, chokepoints = scenario.model, scenario.ces, scenario.chokepoints
             if scenario.parameters.theta is not None:
                 from tradewar.api import with_theta
 
@@ -134,7 +146,13 @@ class Negotiation:
         self.config, self.world, self.model, self.ces = config, world, model, ces
         self.names = world.countries
         self.econ = economy_for(world, model, ces)
-        self.tau0, self.export_tax, self.is_open = _start_state(config, world, self.econ, scenario)
+        self.capacity = capacity_for(world, chokepoints, ces.critical)
+        if self.capacity is not None:
+            self.econ = short_run_economy(self.econ, self.capacity)
+        self.tau0, self.export_tax, self.is_open, self.quota = _start_state(
+            config, world, self.econ, scenario, quotas=self.capacity is not None
+        )
+        self._rationed: Any = None
         self.base_tau = np.asarray(self.econ.tau)
         self.players = [world.country_index(p.country) for p in config.player]
         self.sectors = _instrument_sectors(config, world, self.base_tau)
@@ -177,6 +195,8 @@ class Negotiation:
     def solve(self, tau: np.ndarray) -> Outcome:
         """The equilibrium at ``tau`` (cached; warm-started from the last solve)."""
         key = tau.tobytes()
+        if key not in self._cache and self.capacity is not None:
+            self._cache[key] = self._solve_rationed(tau)
         if key not in self._cache:
             shock = self.controls._replace(tau=jnp.asarray(tau))
             sol = solve_arrays(self.econ, shock, self.options, start=self._last_solution)
@@ -192,8 +212,36 @@ class Negotiation:
             self._cache[key] = outcome
         return self._cache[key]
 
+    def _solve_rationed(self, tau: np.ndarray) -> Outcome:
+        """The equilibrium at ``tau`` with quotas and capacity limits binding (short run)."""
+        ones = np.ones_like(tau)
+        state = PolicyState(
+            tariffs=np.array(tau),
+            cost_hat=ones,
+            export_tax=self.export_tax,
+            open=self.is_open,
+            quota=self.quota if self.quota is not None else np.full_like(ones, np.nan),
+        )
+        outcome, self._rationed = solve_state(
+            self.econ, state, self.options, self._rationed, self.capacity
+        )
+        if not outcome.converged:
+            raise ConvergenceError(
+                outcome.iterations,
+                outcome.max_residual,
+                self.options.tol,
+                reason=STATUS_REASONS.get(outcome.status, outcome.status),
+            )
+        return outcome
+
     def best_response(self, i: int, tau: np.ndarray) -> np.ndarray:
         """Player ``i``'s best-response tariffs on the other players at ``tau``."""
+        if self.capacity is not None:
+            raise ScenarioError(
+                "best-response moves are computed on the long-run game; with short-run "
+                f"[chokepoints] limits (horizon '{self.capacity.horizon}') use another strategy",
+                key="player.strategy",
+            )
         if self._game is None:
             from tradewar.game import GameSettings, TariffGame
 

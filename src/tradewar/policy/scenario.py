@@ -155,6 +155,22 @@ class Scenario(BaseModel):
         """The TOML file this scenario was read from (None if built in Python)."""
         return self._source
 
+    def with_horizon(self, horizon: str) -> Scenario:
+        """The scenario over another ``[chokepoints]`` horizon, its other settings kept.
+
+        Raises `ScenarioError` (key ``horizon``) for a name that is not a horizon.
+        """
+        data = {**self.chokepoints.model_dump(exclude_unset=True), "horizon": horizon}
+        try:
+            settings = ChokepointSettings.model_validate(data)
+        except ValidationError:
+            raise ScenarioError(
+                f"unknown horizon '{horizon}' (use short, medium or long)", key="horizon"
+            ) from None
+        copy = self.model_copy(update={"chokepoints": settings})
+        copy._source = self._source
+        return copy
+
     def steps(self) -> list[tuple[Step, str]]:
         """The steps to solve, each with the key prefix of its policies (for error messages).
 
