@@ -29,18 +29,19 @@ DEFAULT_CUTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 def choke_curve(
     scenario: Scenario | str,
     exporter: str,
-    sector: str,
+    sector: str | Sequence[str],
     importers: str | Sequence[str] = "*",
     cuts: Sequence[float] = DEFAULT_CUTS,
     world: World | None = None,
 ) -> pd.DataFrame:
     """Losses against the share of ``exporter``'s sales of ``sector`` to ``importers`` cut off.
 
-    Each cut ``s`` in (0, 1] is a quota at ``1 - s`` of the baseline quantity (a ban at 1),
-    solved on the scenario's baseline without its own policies. Returns a tidy frame with
-    columns ``cut_pct``, ``country``, ``sector``, ``variable``, ``value``: ``output_real_pct``
-    for every country-sector that buys ``sector`` in the baseline, ``input_price_pct`` (the
-    price each country pays for ``sector``) and ``welfare_pct`` (``sector`` empty). Raises
+    ``sector`` is one code or several (e.g. rare earths and magnets, cut together). Each cut
+    ``s`` in (0, 1] is a quota at ``1 - s`` of the baseline quantity (a ban at 1), solved on the
+    scenario's baseline without its own policies. Returns a tidy frame with columns
+    ``cut_pct``, ``country``, ``sector``, ``variable``, ``value``: ``output_real_pct`` for every
+    country-sector that buys one of the sectors in the baseline, ``input_price_pct`` (the price
+    each country pays for each cut sector) and ``welfare_pct`` (``sector`` empty). Raises
     `ScenarioError` for unknown codes or cuts outside (0, 1]. ``world`` is the scenario's world
     when it is already loaded (or not a bundled one).
     """
@@ -48,8 +49,10 @@ def choke_curve(
         scenario = load_scenario(scenario)
     if world is None:
         world = load_world(scenario.world)
-    if sector not in world.sectors:
-        raise ScenarioError(f"unknown sector '{sector}'", key="sector")
+    codes = [sector] if isinstance(sector, str) else list(sector)
+    for code in codes:
+        if code not in world.sectors:
+            raise ScenarioError(f"unknown sector '{code}'", key="sector")
     if exporter not in world.countries:
         raise ScenarioError(f"unknown country '{exporter}'", key="exporter")
     cuts = [float(c) for c in cuts]
@@ -59,12 +62,12 @@ def choke_curve(
     start = dt.date(2000, 1, 1)
     for k, cut in enumerate(sorted(cuts)):
         control = (
-            ExportControl(exporter=exporter, importer=importers, sectors=[sector], ban=True)
+            ExportControl(exporter=exporter, importer=importers, sectors=codes, ban=True)
             if cut >= 1.0
             else ExportControl(
                 exporter=exporter,
                 importer=importers,
-                sectors=[sector],
+                sectors=codes,
                 quota_pct_of_baseline=100.0 * (1.0 - cut),
             )
         )
@@ -73,8 +76,8 @@ def choke_curve(
         )
     curve = scenario.model_copy(update={"policy": [], "step": steps})
     result = run_scenario(curve, world=world)
-    j = world.sectors.index(sector)
-    buys = world.intermediates[:, j, :] > 0
+    cut_idx = [world.sectors.index(code) for code in codes]
+    buys = world.intermediates[:, cut_idx, :].sum(axis=1) > 0
     n_user, j_user = np.nonzero(buys)
     rows = []
     for cut, st in zip(sorted(cuts), result.steps, strict=True):
@@ -85,6 +88,7 @@ def choke_curve(
         for a, b, value in zip(n_user, j_user, output, strict=True):
             rows.append((100 * cut, world.countries[a], world.sectors[b], "output_real_pct", value))
         for a, code in enumerate(world.countries):
-            rows.append((100 * cut, code, sector, "input_price_pct", 100 * (o.P_hat[a, j] - 1)))
+            for j, name in zip(cut_idx, codes, strict=True):
+                rows.append((100 * cut, code, name, "input_price_pct", 100 * (o.P_hat[a, j] - 1)))
             rows.append((100 * cut, code, "", "welfare_pct", 100 * (o.welfare_hat[a] - 1)))
     return pd.DataFrame(rows, columns=["cut_pct", "country", "sector", "variable", "value"])

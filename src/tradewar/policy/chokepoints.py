@@ -127,7 +127,8 @@ class ChokepointSettings(BaseModel):
         if isinstance(self.supply_elasticity, float | int):
             elasticity = float(self.supply_elasticity)
         elif isinstance(self.supply_elasticity, dict):
-            elasticity = min(self.elasticity_table().values())
+            table = {"*": base.supply_elasticity, **self.supply_elasticity}
+            elasticity = min(table.values())
         return HorizonParameters(
             weeks=base.weeks if self.weeks is None else self.weeks,
             supply_elasticity=elasticity,
@@ -145,9 +146,7 @@ class ChokepointSettings(BaseModel):
     def elasticity_table(self) -> float | dict[str, float]:
         """Supply elasticity by producer country (a number, or codes with a ``"*"`` default)."""
         if isinstance(self.supply_elasticity, dict):
-            table = dict(self.supply_elasticity)
-            table.setdefault("*", HORIZONS[self.horizon].supply_elasticity)
-            return table
+            return {"*": HORIZONS[self.horizon].supply_elasticity, **self.supply_elasticity}
         return self.parameters().supply_elasticity
 
     @property

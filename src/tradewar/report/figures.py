@@ -258,6 +258,28 @@ def sensitivity_chart_figure(
     return fig
 
 
+def choke_curve_figure(
+    curve: pd.DataFrame, country: str, sectors: Sequence[str], names: dict[str, str], source: str
+) -> plt.Figure:
+    """Real output loss of ``country``'s ``sectors`` against the share of supply cut off."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    rows = curve[(curve.country == country) & (curve.variable == "output_real_pct")]
+    for code in sectors:
+        line = rows[rows.sector == code].sort_values("cut_pct")
+        if line.empty:
+            continue
+        x = np.concatenate([[0.0], line.cut_pct.to_numpy()])
+        y = np.concatenate([[0.0], -line.value.to_numpy()])
+        ax.plot(x, y, marker="o", label=f"{code} {names.get(code, '')}".strip())
+    ax.plot([0, 100], [0, 0], color="grey", linewidth=0.8)
+    ax.set_xlabel(f"Share of {source} cut off, % of baseline quantity")
+    ax.set_ylabel("Real output loss, %")
+    ax.set_title(f"{country}: losses against the share of supply cut off")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
 @LITERAL_TEXT
 def band_figure(summary: pd.DataFrame, countries: Sequence[str], low: str, high: str) -> plt.Figure:
     """Welfare bands of a Monte Carlo: a fan chart over the steps, or one interval per country.

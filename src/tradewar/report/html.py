@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from tradewar.api import run_scenario
@@ -245,6 +246,11 @@ def _write(
     uncertainty_html = ""
     if uncertainty is not None:
         uncertainty_html = _uncertainty(uncertainty, shown, figs, tables)
+    chokepoint_html = ""
+    if result.chokepoint_sectors:
+        chokepoint_html = _chokepoints(
+            scenario, world, result, (a, b), critical_users, figs, tables
+        )
     user_rows = critical_users or heat[:6]
     for code in (a, b):
         path = sector_path(result, code, "output_real_pct").loc[user_rows]
@@ -268,6 +274,7 @@ def _write(
         critical_users,
         version,
         uncertainty_html,
+        chokepoint_html,
     )
     (tmp / "report.html").write_text(page, encoding="utf-8")
     report(progress, 1.0, "report written")
@@ -322,6 +329,88 @@ def _uncertainty(uncertainty: UncertaintyResult, shown: list[str], figs: dict, t
     if not who.empty:
         parts += [html_table(who, 3, left=("date", "label", "winner"))]
     return "\n".join(parts)
+
+
+def _control_exporter(scenario: Scenario, world: World, sectors: Sequence[str]) -> str:
+    """The exporter that controls ``sectors`` most often in the scenario.
+
+    Without such controls: the largest producer of the first limited sector.
+    """
+    from collections import Counter
+
+    from tradewar.policy.policies import ExportControl
+
+    policies = list(scenario.policy) + [p for step in scenario.step for p in step.policy]
+    counts: Counter[str] = Counter()
+    for policy in policies:
+        if not isinstance(policy, ExportControl):
+            continue
+        targets = [policy.sectors] if isinstance(policy.sectors, str) else list(policy.sectors)
+        exporters = [policy.exporter] if isinstance(policy.exporter, str) else policy.exporter
+        if set(targets) & set(sectors):
+            counts.update(code for code in exporters if code in world.countries)
+    if counts:
+        return counts.most_common(1)[0][0]
+    k = world.sectors.index(sectors[0])
+    return world.countries[int(world.gross_output[:, k].argmax())]
+
+
+def _chokepoints(
+    scenario: Scenario,
+    world: World,
+    result: Result,
+    focus: tuple[str, str],
+    critical_users: list[str],
+    figs: dict,
+    tables: dict,
+) -> str:
+    """The chokepoint section: premia by step, who loses most, and the choke curve."""
+    from tradewar.choke import choke_curve
+
+    sectors = list(result.chokepoint_sectors)
+    exporter = _control_exporter(scenario, world, sectors)
+    choked = next((c for c in focus if c != exporter), focus[0])
+    curve = choke_curve(scenario, exporter, sectors, world=world)
+    users = critical_users or list(
+        result.users_hit(top=6, country=choked).index.get_level_values("sector")
+    )
+    names = dict(zip(world.sectors, world.sector_names, strict=True))
+    source = f"{exporter}'s {' and '.join(sectors)} supply"
+    figs["choke_curve"] = (
+        figures.png(figures.choke_curve_figure(curve, choked, users, names, source)),
+        f"{choked}: real output loss against the share of {source} cut off",
+    )
+    capacity = []
+    for k, st in enumerate(result.steps):
+        frame = result.capacity_table(k).reset_index()
+        frame.insert(0, "step", st.label)
+        capacity.append(frame)
+    tables["capacity"] = pd.concat(capacity, ignore_index=True)
+    premia = [float(np.nanmax(s.outcome.capacity_rent, initial=0.0)) for s in result.steps]
+    worst = int(np.argmax(premia))
+    hit = result.users_hit(worst, top=10).reset_index()
+    tables["users_hit"] = hit
+    tables["choke_curve"] = curve
+    horizon = result.meta.get("horizon", {})
+    top = tables["capacity"][tables["capacity"].step == result.steps[worst].label]
+    top = top.sort_values("capacity_premium_pct", ascending=False).head(8)
+    return (
+        f"<p>Horizon <b>{html.escape(str(horizon.get('name', '')))}</b>: "
+        f"{horizon.get('weeks')} weeks, supply elasticity {horizon.get('supply_elasticity')} "
+        f"above {horizon.get('spare_capacity_pct')}% spare capacity, "
+        f"{horizon.get('inventory_weeks')} weeks of stocks, top-nest elasticity of the users "
+        f"at most {horizon.get('sigma_top_cap')} (docs/chokepoints.md). Capacity-limited "
+        f"inputs: {html.escape(', '.join(sectors))}.</p>"
+        f"<p>Capacity premia (the shadow price of capacity, % over unit cost) at "
+        f"'{html.escape(result.steps[worst].label)}', the step where they are highest:</p>"
+        + html_table(top, 2, left=("step", "country", "sector"))
+        + "<p>The users that lose most real output at that step:</p>"
+        + html_table(hit, 2, left=("country", "sector"))
+        + embedded_image(figs["choke_curve"][0], figs["choke_curve"][1])
+        + "<p>Losses grow faster than the share cut off: with fixed outside capacity and little "
+        "room to substitute, the first share lost is absorbed by the premium, the last stops "
+        "production (tables/choke_curve.csv has every user).</p>"
+    )
 
 
 def _most_changed(result: Result, country: str, count: int) -> list[str]:
@@ -405,6 +494,7 @@ def _page(
     users: list[str],
     version: str,
     uncertainty_html: str = "",
+    chokepoint_html: str = "",
 ) -> str:
     fig_a, fig_b = figs[f"sectors_{a}"], figs[f"sectors_{b}"]
     sector_tables = [(html.escape(c), tables[f"sector_output_{c}"]) for c in (a, b)]
@@ -492,6 +582,8 @@ def _page(
         parts += ["<h2>Sensitivity to the critical-input nest elasticity</h2>", sensitivity_html]
     if uncertainty_html:
         parts += ["<h2>Uncertainty</h2>", uncertainty_html]
+    if chokepoint_html:
+        parts += ["<h2>Chokepoints: short-run supply limits</h2>", chokepoint_html]
     parts += [
         "<h2>Reading these numbers</h2><div class='note'>",
         "<p>Static general equilibrium: each step is a new long-run equilibrium of the "

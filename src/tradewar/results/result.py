@@ -329,9 +329,9 @@ class Result:
                 add(exporter, importer, sector, var, PCT, [row[key]])
         if o.capacity_rent is not None:
             for code in self.chokepoint_sectors:
-                j = self.sectors.index(code)
-                premium = 100.0 * o.capacity_rent[:, j]
-                add(c, empty, s[j : j + 1], "capacity_premium_pct", PCT, premium)
+                k = self.sectors.index(code)
+                premium = 100.0 * o.capacity_rent[:, k]
+                add(c, empty, s[k : k + 1], "capacity_premium_pct", PCT, premium)
         if detail:
             n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
             ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
