@@ -7,8 +7,8 @@
 
 Run: ``python examples/us_china_strategy.py`` (a 4-sector aggregate of wiod2014-ree: goods,
 rare earths, tradable and non-tradable services; about a minute) or
-``python examples/us_china_strategy.py --full`` (all 51 sectors of wiod2014-ree, goods and rare
-earths as instruments; much slower).
+``python examples/us_china_strategy.py --full`` (all 52 sectors of wiod2014-ree, goods, magnets and
+rare earths as instruments; much slower).
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ def world_and_instruments(full: bool) -> tuple[tw.World, list[str]]:
     world = tw.load_world("wiod2014-ree")
     goods = [f"C{k:02d}" for k in range(1, 23)]
     if full:
-        return world, [*goods, "REE"]
+        return world, [*goods, "MAG", "REE"]
     tradable = {f"C{k}" for k in range(27, 46)}
-    mapping = {c: "GDS" for c in goods}
+    mapping = {c: "GDS" for c in [*goods, "MAG"]}
     mapping.update(
         {
             c: ("TSV" if c in tradable else "NSV")
             for c in world.sectors
-            if c not in goods and c != "REE"
+            if c not in mapping and c != "REE"
         }
     )
     return aggregate(world, sectors=mapping, name="wiod2014-ree-s4"), ["GDS", "REE"]

@@ -220,3 +220,31 @@ def test_a_saved_result_records_its_scenario_and_data_hash(tmp_path):
     solved = with_theta(tw.load_world("tiny"), 5.0)  # the hash is of the data as solved
     assert manifest["data_hash"] == solved.data_hash() != tw.load_world("tiny").data_hash()
     assert verify_folder(tmp_path / "out")
+
+
+@pytest.mark.parametrize(("subsidy", "gmres"), [(None, False), (-0.5, False), (-0.9, True)])
+def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsidy, gmres):
+    """The goods-market loop solves the usual case itself; a 90% import subsidy makes the
+    affine map expansive, and only then does GMRES take over (both to 1e-12)."""
+    import jax.numpy as jnp
+
+    from tradewar.model.economy import economy_from_world, no_shock
+    from tradewar.model.solver import goods_market
+
+    econ = economy_from_world(tw.load_world("cp2015"))
+    shock = no_shock(econ)
+    start = 0.5 * econ.expenditure
+    if subsidy is not None:
+        n = econ.va.shape[0]
+        shock = shock._replace(tau=jnp.where(jnp.eye(n)[:, :, None] > 0, econ.tau, subsidy))
+        start = econ.expenditure
+    ones = jnp.ones_like(econ.va)
+    X, residual, used = goods_market(
+        econ.pi, shock, econ, econ.gamma_va, econ.gamma_io, ones, start, 1e-13, 400
+    )
+    assert bool(used) is gmres
+    assert float(residual) < 1e-12
+    assert bool(jnp.all(jnp.isfinite(X)))
+    if subsidy is None:  # no shock: the baseline spending
+        gap = jnp.max(jnp.abs(X - econ.expenditure)) / jnp.sum(econ.va)
+        assert float(gap) < 1e-12

@@ -271,14 +271,15 @@ def _goods_map(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bil
     return demand
 
 
-def _expenditure(
+def goods_market(
     pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat, X0, tol, max_inner
 ):
     """Solve the goods-market system (eqs. 4–5) for X' (N, J).
 
     The system is affine, ``X = T X + b``. It is iterated from the warm start while that
     contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
-    system is solved by GMRES instead. Returns ``(X, relative residual)``.
+    system is solved by GMRES instead. Returns ``(X, relative residual, used_gmres)``, the last
+    a boolean scalar saying which path solved it.
     """
     demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
     scale = jnp.sum(econ.va)
@@ -312,8 +313,8 @@ def _expenditure(
     def run_krylov(state):
         return (jnp.asarray(True), *krylov(None))
 
-    _, X, change = jax.lax.while_loop(needs_krylov, run_krylov, (jnp.asarray(False), X, change))
-    return X, change
+    used, X, change = jax.lax.while_loop(needs_krylov, run_krylov, (jnp.asarray(False), X, change))
+    return X, change, used
 
 
 class _State(NamedTuple):
@@ -369,7 +370,7 @@ def _solve_jit(
         log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, lim.inner_tol, lim.max_inner)
         pi_new = trade_shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
-        X, ch_x = _expenditure(
+        X, ch_x, _ = goods_market(
             pi_new, shock, econ, gamma_va, gamma_io, w, X0, lim.inner_tol, lim.max_inner
         )
         acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
