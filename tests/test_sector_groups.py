@@ -23,7 +23,9 @@ def test_bundled_groups():
     assert list(wiod.sector_groups["manufacturing"]) == WIOD_GOODS[4:]
     assert len(wiod.sector_groups["services"]) == 28
     ree = tw.load_world("wiod2014-ree")
-    assert set(ree.sector_groups["goods"]) == {*WIOD_GOODS, "REE"}  # REE follows mining
+    # REE follows mining, MAG (magnets) is manufacturing
+    assert set(ree.sector_groups["goods"]) == {*WIOD_GOODS, "REE", "MAG"}
+    assert set(ree.sector_groups["manufacturing"]) == {*WIOD_GOODS[4:], "MAG"}
     cp = tw.load_world("cp2015")
     assert cp.sector_groups["goods"] == tuple(f"S{k:02d}" for k in range(1, 21))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -137,14 +138,13 @@ def _run(
             tol=scenario.solver.tol, max_iterations=scenario.solver.max_iterations
         )
     start = time.perf_counter()
-    econ = economy_for(world, scenario.model, scenario.ces)
+    data_hash = world.data_hash()
+    econ = _baseline_economy(world, data_hash, scenario, options)
     margins = scenario_margins(world, scenario, econ)
-    if scenario.deficits == "zero":
-        if margins is not None:
-            raise ScenarioError(
-                "deficits = 'zero' is not available with [armington] margins", key="deficits"
-            )
-        econ = rebalanced(econ, jnp.zeros_like(econ.va), options)
+    if scenario.deficits == "zero" and margins is not None:
+        raise ScenarioError(
+            "deficits = 'zero' is not available with [armington] margins", key="deficits"
+        )
     capacity = capacity_for(world, scenario.chokepoints, scenario.ces.critical)
     if capacity is not None and margins is not None:
         raise ScenarioError(
@@ -198,11 +198,34 @@ def _run(
         steps=steps,
         elapsed_s=time.perf_counter() - start,
         meta={
-            "data_hash": world.data_hash(),
+            "data_hash": data_hash,
             "scenario": scenario.model_dump(mode="json"),
             **chokepoint_meta(world, econ, capacity),
         },
     )
+
+
+#: Baseline economies built in this process (the zero-deficit re-solve is a full solve), keyed
+#: by the world's data hash and everything else they depend on; economies are immutable.
+_ECONOMIES: OrderedDict[tuple, Economy] = OrderedDict()
+_ECONOMIES_MAX = 8
+
+
+def _baseline_economy(
+    world: World, data_hash: str, scenario: Scenario, options: SolverOptions
+) -> Economy:
+    """The scenario's baseline `Economy` (re-solved with zero deficits if it asks), cached."""
+    key = (data_hash, scenario.model, scenario.ces.model_dump_json(), scenario.deficits, options)
+    econ = _ECONOMIES.get(key)
+    if econ is None:
+        econ = economy_for(world, scenario.model, scenario.ces)
+        if scenario.deficits == "zero" and not scenario.armington.active:
+            econ = rebalanced(econ, jnp.zeros_like(econ.va), options)
+        _ECONOMIES[key] = econ
+        while len(_ECONOMIES) > _ECONOMIES_MAX:
+            _ECONOMIES.popitem(last=False)
+    _ECONOMIES.move_to_end(key)
+    return econ
 
 
 def scenario_step(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import tomllib
+from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +57,55 @@ def load_world(source: str | os.PathLike[str]) -> World:
             file=text,
         )
     try:
-        return _read_package(directory)
+        signature = _signature(directory)
+        key = directory.resolve()
+        cached = _LOADED.get(key)
+        if cached is None or cached[0] != signature:
+            _LOADED[key] = (signature, _read_package(directory))
+            _LOADED.move_to_end(key)
+            while len(_LOADED) > _LOADED_MAX:
+                _LOADED.popitem(last=False)
+        return _fresh(_LOADED[key][1])
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot be read: {_reason(exc)}", file=text) from None
+
+
+#: Worlds read in this process, by folder, with the signature of the files they were read from.
+_LOADED: OrderedDict[Path, tuple[tuple, World]] = OrderedDict()
+_LOADED_MAX = 8
+
+
+def _signature(directory: Path) -> tuple:
+    """Name, size and modification time of every file in a package folder.
+
+    A world is read again whenever any of them changes, so the cache never serves stale data.
+    """
+    entries = []
+    for path in sorted(directory.iterdir()):
+        stat = path.stat()
+        entries.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+def _fresh(world: World) -> World:
+    """A copy of a cached world whose arrays and metadata the caller may change freely."""
+    return replace(
+        world,
+        theta=world.theta.copy(),
+        tradable=world.tradable.copy(),
+        flows=world.flows.copy(),
+        tariffs=world.tariffs.copy(),
+        value_added=world.value_added.copy(),
+        intermediates=world.intermediates.copy(),
+        final_demand=world.final_demand.copy(),
+        tariff_tables={k: v.copy() for k, v in world.tariff_tables.items()},
+        meta=copy.deepcopy(world.meta),
+        political_weights=None
+        if world.political_weights is None
+        else world.political_weights.copy(),
+        theta_se=None if world.theta_se is None else world.theta_se.copy(),
+        sector_groups=dict(world.sector_groups),
+    )
 
 
 def _reason(exc: BaseException) -> str:

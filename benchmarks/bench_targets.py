@@ -1,0 +1,138 @@
+"""Every speed target of the engine, measured in one run and printed against its target.
+
+Run: ``python benchmarks/bench_targets.py`` (about two minutes) or with ``--all`` to add the
+README's report, Ossa's Nash tariffs and the US–China Nash on all of ``wiod2014-ree`` (several
+minutes). Each line: the case, the measured figure, the target and whether it is met. Warm
+figures are medians of repeated runs after a first (compiling) one; "cold" figures are whole
+fresh processes, measured after one untimed process has filled the compilation cache (the
+user's cache folder, as a user's second command finds it).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NAFTA = ROOT / "scenarios" / "cp2015_nafta.toml"
+WIOD = ROOT / "scenarios" / "wiod2014_us_china_25.toml"
+
+
+def median_time(run: Callable[[], object], repeats: int = 7) -> float:
+    """Median wall time of ``run`` over ``repeats`` calls after one untimed call."""
+    run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def line(case: str, value: float, target: float, unit: str = "s") -> None:
+    verdict = "met" if value <= target else "MISSED"
+    print(f"{case:58s} {value:9.3f} {unit}   target <= {target:g} {unit}   {verdict}")
+
+
+def warm_solves() -> None:
+    import jax.numpy as jnp
+    import numpy as np
+
+    import tradewar as tw
+    from tradewar.api import _baseline_economy
+    from tradewar.model.economy import Shock
+    from tradewar.model.solver import SolverOptions, solve_arrays
+    from tradewar.policy.shocks import PolicyState, apply_policies
+
+    for path, target, label in ((NAFTA, 0.045, "CP NAFTA"), (WIOD, 0.1, "WIOD 44x50")):
+        scenario = tw.load_scenario(path)
+        world = tw.load_world(scenario.world)
+        options = SolverOptions()
+        econ = _baseline_economy(world, world.data_hash(), scenario, options)
+        state = apply_policies(world, scenario.policy, PolicyState.baseline(np.asarray(econ.tau)))
+        shock = Shock(
+            tau=jnp.asarray(state.tariffs),
+            cost_hat=jnp.asarray(state.cost_hat),
+            deficit=econ.deficit,
+        )
+
+        def solve(econ=econ, shock=shock, options=options):
+            solution = solve_arrays(econ, shock, options)
+            solution.w_hat.block_until_ready()
+
+        line(f"{label}: warm equilibrium solve (solve_arrays)", median_time(solve), target)
+    for path, target, label in ((NAFTA, 0.1, "CP NAFTA"), (WIOD, 0.12, "WIOD US+25")):
+        line(
+            f"{label}: tw.run_scenario, second call in a process",
+            median_time(lambda path=path: tw.run_scenario(path)),
+            target,
+        )
+    world = tw.load_world("wiod2014")
+    regions = {c: (c if k < 19 else "RST") for k, c in enumerate(world.countries)}
+    line(
+        "aggregate(wiod2014) to 20 regions",
+        median_time(lambda: tw.aggregate(world, countries=regions)),
+        0.5,
+    )
+
+
+def cold_cli() -> None:
+    command = [sys.executable, "-m", "tradewar.cli", "run", str(NAFTA), "--json"]
+    subprocess.run(command, check=True, capture_output=True)  # fills the compilation cache
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    line("cold CLI: tradewar run cp2015_nafta.toml --json (process)", min(times), 2.0)
+
+
+def slow_cases() -> None:
+    import tradewar as tw
+    from tradewar.game import GameSettings, TariffGame, nash_tariffs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            sys.executable,
+            "-m",
+            "tradewar.cli",
+            "report",
+            str(ROOT / "scenarios" / "us_china_2025.toml"),
+            "--out",
+            str(Path(tmp) / "report"),
+        ]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        line("README main command: the us_china_2025 report", time.perf_counter() - start, 60.0)
+    world = tw.load_world("ossa2014")
+    game = TariffGame(world, "ossa", GameSettings(objective="welfare", tol_pct=0.5))
+    nash_tariffs(game)  # compiles
+    start = time.perf_counter()
+    result = nash_tariffs(TariffGame(world, "ossa", GameSettings(objective="welfare", tol_pct=0.5)))
+    line(
+        f"Ossa Nash (welfare), warm; converged {result.converged}",
+        time.perf_counter() - start,
+        10.0,
+    )
+    ree = tw.load_world("wiod2014-ree")
+    start = time.perf_counter()
+    game = TariffGame(ree, "caliendo-parro", GameSettings(deficits="keep"))
+    result = nash_tariffs(game, players=["USA", "CHN"], against="players", strict=False)
+    gap = result.extra.get("max_nash_gap_pct", float("nan"))
+    line(
+        f"US-China Nash, wiod2014-ree all sectors; converged {result.converged}, gap {gap:.2g}%",
+        time.perf_counter() - start,
+        300.0,
+    )
+
+
+if __name__ == "__main__":
+    warm_solves()
+    cold_cli()
+    if "--all" in sys.argv:
+        slow_cases()
