@@ -103,6 +103,15 @@ class SolverOptions:
         )
 
 
+#: Inner tolerance of an outer iteration: this ratio times the last outer residual, within
+#: [`SolverOptions.inner_tol`, `INNER_TOL_CAP`], and ``inner_tol`` itself once the residual is
+#: below `INNER_TOL_EXACT_BELOW` (the last iterations, which set the solution's accuracy). The
+#: final evaluation always uses ``inner_tol``.
+INNER_TOL_RATIO = 0.1
+INNER_TOL_CAP = 1e-4
+INNER_TOL_EXACT_BELOW = 3e-10
+
+
 class _Limits(NamedTuple):
     tol: jnp.ndarray
     max_iterations: jnp.ndarray
@@ -365,13 +374,13 @@ def _solve_jit(
     def normalise(x):
         return x - jnp.log(jnp.sum(weights * jnp.exp(x)))
 
-    def evaluate(x, log_P0, X0):
+    def evaluate(x, log_P0, X0, inner_tol):
         w = jnp.exp(x)
-        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, lim.inner_tol, lim.max_inner)
+        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, inner_tol, lim.max_inner)
         pi_new = trade_shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
         X, ch_x, _ = goods_market(
-            pi_new, shock, econ, gamma_va, gamma_io, w, X0, lim.inner_tol, lim.max_inner
+            pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner_tol, lim.max_inner
         )
         acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
         demand = acc.wages.sum(axis=1)
@@ -383,7 +392,15 @@ def _solve_jit(
         return (s.k < lim.max_iterations) & (s.residual > lim.tol)
 
     def body(s: _State):
-        excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
+        # Inexact inner solves far from the solution: the inner tolerance follows the outer
+        # residual down to `inner_tol`, so early iterations do not solve prices and goods
+        # markets to 1e-13 at wages that are still far off.
+        inner_tol = jnp.where(
+            s.residual < INNER_TOL_EXACT_BELOW,
+            lim.inner_tol,
+            jnp.clip(INNER_TOL_RATIO * s.residual, lim.inner_tol, INNER_TOL_CAP),
+        )
+        excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X, inner_tol)
         f = lim.damping * excess
         g = normalise(s.x + f)
         slot = (s.k - 1) % m
@@ -416,7 +433,7 @@ def _solve_jit(
     )
     s = jax.lax.while_loop(cond, body, init)
     # Final consistent evaluation at the returned wages, judged on every equilibrium condition.
-    _, _, log_P, X, inner = evaluate(s.x, s.log_P, s.X)
+    _, _, log_P, X, inner = evaluate(s.x, s.log_P, s.X, lim.inner_tol)
     log_c, _, _ = cost_structure(econ, s.x, log_P)
     pi_new = trade_shares(A, econ, log_c, log_P)
     gaps = market_gaps(econ, shock, s.x, log_P, X)
