@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import tradewar as tw
@@ -247,3 +248,40 @@ def test_unknown_limited_sector_and_missing_sectors_are_errors(choke_world):
     plain = tw.Scenario(name="x", world=choke_world.name, chokepoints={"horizon": "short"})
     with pytest.raises(ScenarioError, match="capacity-limited"):
         tw.run_scenario(plain, world=choke_world)
+
+
+def test_report_draws_the_choke_curve_for_a_scenario_with_limits(choke_world, tmp_path):
+    pytest.importorskip("matplotlib")
+    from tradewar.report import build_report
+
+    folder = tmp_path / "choke-world"
+    tw.write_world(choke_world, folder)
+    scenario = _scenario(
+        choke_world,
+        [],
+        {"horizon": "short", "inventory_weeks": 0.0},
+        sigma_top=0.05,
+        steps=[
+            tw.Step(
+                date="2025-04-04",
+                label="licensing",
+                policy=[
+                    tw.ExportControl(
+                        exporter="CHN", importer="*", sectors=["REE"], quota_pct_of_baseline=50
+                    )
+                ],
+            )
+        ],
+    ).model_copy(update={"world": str(folder), "focus": ["USA", "CHN"]})
+    page = build_report(scenario, tmp_path / "report", nest_elasticities=[0.05])
+    text = page.read_text()
+    assert "Chokepoints: short-run supply limits" in text
+    out = page.parent
+    assert (out / "figures" / "choke_curve.png").read_bytes()[:4] == b"\x89PNG"
+    curve = pd.read_csv(out / "tables" / "choke_curve.csv")
+    us = curve[(curve.country == "USA") & (curve.sector == "MAN")]
+    us = us[us.variable == "output_real_pct"].sort_values("cut_pct")
+    assert us.value.is_monotonic_decreasing and us.value.iloc[-1] < -10
+    capacity = pd.read_csv(out / "tables" / "capacity.csv")
+    assert (capacity.loc[capacity.country == "ROW", "capacity_premium_pct"] > 0).all()
+    assert not pd.read_csv(out / "tables" / "users_hit.csv").empty

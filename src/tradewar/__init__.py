@@ -8,44 +8,105 @@ Load a world, apply policies, get tidy results::
     result.country_table()
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from tradewar.api import compare, run_scenario, solve
-from tradewar.choke import choke_curve
-from tradewar.data.aggregate import aggregate
-from tradewar.data.io import check_world, load_world, write_world
-from tradewar.data.world import World
-from tradewar.datasets import list_datasets
-from tradewar.dynamics import load_negotiation, simulate
-from tradewar.errors import (
-    ConvergenceError,
-    DataError,
-    OutputError,
-    ScenarioError,
-    TradewarError,
-)
-from tradewar.game import (
-    GameResult,
-    GameSettings,
-    TariffGame,
-    cooperative_tariffs,
-    nash_bargain,
-    nash_tariffs,
-    optimal_tariffs,
-)
-from tradewar.model.solver import SolverOptions
-from tradewar.policy import (
-    CESSettings,
-    ChokepointSettings,
-    ExportControl,
-    Scenario,
-    Step,
-    Tariff,
-    TradeCost,
-    load_scenario,
-    parse_scenario,
-)
-from tradewar.results import Result
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+#: Where each public name lives. They are imported on first use, so ``import tradewar`` (and
+#: the command line, which imports only what a command needs) does not pay for JAX, SciPy or
+#: pandas until something uses them.
+_EXPORTS = {
+    "compare": "tradewar.api",
+    "run_scenario": "tradewar.api",
+    "solve": "tradewar.api",
+    "choke_curve": "tradewar.choke",
+    "aggregate": "tradewar.data.aggregate",
+    "check_world": "tradewar.data.io",
+    "load_world": "tradewar.data.io",
+    "write_world": "tradewar.data.io",
+    "World": "tradewar.data.world",
+    "list_datasets": "tradewar.datasets",
+    "load_negotiation": "tradewar.dynamics",
+    "simulate": "tradewar.dynamics",
+    "ConvergenceError": "tradewar.errors",
+    "DataError": "tradewar.errors",
+    "OutputError": "tradewar.errors",
+    "ScenarioError": "tradewar.errors",
+    "TradewarError": "tradewar.errors",
+    "GameResult": "tradewar.game",
+    "GameSettings": "tradewar.game",
+    "TariffGame": "tradewar.game",
+    "cooperative_tariffs": "tradewar.game",
+    "nash_bargain": "tradewar.game",
+    "nash_tariffs": "tradewar.game",
+    "optimal_tariffs": "tradewar.game",
+    "SolverOptions": "tradewar.model.solver",
+    "CESSettings": "tradewar.policy",
+    "ChokepointSettings": "tradewar.policy",
+    "ExportControl": "tradewar.policy",
+    "Scenario": "tradewar.policy",
+    "Step": "tradewar.policy",
+    "Tariff": "tradewar.policy",
+    "TradeCost": "tradewar.policy",
+    "load_scenario": "tradewar.policy",
+    "parse_scenario": "tradewar.policy",
+    "Result": "tradewar.results",
+}
+
+if TYPE_CHECKING:
+    from tradewar.api import compare, run_scenario, solve
+    from tradewar.choke import choke_curve
+    from tradewar.data.aggregate import aggregate
+    from tradewar.data.io import check_world, load_world, write_world
+    from tradewar.data.world import World
+    from tradewar.datasets import list_datasets
+    from tradewar.dynamics import load_negotiation, simulate
+    from tradewar.errors import (
+        ConvergenceError,
+        DataError,
+        OutputError,
+        ScenarioError,
+        TradewarError,
+    )
+    from tradewar.game import (
+        GameResult,
+        GameSettings,
+        TariffGame,
+        cooperative_tariffs,
+        nash_bargain,
+        nash_tariffs,
+        optimal_tariffs,
+    )
+    from tradewar.model.solver import SolverOptions
+    from tradewar.policy import (
+        CESSettings,
+        ChokepointSettings,
+        ExportControl,
+        Scenario,
+        Step,
+        Tariff,
+        TradeCost,
+        load_scenario,
+        parse_scenario,
+    )
+    from tradewar.results import Result
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tradewar' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 try:
     __version__ = version("tradewar")

@@ -16,8 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tradewar.game.core import NASH_TOL_PCT
-from tradewar.registry import MODELS
+from tradewar.registry import MODELS, NASH_TOL_PCT
 
 app = typer.Typer(
     name="tradewar",

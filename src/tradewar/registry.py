@@ -19,6 +19,9 @@ MODELS: dict[str, str] = {
 }
 assert tuple(MODELS) == get_args(ModelName)
 
+#: Default tolerance of Nash searches (largest tariff change over a round, percentage points).
+NASH_TOL_PCT = 0.1
+
 
 def check_model(model: str) -> None:
     """Raise `ScenarioError` (key ``model``) naming the valid models if ``model`` is not one."""

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
-from tradewar.game.core import NASH_TOL_PCT, GameSettings, TariffGame
+from tradewar.game.core import GameSettings, TariffGame
 from tradewar.policy.scenario import ArmingtonSettings, CESSettings, Scenario
-from tradewar.registry import check_model
+from tradewar.registry import NASH_TOL_PCT, check_model
 
 
 def build_game(

@@ -24,9 +24,9 @@ from tradewar.model.economy import Economy
 from tradewar.model.implicit import baseline_state
 from tradewar.model.margins import Margins
 from tradewar.model.solver import SolverOptions
+from tradewar.registry import NASH_TOL_PCT
 
 #: Default Nash search tolerance: the largest tariff change over a round, percentage points.
-NASH_TOL_PCT = 0.1
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -20,6 +21,7 @@ from tradewar.model.outcomes import solution_status
 from tradewar.model.solver import Solution, SolverOptions, cost_structure, solve_arrays
 
 
+@jax.jit
 def economy_after(econ: Economy, shock: Shock, sol: Solution) -> Economy:
     """The counterfactual equilibrium as a new baseline economy (hats reset to one).
 

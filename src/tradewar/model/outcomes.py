@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from tradewar.model.accounts import accounts, baseline_accounts, national_income
@@ -134,6 +136,22 @@ def cp_decomposition(
     return tot_b, vot_b
 
 
+@jax.jit
+def _outcome_arrays(econ: Economy, shock: Shock, sol: Solution):
+    """The engine quantities an outcome needs, in one compiled call.
+
+    Returns ``(log_c, gamma_va, baseline accounts, accounts, baseline income, income)``.
+    One traced function instead of a few dozen eager operations: each eager operation is a
+    separate compilation in a fresh process.
+    """
+    log_c, gamma_va, _ = cost_structure(econ, jnp.log(sol.w_hat), sol.log_P_hat)
+    acc0 = baseline_accounts(econ)
+    acc1 = accounts(econ, shock.tau, shock.export_tax, sol.pi, sol.expenditure, gamma_va)
+    income0 = national_income(econ.va, econ.deficit, acc0)
+    income1 = national_income(sol.w_hat * econ.va, shock.deficit, acc1)
+    return log_c, gamma_va, acc0, acc1, income0, income1
+
+
 def compute_outcome(
     econ: Economy, shock: Shock, sol: Solution, tol: float | SolverOptions
 ) -> Outcome:
@@ -155,7 +173,7 @@ def compute_outcome(
     log_P = np.asarray(sol.log_P_hat)
     X1, pi1 = np.asarray(sol.expenditure), np.asarray(sol.pi)
 
-    log_c_j, gamma_va_j, _ = cost_structure(econ, np.log(w_hat), log_P)
+    log_c_j, gamma_va_j, acc0, acc1, I0_j, I1_j = _outcome_arrays(econ, shock, sol)
     log_c, gamma_va_after = np.asarray(log_c_j), np.asarray(gamma_va_j)
     c_hat, P_hat = np.exp(log_c), np.exp(log_P)
     price_index_hat = np.exp(np.sum(alpha * log_P, axis=1))
@@ -163,13 +181,10 @@ def compute_outcome(
     M0 = pi0 * X0[:, None, :] / (1.0 + tau0)
     M1 = pi1 * X1[:, None, :] / (1.0 + tau1)  # at world prices (export taxes included)
     etax = np.zeros_like(M1) if shock.export_tax is None else np.asarray(shock.export_tax)
-    acc0 = baseline_accounts(econ)
-    acc1 = accounts(econ, shock.tau, shock.export_tax, sol.pi, sol.expenditure, gamma_va_j)
     R0, R1 = np.asarray(acc0.tariff_revenue), np.asarray(acc1.tariff_revenue)
     E1 = np.asarray(acc1.export_tax_revenue)
     output1 = np.asarray(acc1.output)
-    I0 = np.asarray(national_income(econ.va, econ.deficit, acc0))
-    I1 = np.asarray(national_income(sol.w_hat * econ.va, shock.deficit, acc1))
+    I0, I1 = np.asarray(I0_j), np.asarray(I1_j)
     income_hat = I1 / I0
 
     tot_b, vot_b = cp_decomposition(M0, M1, c_hat, tau0, I0)

@@ -17,10 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradewar.dynamics.config import NegotiationConfig
 from tradewar.errors import ScenarioError
-from tradewar.game.core import NASH_TOL_PCT
 from tradewar.policy.scenario import ArmingtonSettings, CESSettings, Scenario, parse_scenario
 from tradewar.progress import ProgressCallback, report
-from tradewar.registry import ModelName
+from tradewar.registry import NASH_TOL_PCT, ModelName
 from tradewar.scenarios import scenario_path
 from tradewar.web.worlds import WorldRegistry, check_name
 
