@@ -433,7 +433,9 @@ def _sensitivity(
     paths, rows = {}, []
     for number, sigma in enumerate(sigmas, start=1):
         report(progress, (number - 1) / len(sigmas), f"nest elasticity {sigma:g}")
-        variant = run_scenario(with_nest_elasticity(scenario, sigma), world=world)
+        changed = with_nest_elasticity(scenario, sigma)
+        # The central setting is usually the scenario's own: its timeline is already solved.
+        variant = result if changed == scenario else run_scenario(changed, world=world)
         paths[f"σ = {sigma:g}"] = country_path(variant, "welfare_pct")
         for k, step in enumerate(variant.steps):
             table = variant.country_table(k)
