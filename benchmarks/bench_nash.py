@@ -16,7 +16,9 @@ def main() -> None:
     world = tw.load_world("ossa2014")
     for objective in ("political", "welfare"):
         start = time.perf_counter()
-        game = TariffGame(world, "ossa", GameSettings(objective=objective, tol_pct=0.5))
+        game = TariffGame(
+            world, "ossa", GameSettings(objective=objective, tol_pct=0.5, allow_binding_bounds=True)
+        )
         result = nash_tariffs(game)
         elapsed = time.perf_counter() - start
         data = result.to_json()

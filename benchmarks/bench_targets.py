@@ -110,10 +110,11 @@ def slow_cases() -> None:
         subprocess.run(command, check=True, capture_output=True)
         line("README main command: the us_china_2025 report", time.perf_counter() - start, 60.0)
     world = tw.load_world("ossa2014")
-    game = TariffGame(world, "ossa", GameSettings(objective="welfare", tol_pct=0.5))
+    settings = GameSettings(objective="welfare", tol_pct=0.5, allow_binding_bounds=True)
+    game = TariffGame(world, "ossa", settings)
     nash_tariffs(game)  # compiles
     start = time.perf_counter()
-    result = nash_tariffs(TariffGame(world, "ossa", GameSettings(objective="welfare", tol_pct=0.5)))
+    result = nash_tariffs(TariffGame(world, "ossa", settings))
     line(
         f"Ossa Nash (welfare), warm; converged {result.converged}",
         time.perf_counter() - start,

@@ -26,6 +26,11 @@ from tradewar.model.margins import Margins
 from tradewar.model.solver import SolverOptions
 from tradewar.registry import NASH_TOL_PCT
 
+#: Stopping tests of a best response's L-BFGS-B search (relative objective change, projected
+#: gradient of the scaled problem): tight for answers, loose for early Nash rounds.
+TIGHT_TOLERANCES = {"ftol": 1e-12, "gtol": 1e-7}
+LOOSE_TOLERANCES = {"ftol": 1e-9, "gtol": 1e-5}
+
 #: Default Nash search tolerance: the largest tariff change over a round, percentage points.
 
 
@@ -380,8 +385,12 @@ class TariffGame:
         tau: np.ndarray,
         partners: list[int] | None = None,
         start: np.ndarray | None = None,
+        loose: bool = False,
     ) -> tuple[np.ndarray, dict]:
         """Tariffs of ``player`` that maximise its objective given everyone else's ``tau``.
+
+        ``loose`` stops the search at `LOOSE_TOLERANCES` instead of `TIGHT_TOLERANCES`: for
+        the early rounds of a Nash search, whose tariffs the next rounds move anyway.
 
         Returns the new full tariff array and diagnostics: ``success`` (the optimizer met its
         test, or the projected gradient vanishes, and no bound binds), ``reason`` (why not),
@@ -420,8 +429,7 @@ class TariffGame:
                 hi,
                 scale=scale,
                 objective_scale=OBJECTIVE_SCALE,
-                ftol=1e-12,
-                gtol=1e-7,
+                **(LOOSE_TOLERANCES if loose else TIGHT_TOLERANCES),
                 maxiter=3000,
             )
         except EvaluationFailed as exc:

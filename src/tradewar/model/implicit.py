@@ -25,7 +25,7 @@ from tradewar.model.solver import (
 )
 
 #: Up to this many unknowns the adjoint system is solved densely (``linear_solver="auto"``).
-DENSE_LIMIT = 1500
+DENSE_LIMIT = 200
 #: Above this many unknowns no dense fallback is attempted (its Jacobian would not fit).
 DENSE_FALLBACK_LIMIT = 8000
 #: Krylov vectors per GMRES restart.

@@ -92,18 +92,23 @@ class SolverOptions:
             if not ok:
                 raise ValueError(f"SolverOptions: {message}")
 
-    def limits(self) -> _Limits:
-        """The numeric limits as traced data for the compiled solver."""
+    def limits(self, adaptive: bool = False) -> _Limits:
+        """The numeric limits as traced data for the compiled solver.
+
+        ``adaptive`` lets the inner tolerance follow the outer residual (cold starts).
+        """
         return _Limits(
             tol=jnp.asarray(float(self.tol)),
             max_iterations=jnp.asarray(int(self.max_iterations)),
             inner_tol=jnp.asarray(float(self.inner_tol)),
             max_inner=jnp.asarray(int(self.max_inner)),
             damping=jnp.asarray(float(self.damping)),
+            adaptive=jnp.asarray(bool(adaptive)),
         )
 
 
-#: Inner tolerance of an outer iteration: this ratio times the last outer residual, within
+#: Inner tolerance of an outer iteration from a cold start: this ratio times the last outer
+#: residual, within
 #: [`SolverOptions.inner_tol`, `INNER_TOL_CAP`], and ``inner_tol`` itself once the residual is
 #: below `INNER_TOL_EXACT_BELOW` (the last iterations, which set the solution's accuracy). The
 #: final evaluation always uses ``inner_tol``.
@@ -118,6 +123,7 @@ class _Limits(NamedTuple):
     inner_tol: jnp.ndarray
     max_inner: jnp.ndarray
     damping: jnp.ndarray
+    adaptive: jnp.ndarray
 
 
 class Solution(NamedTuple):
@@ -358,7 +364,10 @@ def solve_arrays(
         X0 = econ.expenditure
     else:
         x0, log_P0, X0 = jnp.log(start.w_hat), start.log_P_hat, start.expenditure
-    return _solve_jit(econ, shock, options.anderson_memory, options.limits(), x0, log_P0, X0)
+    # A cold start begins far from the solution, where inexact inner solves save most; a warm
+    # start (a game's next evaluation, a quota round) is near it and solves exactly throughout.
+    limits = options.limits(adaptive=start is None)
+    return _solve_jit(econ, shock, options.anderson_memory, limits, x0, log_P0, X0)
 
 
 @partial(jax.jit, static_argnames=("anderson_memory",))
@@ -396,7 +405,7 @@ def _solve_jit(
         # residual down to `inner_tol`, so early iterations do not solve prices and goods
         # markets to 1e-13 at wages that are still far off.
         inner_tol = jnp.where(
-            s.residual < INNER_TOL_EXACT_BELOW,
+            ~lim.adaptive | (s.residual < INNER_TOL_EXACT_BELOW),
             lim.inner_tol,
             jnp.clip(INNER_TOL_RATIO * s.residual, lim.inner_tol, INNER_TOL_CAP),
         )
