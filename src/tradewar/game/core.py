@@ -162,7 +162,8 @@ class TariffGame:
         self.world = world
         self.model = model
         self.settings = settings or GameSettings()
-        self.options = options or SolverOptions(tol=1e-12)
+        # Payoffs are differentiated and compared across nearby tariffs: solve them exactly.
+        self.options = options or SolverOptions(tol=1e-12, adaptive_inner=False)
         self.econ: Economy = economy_for(world, model, ces)
         self.margins = margins
         if margins is not None:

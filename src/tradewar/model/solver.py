@@ -58,6 +58,10 @@ class SolverOptions:
         Relative residual ``|A x - b| / |b|`` the adjoint solve must meet.
     linear_maxiter
         GMRES restarts (of 50 Krylov vectors each) before it gives up.
+    adaptive_inner
+        Let the inner tolerance follow the outer residual (looser far from the solution, exact
+        over the last iterations and in the final evaluation); False solves the inner loops to
+        ``inner_tol`` at every iteration.
 
     Only ``anderson_memory`` shapes the compiled solver; the other values are passed to it as
     data, so changing a tolerance never recompiles.
@@ -72,6 +76,7 @@ class SolverOptions:
     linear_solver: str = "auto"
     linear_tol: float = 1e-10
     linear_maxiter: int = 40
+    adaptive_inner: bool = True
 
     def __post_init__(self) -> None:
         checks = [
@@ -92,23 +97,20 @@ class SolverOptions:
             if not ok:
                 raise ValueError(f"SolverOptions: {message}")
 
-    def limits(self, adaptive: bool = False) -> _Limits:
-        """The numeric limits as traced data for the compiled solver.
-
-        ``adaptive`` lets the inner tolerance follow the outer residual (cold starts).
-        """
+    def limits(self) -> _Limits:
+        """The numeric limits as traced data for the compiled solver."""
         return _Limits(
             tol=jnp.asarray(float(self.tol)),
             max_iterations=jnp.asarray(int(self.max_iterations)),
             inner_tol=jnp.asarray(float(self.inner_tol)),
             max_inner=jnp.asarray(int(self.max_inner)),
             damping=jnp.asarray(float(self.damping)),
-            adaptive=jnp.asarray(bool(adaptive)),
+            adaptive=jnp.asarray(bool(self.adaptive_inner)),
         )
 
 
-#: Inner tolerance of an outer iteration from a cold start: this ratio times the last outer
-#: residual, within
+#: Inner tolerance of an outer iteration (with ``adaptive_inner``): this ratio times the last
+#: outer residual, within
 #: [`SolverOptions.inner_tol`, `INNER_TOL_CAP`], and ``inner_tol`` itself once the residual is
 #: below `INNER_TOL_EXACT_BELOW` (the last iterations, which set the solution's accuracy). The
 #: final evaluation always uses ``inner_tol``.
@@ -364,10 +366,7 @@ def solve_arrays(
         X0 = econ.expenditure
     else:
         x0, log_P0, X0 = jnp.log(start.w_hat), start.log_P_hat, start.expenditure
-    # A cold start begins far from the solution, where inexact inner solves save most; a warm
-    # start (a game's next evaluation, a quota round) is near it and solves exactly throughout.
-    limits = options.limits(adaptive=start is None)
-    return _solve_jit(econ, shock, options.anderson_memory, limits, x0, log_P0, X0)
+    return _solve_jit(econ, shock, options.anderson_memory, options.limits(), x0, log_P0, X0)
 
 
 @partial(jax.jit, static_argnames=("anderson_memory",))
