@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -23,34 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NAFTA = ROOT / "scenarios" / "cp2015_nafta.toml"
-
-
-def tradewar_warm_solve() -> float:
-    """Median wall time of tradewar's NAFTA equilibrium solve, compiled, in seconds."""
-    import jax.numpy as jnp
-    import numpy as np
-
-    import tradewar as tw
-    from tradewar.api import _baseline_economy
-    from tradewar.model.economy import Shock
-    from tradewar.model.solver import SolverOptions, solve_arrays
-    from tradewar.policy.shocks import PolicyState, apply_policies
-
-    scenario = tw.load_scenario(NAFTA)
-    world = tw.load_world(scenario.world)
-    options = SolverOptions()
-    econ = _baseline_economy(world, world.data_hash(), scenario, options)
-    state = apply_policies(world, scenario.policy, PolicyState.baseline(np.asarray(econ.tau)))
-    shock = Shock(
-        tau=jnp.asarray(state.tariffs), cost_hat=jnp.asarray(state.cost_hat), deficit=econ.deficit
-    )
-    solve_arrays(econ, shock, options).w_hat.block_until_ready()
-    times = []
-    for _ in range(7):
-        start = time.perf_counter()
-        solve_arrays(econ, shock, options).w_hat.block_until_ready()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def octave_run(code: Path, script: str) -> tuple[float, float]:
@@ -79,7 +50,10 @@ def main() -> int:
             f"{args.script}.m"
         )
         return 0
-    ours = tradewar_warm_solve()
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_targets import warm_solve_seconds
+
+    ours = warm_solve_seconds(NAFTA)
     theirs, startup = octave_run(args.cp_code, args.script)
     print(f"authors' code under Octave: {theirs:.1f} s (of which Octave start-up {startup:.1f} s)")
     print(f"tradewar warm NAFTA solve:  {ours:.4f} s")

@@ -39,7 +39,8 @@ def line(case: str, value: float, target: float, unit: str = "s") -> None:
     print(f"{case:58s} {value:9.3f} {unit}   target <= {target:g} {unit}   {verdict}")
 
 
-def warm_solves() -> None:
+def warm_solve_seconds(path: Path) -> float:
+    """Median time of the compiled equilibrium solve of a scenario's (first) policy state."""
     import jax.numpy as jnp
     import numpy as np
 
@@ -49,23 +50,22 @@ def warm_solves() -> None:
     from tradewar.model.solver import SolverOptions, solve_arrays
     from tradewar.policy.shocks import PolicyState, apply_policies
 
+    scenario = tw.load_scenario(path)
+    world = tw.load_world(scenario.world)
+    options = SolverOptions()
+    econ = _baseline_economy(world, world.data_hash(), scenario, options)
+    state = apply_policies(world, scenario.policy, PolicyState.baseline(np.asarray(econ.tau)))
+    shock = Shock(
+        tau=jnp.asarray(state.tariffs), cost_hat=jnp.asarray(state.cost_hat), deficit=econ.deficit
+    )
+    return median_time(lambda: solve_arrays(econ, shock, options).w_hat.block_until_ready())
+
+
+def warm_solves() -> None:
+    import tradewar as tw
+
     for path, target, label in ((NAFTA, 0.045, "CP NAFTA"), (WIOD, 0.1, "WIOD 44x50")):
-        scenario = tw.load_scenario(path)
-        world = tw.load_world(scenario.world)
-        options = SolverOptions()
-        econ = _baseline_economy(world, world.data_hash(), scenario, options)
-        state = apply_policies(world, scenario.policy, PolicyState.baseline(np.asarray(econ.tau)))
-        shock = Shock(
-            tau=jnp.asarray(state.tariffs),
-            cost_hat=jnp.asarray(state.cost_hat),
-            deficit=econ.deficit,
-        )
-
-        def solve(econ=econ, shock=shock, options=options):
-            solution = solve_arrays(econ, shock, options)
-            solution.w_hat.block_until_ready()
-
-        line(f"{label}: warm equilibrium solve (solve_arrays)", median_time(solve), target)
+        line(f"{label}: warm equilibrium solve (solve_arrays)", warm_solve_seconds(path), target)
     for path, target, label in ((NAFTA, 0.1, "CP NAFTA"), (WIOD, 0.12, "WIOD US+25")):
         line(
             f"{label}: tw.run_scenario, second call in a process",

@@ -220,8 +220,8 @@ REE_THETA = 0.5  # assumption: low trade elasticity (non-Chinese refining capaci
 def _add_rare_earths(shares: BaselineShares) -> tuple[BaselineShares, float]:
     """Insert a rare-earth sector REE after C04 (mining); returns the enlarged shares."""
     pi, taug, X = shares.pi, 1.0 + shares.tau, shares.expenditure
-    gamma_io, alpha, theta = shares.gamma_io, shares.alpha, shares.theta
-    codes, names, countries = shares.sectors, shares.sector_names, shares.countries
+    gamma_io, alpha = shares.gamma_io, shares.alpha
+    codes, countries = shares.sectors, shares.countries
     N = pi.shape[0]
     c4 = codes.index("C04")
     at = c4 + 1
@@ -264,23 +264,29 @@ def _add_rare_earths(shares: BaselineShares) -> tuple[BaselineShares, float]:
         g[:, c4, jj] -= take_mining  # REE comes out of the mining input share first,
         g[:, at, jj] = share  # then out of value added
     alpha2 = insert(alpha, 1, 0.0)
-    codes2 = (*codes[:at], "REE", *codes[at:])
-    names2 = (*names[:at], "Rare earths", *names[at:])
-    theta2 = np.insert(theta, at, REE_THETA)
-    cross = (pi2 * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
-    enlarged = replace(
-        shares,
-        sectors=codes2,
-        sector_names=names2,
-        pi=pi2,
-        tau=tau2 - 1.0,
-        gamma_io=g,
-        alpha=alpha2,
-        expenditure=X2,
-        theta=theta2,
-        tradable=cross > 0,
+    enlarged = _with_sector(
+        shares, at, "REE", "Rare earths", REE_THETA, pi2, tau2 - 1.0, g, alpha2, X2
     )
     return enlarged, share
+
+
+def _with_sector(shares, at, code, name, theta, pi, tau, gamma_io, alpha, expenditure):
+    """``shares`` with the arrays of a new sector inserted at position ``at``."""
+    codes, names = shares.sectors, shares.sector_names
+    n = pi.shape[0]
+    cross = (pi * (1 - np.eye(n))[:, :, None]).sum(axis=(0, 1))
+    return replace(
+        shares,
+        sectors=(*codes[:at], code, *codes[at:]),
+        sector_names=(*names[:at], name, *names[at:]),
+        pi=pi,
+        tau=tau,
+        gamma_io=gamma_io,
+        alpha=alpha,
+        expenditure=expenditure,
+        theta=np.insert(shares.theta, at, theta),
+        tradable=cross > 0,
+    )
 
 
 # Rare-earth permanent magnets (wiod2014-ree), a stage between REE and its users. Sources and
@@ -296,8 +302,8 @@ MAG_SOURCE_SECTOR = "C18"  # magnets (ISIC 2790) come out of electrical equipmen
 def _add_magnets(shares: BaselineShares) -> BaselineShares:
     """Insert a magnet sector MAG after REE: made from REE, bought by the REE users."""
     pi, taug, X = shares.pi, 1.0 + shares.tau, shares.expenditure
-    gamma_io, alpha, theta = shares.gamma_io, shares.alpha, shares.theta
-    codes, names, countries = shares.sectors, shares.sector_names, shares.countries
+    gamma_io, alpha = shares.gamma_io, shares.alpha
+    codes, countries = shares.sectors, shares.countries
     N = pi.shape[0]
     ree = codes.index("REE")
     src = codes.index(MAG_SOURCE_SECTOR)
@@ -331,21 +337,8 @@ def _add_magnets(shares: BaselineShares) -> BaselineShares:
         g[:, src2, jj] -= take  # MAG comes out of the electrical-equipment input share first,
         g[:, at, jj] = MAG_COST_SHARE  # then out of value added
     alpha2 = insert(alpha, 1, 0.0)
-    codes2 = (*codes[:at], "MAG", *codes[at:])
-    names2 = (*names[:at], "Rare-earth magnets", *names[at:])
-    theta2 = np.insert(theta, at, MAG_THETA)
-    cross = (pi2 * (1 - np.eye(N))[:, :, None]).sum(axis=(0, 1))
-    return replace(
-        shares,
-        sectors=codes2,
-        sector_names=names2,
-        pi=pi2,
-        tau=tau2 - 1.0,
-        gamma_io=g,
-        alpha=alpha2,
-        expenditure=X2,
-        theta=theta2,
-        tradable=cross > 0,
+    return _with_sector(
+        shares, at, "MAG", "Rare-earth magnets", MAG_THETA, pi2, tau2 - 1.0, g, alpha2, X2
     )
 
 

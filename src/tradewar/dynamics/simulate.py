@@ -200,14 +200,7 @@ class Negotiation:
         if key not in self._cache:
             shock = self.controls._replace(tau=jnp.asarray(tau))
             sol = solve_arrays(self.econ, shock, self.options, start=self._last_solution)
-            outcome = compute_outcome(self.econ, shock, sol, self.options.tol)
-            if not outcome.converged:
-                raise ConvergenceError(
-                    outcome.iterations,
-                    outcome.max_residual,
-                    self.options.tol,
-                    reason=STATUS_REASONS.get(outcome.status, outcome.status),
-                )
+            outcome = self._trusted(compute_outcome(self.econ, shock, sol, self.options.tol))
             self._last_solution = sol
             self._cache[key] = outcome
         return self._cache[key]
@@ -225,6 +218,10 @@ class Negotiation:
         outcome, self._rationed = solve_state(
             self.econ, state, self.options, self._rationed, self.capacity
         )
+        return self._trusted(outcome)
+
+    def _trusted(self, outcome: Outcome) -> Outcome:
+        """``outcome`` if it converged, else `ConvergenceError` with the reason."""
         if not outcome.converged:
             raise ConvergenceError(
                 outcome.iterations,
