@@ -16,9 +16,10 @@ Stocks soften cut-offs: a ban (or quota) on a capacity-limited input becomes a q
 buyers' stocks last, i.e. stocks are drawn down evenly over the horizon.
 
 Each round solves the engine at the current wedges and takes a Newton step in
-``log(1 + wedge)`` per quota cell and per capacity-limited producer, first with a partial
-elasticity, then with the elasticity measured between rounds (secant); a wedge never goes below
-its floor (the policy's own export tax, or no premium).
+``log(1 + wedge)`` per quota cell and per capacity-limited producer with its partial
+elasticity; Anderson acceleration mixes the last rounds, because the cells are coupled (buyers
+switch between limited suppliers). A wedge never goes below its floor (the policy's own export
+tax, or no premium).
 """
 
 from __future__ import annotations
