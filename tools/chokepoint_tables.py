@@ -59,20 +59,15 @@ def controls_table() -> None:
             change = 100 * (_real(after, n, j) / _real(before, n, j) - 1)
             add(f"{producer} {code} output, %", change, "{:+.1f}")
         hit = result.users_hit(k, top=3)
-        add(
-            "users hit hardest (real output, %)",
-            0,
-            "; ".join(f"{c} {s} {v:+.1f}" for (c, s), v in hit.output_real_pct.items())
-            if len(hit)
-            else "–",
-        )
+        hardest = "; ".join(f"{c} {s} {v:+.1f}" for (c, s), v in hit.output_real_pct.items())
+        rows.setdefault("users hit hardest (real output, %)", []).append(hardest or "–")
     for name, values in rows.items():
         print(f"| {name} | " + " | ".join(values) + " |")
 
 
 def curve_table() -> None:
     """US losses against the share of China's REE and magnet supply cut off (short run)."""
-    scenario = tw.load_scenario(SCENARIO).with_horizon("short")
+    scenario = tw.load_scenario(SCENARIO)
     cuts = (0.1, 0.25, 0.5, 0.75, 1.0)
     for horizon in ("short", "long"):
         curve = tw.choke_curve(scenario.with_horizon(horizon), "CHN", ["REE", "MAG"], cuts=cuts)
