@@ -29,6 +29,7 @@ def read_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
+            _release_arrow_memory()
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
@@ -77,6 +78,17 @@ def read_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     result.attrs["row_offset"] = offset
     result.attrs["file"] = path.name
     return result
+
+
+def _release_arrow_memory() -> None:
+    """Hand Arrow's freed buffers back to the system (its allocator keeps them otherwise).
+
+    Reading the Parquet tables of a 44-country world left about 35 MB resident in Arrow's
+    pool after the frames were converted; a timeline's memory is then mostly its results.
+    """
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
 
 
 def codes_to_index(frame: pd.DataFrame, field: str, valid: tuple[str, ...]) -> np.ndarray:

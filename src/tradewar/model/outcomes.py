@@ -8,6 +8,7 @@ sector with axes ``[importer, exporter, sector]``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jax
@@ -152,6 +153,35 @@ def _outcome_arrays(econ: Economy, shock: Shock, sol: Solution):
     return log_c, gamma_va, acc0, acc1, income0, income1
 
 
+#: Baseline flows of the last few economies, keyed by the identity of the arrays they come from
+#: (held in the entry, so the key cannot be reused): the steps of a timeline share one array.
+_FLOWS: dict[tuple[int, ...], tuple] = {}
+
+
+def _baseline_flows(econ: Economy) -> np.ndarray:
+    """Read-only ``(N, N, J)`` baseline flows at world prices, ``pi X / (1 + tau)``."""
+    sources = (econ.pi, econ.expenditure, econ.tau)
+    key = tuple(id(a) for a in sources)
+    entry = _FLOWS.get(key)
+    if entry is None:
+        pi0, X0, tau0 = (np.asarray(a) for a in sources)
+        flows = pi0 * X0[:, None, :] / (1.0 + tau0)
+        flows.flags.writeable = False
+        entry = (sources, flows)
+        _FLOWS[key] = entry
+        while len(_FLOWS) > 8:
+            del _FLOWS[next(iter(_FLOWS))]
+    return entry[1]
+
+
+@functools.lru_cache(maxsize=8)
+def _zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """A shared read-only array of zeros."""
+    zeros = np.zeros(shape)
+    zeros.flags.writeable = False
+    return zeros
+
+
 def compute_outcome(
     econ: Economy, shock: Shock, sol: Solution, tol: float | SolverOptions
 ) -> Outcome:
@@ -164,8 +194,7 @@ def compute_outcome(
     imports before tariffs, ``c`` unit-cost changes, ``x`` flow changes and ``t`` baseline tariffs.
     Export-tax rents are not part of this decomposition; the exact welfare change includes them.
     """
-    pi0, tau0 = np.asarray(econ.pi), np.asarray(econ.tau)
-    X0 = np.asarray(econ.expenditure)
+    tau0 = np.asarray(econ.tau)
     va0, d0 = np.asarray(econ.va), np.asarray(econ.deficit)
     alpha = np.asarray(econ.alpha)
     tau1, d1 = np.asarray(shock.tau), np.asarray(shock.deficit)
@@ -178,9 +207,9 @@ def compute_outcome(
     c_hat, P_hat = np.exp(log_c), np.exp(log_P)
     price_index_hat = np.exp(np.sum(alpha * log_P, axis=1))
 
-    M0 = pi0 * X0[:, None, :] / (1.0 + tau0)
+    M0 = _baseline_flows(econ)
     M1 = pi1 * X1[:, None, :] / (1.0 + tau1)  # at world prices (export taxes included)
-    etax = np.zeros_like(M1) if shock.export_tax is None else np.asarray(shock.export_tax)
+    etax = _zeros(M1.shape) if shock.export_tax is None else np.asarray(shock.export_tax)
     R0, R1 = np.asarray(acc0.tariff_revenue), np.asarray(acc1.tariff_revenue)
     E1 = np.asarray(acc1.export_tax_revenue)
     output1 = np.asarray(acc1.output)

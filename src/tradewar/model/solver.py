@@ -113,7 +113,7 @@ class SolverOptions:
 #: outer residual, within
 #: [`SolverOptions.inner_tol`, `INNER_TOL_CAP`], and ``inner_tol`` itself once the residual is
 #: below `INNER_TOL_EXACT_BELOW` (the last iterations, which set the solution's accuracy). The
-#: final evaluation always uses ``inner_tol``.
+#: evaluation that ends the solve always uses ``inner_tol``.
 INNER_TOL_RATIO = 0.1
 INNER_TOL_CAP = 1e-4
 INNER_TOL_EXACT_BELOW = 3e-10
@@ -342,6 +342,7 @@ class _State(NamedTuple):
     g_prev: jnp.ndarray
     residual: jnp.ndarray
     inner: jnp.ndarray
+    exact: jnp.ndarray  # the last evaluation solved the inner loops to `inner_tol`
 
 
 def solve_arrays(
@@ -393,15 +394,26 @@ def _solve_jit(
         residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
         return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x)
 
+    # The loop ends once an evaluation with exact inner solves meets the tolerance: when the
+    # residual first falls below it after an inexact evaluation, the wages are held and
+    # evaluated once more exactly, so the returned prices and spending are the exact inner
+    # solution at the returned wages (one copy of the inner solvers in the compiled program).
     def cond(s: _State):
-        return (s.k < lim.max_iterations) & (s.residual > lim.tol)
+        done = (s.residual <= lim.tol) & s.exact
+        return (s.k < lim.max_iterations) & ~done & ~jnp.isnan(s.residual)
 
     def body(s: _State):
         # Inexact inner solves far from the solution: the inner tolerance follows the outer
         # residual down to `inner_tol`, so early iterations do not solve prices and goods
         # markets to 1e-13 at wages that are still far off.
+        # The last allowed iteration is exact too and keeps its wages, so that a solve that runs
+        # out of iterations still returns wages with the inner solution evaluated at them.
+        last = s.k + 1 >= lim.max_iterations
+        exact = (
+            ~lim.adaptive | (s.residual < INNER_TOL_EXACT_BELOW) | (s.residual <= lim.tol) | last
+        )
         inner_tol = jnp.where(
-            ~lim.adaptive | (s.residual < INNER_TOL_EXACT_BELOW),
+            exact,
             lim.inner_tol,
             jnp.clip(INNER_TOL_RATIO * s.residual, lim.inner_tol, INNER_TOL_CAP),
         )
@@ -421,8 +433,8 @@ def _solve_jit(
         x_aa = g - (gamma * mask) @ dG
         ok = jnp.all(jnp.isfinite(x_aa)) & (jnp.max(jnp.abs(x_aa - g)) < 1.0)
         x_new = normalise(jnp.where(use_history & ok, x_aa, g))
-        x_new = jnp.where(residual <= lim.tol, s.x, x_new)
-        return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner)
+        x_new = jnp.where((residual <= lim.tol) | last, s.x, x_new)
+        return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner, exact)
 
     init = _State(
         k=jnp.asarray(0),
@@ -435,16 +447,17 @@ def _solve_jit(
         g_prev=jnp.zeros(n),
         residual=jnp.asarray(jnp.inf),
         inner=jnp.asarray(jnp.inf),
+        exact=jnp.asarray(False),
     )
     s = jax.lax.while_loop(cond, body, init)
-    # Final consistent evaluation at the returned wages, judged on every equilibrium condition.
-    _, _, log_P, X, inner = evaluate(s.x, s.log_P, s.X, lim.inner_tol)
+    # The returned wages with the inner solution evaluated at them, judged on every condition.
+    log_P, X, inner = s.log_P, s.X, s.inner
     log_c, _, _ = cost_structure(econ, s.x, log_P)
     pi_new = trade_shares(A, econ, log_c, log_P)
     gaps = market_gaps(econ, shock, s.x, log_P, X)
     blocks = _residual_blocks(econ, gaps, jnp.exp(s.x))
-    # Labour markets as judged by the iteration (at the returned wages); prices and goods
-    # markets at the final inner solution.
+    # Labour markets as judged by the last evaluation (at the returned wages); prices and goods
+    # markets at its inner solution.
     worst = jnp.maximum(jnp.maximum(s.residual, blocks["prices"]), blocks["goods"])
     # NaN anywhere makes the residual NaN (never below the tolerance).
     worst = jnp.where(jnp.isfinite(worst), worst, jnp.nan)

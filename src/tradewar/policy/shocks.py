@@ -105,12 +105,28 @@ def apply_policies(
     Raises `ScenarioError` naming the policy key for unknown codes, unknown tariff tables or
     tariffs that end at or below -100%.
     """
-    tariffs, cost_hat = state.tariffs.copy(), state.cost_hat.copy()
-    export_tax, is_open, quota = state.export_tax.copy(), state.open.copy(), state.quota.copy()
+    # Copy on write: an instrument no policy touches stays the same array as in ``state``, so
+    # the steps of a timeline share what they do not change (states are never written in place).
+    arrays = {
+        "tariffs": state.tariffs,
+        "cost_hat": state.cost_hat,
+        "export_tax": state.export_tax,
+        "open": state.open,
+        "quota": state.quota,
+    }
+    copied: set[str] = set()
+
+    def writable(name: str) -> np.ndarray:
+        if name not in copied:
+            arrays[name] = arrays[name].copy()
+            copied.add(name)
+        return arrays[name]
+
     for k, policy in enumerate(policies):
         key = f"{key_prefix}[{k}]"
         mask = policy_mask(world, policy, key)
         if isinstance(policy, Tariff):
+            tariffs = writable("tariffs")
             if policy.set_pct is not None:
                 tariffs[mask] = policy.set_pct / 100.0
             elif policy.add_pct is not None:
@@ -128,21 +144,19 @@ def apply_policies(
             if np.any(tariffs[mask] <= -1.0):
                 raise ScenarioError("the resulting tariff is at or below -100%", key=key)
         elif isinstance(policy, TradeCost):
+            cost_hat = writable("cost_hat")
             cost_hat[mask] = cost_hat[mask] * policy.cost_factor
+        elif policy.ban is not None:
+            writable("open")[mask] = 0.0 if policy.ban else 1.0
+            if not policy.ban:
+                writable("export_tax")[mask] = 0.0
+                writable("quota")[mask] = np.nan
+        elif policy.tax_pct is not None:
+            writable("export_tax")[mask] = policy.tax_pct / 100.0
+            writable("quota")[mask] = np.nan
         else:
-            if policy.ban is not None:
-                is_open[mask] = 0.0 if policy.ban else 1.0
-                if not policy.ban:
-                    export_tax[mask] = 0.0
-                    quota[mask] = np.nan
-            elif policy.tax_pct is not None:
-                export_tax[mask] = policy.tax_pct / 100.0
-                quota[mask] = np.nan
-            else:
-                quota[mask] = float(policy.quota_pct_of_baseline or 0.0) / 100.0
-    return replace(
-        state, tariffs=tariffs, cost_hat=cost_hat, export_tax=export_tax, open=is_open, quota=quota
-    )
+            writable("quota")[mask] = float(policy.quota_pct_of_baseline or 0.0) / 100.0
+    return replace(state, **arrays)
 
 
 def check_bans_feasible(world: World, state: PolicyState, pi: np.ndarray, key: str) -> None:
