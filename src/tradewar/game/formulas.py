@@ -77,11 +77,13 @@ def retaliation_formula(world: World, target: str, nu: np.ndarray, phi: np.ndarr
         )
     flows = world.flows[:, :, 0]  # [importer, exporter]
     income = _income(world, nu)
-    member = np.stack([rest, ~rest]).astype(float)  # [block, country]
-    block = member @ flows @ member.T  # [importer block, exporter block]
+    # Block sums with numpy's own (pairwise) summation rather than matrix products, whose
+    # rounding depends on the BLAS kernel of the machine (4e-15 apart on two x86_64 machines).
+    members = (rest, ~rest)
+    block = np.array([[flows[np.ix_(a, b)].sum() for b in members] for a in members])
     block_spending = block.sum(axis=1)
     lam_ur = block[1, 0] / block_spending[1]  # U's spending share on R
-    denominator = member[0] @ income - block[0, 0]
+    denominator = income[rest].sum() - block[0, 0]
     nu_r, nu_u = nu[rest][0], nu[u]
     return _formula(
         np.array([block[1, 0]]),
