@@ -93,9 +93,8 @@ def _release_arrow_memory() -> None:
 
 def codes_to_index(frame: pd.DataFrame, field: str, valid: tuple[str, ...]) -> np.ndarray:
     """Map the codes in ``frame[field]`` to positions in ``valid``; unknown codes raise."""
-    lookup = {code: k for k, code in enumerate(valid)}
-    idx = frame[field].map(lookup)
-    bad = np.flatnonzero(idx.isna().to_numpy())
+    idx = pd.Index(valid).get_indexer(frame[field].to_numpy(dtype=object))
+    bad = np.flatnonzero(idx < 0)
     if bad.size:
         shown = ", ".join(valid[:12]) + (", ..." if len(valid) > 12 else "")
         raise DataError(
@@ -104,7 +103,7 @@ def codes_to_index(frame: pd.DataFrame, field: str, valid: tuple[str, ...]) -> n
             row=int(bad[0]) + frame.attrs.get("row_offset", 1),
             field=field,
         )
-    return idx.to_numpy(dtype=np.int64)
+    return idx.astype(np.int64)
 
 
 def require_nonnegative(frame: pd.DataFrame, field: str) -> None:
