@@ -10,6 +10,7 @@ user's cache folder, as a user's second command finds it).
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -81,6 +82,35 @@ def warm_solves() -> None:
     )
 
 
+TIMELINE_MEMORY = """
+import json, sys
+def status(key):
+    for row in open("/proc/self/status"):
+        if row.startswith(key):
+            return int(row.split()[1]) / 1024
+import jax.numpy as jnp, pandas, tradewar as tw, tradewar.api
+from tradewar.compilation import enable_compilation_cache
+enable_compilation_cache()
+jnp.zeros(1).block_until_ready()
+imported = status("VmRSS")
+result = tw.run_scenario(sys.argv[1])
+print(json.dumps({"imported": imported, "peak": status("VmHWM"), "converged": result.converged}))
+"""
+
+
+def timeline_memory() -> None:
+    """Peak memory of the 13-step us_china_2025 timeline beyond the imports (Linux /proc)."""
+    scenario = str(ROOT / "scenarios" / "us_china_2025.toml")
+    command = [sys.executable, "-c", TIMELINE_MEMORY, scenario]
+    subprocess.run(command, check=True, capture_output=True)  # fills the compilation cache
+    runs = [
+        json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        for _ in range(2)
+    ]
+    beyond = min(run["peak"] - run["imported"] for run in runs)
+    line("us_china_2025 timeline (44x52): peak memory beyond import", beyond, 300.0, "MB")
+
+
 def cold_cli() -> None:
     command = [sys.executable, "-m", "tradewar.cli", "run", str(NAFTA), "--json"]
     subprocess.run(command, check=True, capture_output=True)  # fills the compilation cache
@@ -135,5 +165,6 @@ def slow_cases() -> None:
 if __name__ == "__main__":
     warm_solves()
     cold_cli()
+    timeline_memory()
     if "--all" in sys.argv:
         slow_cases()
