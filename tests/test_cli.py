@@ -281,6 +281,30 @@ def test_console_script_entry_point(tmp_path):
     assert json.loads(proc.stdout)["world"] == "tiny"
 
 
+def test_the_command_ends_with_its_exit_code_and_all_its_output(tmp_path):
+    # `main` ends the process without interpreter teardown: the exit code and every byte of
+    # output must survive it, on success and on failure.
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nworld = "atlantis"\n')
+    command = [sys.executable, "-m", "tradewar.cli"]
+    failed = subprocess.run(
+        [*command, "run", str(bad)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert failed.returncode == 2 and "atlantis" in failed.stderr
+    listed = subprocess.run(
+        [*command, "describe", "cp2015", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert listed.returncode == 0 and json.loads(listed.stdout)["countries"] == 31
+    version = subprocess.run(
+        [*command, "--version"], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert version.returncode == 0 and version.stdout.startswith("tradewar ")
+
+
 def test_error_in_a_later_step_names_that_step(tmp_path):
     text = """
 name = "t"

@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 the solver did not converge, 2 bad input (one line nami
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -1496,8 +1497,39 @@ def _version_text() -> str:
 
 
 def main() -> None:
-    """Entry point."""
-    app()
+    """Entry point of the ``tradewar`` command.
+
+    Once a command has finished, its output is flushed and the process ends without Python's
+    interpreter teardown, whose unloading of JAX's compiled programs and thread pools took
+    0.35-0.4 s of a 2.5-3 s cold ``tradewar run``. Every file tradewar writes is closed (and
+    swapped in whole) before the command returns. If worker threads or child processes are
+    still running (a server, a cluster), the process exits the ordinary way.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            sys.stderr.write(f"{exc.code}\n")
+            code = 1
+    _exit_now(code)
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code``: at once if nothing else is running, else ordinarily."""
+    import logging
+    import threading
+
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    processes = sys.modules.get("multiprocessing")
+    if others or (processes is not None and processes.active_children()):
+        sys.exit(code)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
