@@ -75,7 +75,7 @@ def vmap_against_loop(batch: int) -> None:
         e = base._replace(theta=theta)
         return _solve_jit(
             e, shock, memory, limits, jnp.zeros_like(e.va), jnp.zeros_like(e.alpha), e.expenditure
-        )
+        )[0]
 
     batched = jax.jit(jax.vmap(one))
     batched(jnp.asarray(thetas)).w_hat.block_until_ready()  # compile

@@ -248,3 +248,29 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
     if subsidy is None:  # no shock: the baseline spending
         gap = jnp.max(jnp.abs(X - econ.expenditure)) / jnp.sum(econ.va)
         assert float(gap) < 1e-12
+
+
+def test_a_solve_the_goods_market_contraction_cannot_finish_is_rerun_with_gmres():
+    """The usual solver program has no GMRES; when its goods-market contraction fails (a 60%
+    import subsidy everywhere in `tiny`) it stops at once with a flag, and `solve_arrays`
+    solves again from the same start with the program that has the fallback."""
+    import jax.numpy as jnp
+
+    from tradewar.model.economy import no_shock
+    from tradewar.model.solver import SolverOptions, _solve_jit
+
+    econ = economy_from_world(tw.load_world("tiny"))
+    n = econ.va.shape[0]
+    options = SolverOptions()
+    settings = (options.anderson_memory, options.limits())
+    start = (jnp.zeros_like(econ.va), jnp.zeros_like(econ.alpha), econ.expenditure)
+    for subsidy, expansive in ((-0.3, False), (-0.6, True)):
+        shock = no_shock(econ)
+        shock = shock._replace(tau=jnp.where(jnp.eye(n)[:, :, None] > 0, econ.tau, subsidy))
+        quick, stopped = _solve_jit(econ, shock, *settings, *start, krylov=False)
+        full, never = _solve_jit(econ, shock, *settings, *start, krylov=True)
+        assert bool(stopped) is expansive and not bool(never)
+        assert (int(quick.iterations) == 1) is expansive
+        solution = solve_arrays(econ, shock, options)
+        assert float(solution.max_residual) < options.tol
+        np.testing.assert_array_equal(np.asarray(solution.w_hat), np.asarray(full.w_hat))

@@ -16,6 +16,7 @@ from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.economies import economy_for
 from tradewar.errors import ConvergenceError, ScenarioError
+from tradewar.model.arrays import on_device
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Economy, Shock, economy_from_world
 from tradewar.model.margins import (
@@ -220,7 +221,7 @@ def _baseline_economy(
     if econ is None:
         econ = economy_for(world, scenario.model, scenario.ces)
         if scenario.deficits == "zero" and not scenario.armington.active:
-            econ = rebalanced(econ, jnp.zeros_like(econ.va), options)
+            econ = rebalanced(econ, on_device(np.zeros(econ.va.shape)), options)
         _ECONOMIES[key] = econ
         while len(_ECONOMIES) > _ECONOMIES_MAX:
             _ECONOMIES.popitem(last=False)

@@ -7,11 +7,11 @@ engine (`tradewar.model`) never reads scenario settings itself.
 
 from __future__ import annotations
 
-import jax.numpy as jnp
 import numpy as np
 
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
+from tradewar.model.arrays import on_device
 from tradewar.model.economy import CESParams, Economy, economy_from_world
 from tradewar.policy.scenario import CESSettings, per_code
 
@@ -39,10 +39,10 @@ def ces_params(world: World, settings: CESSettings) -> CESParams:
         critical[world.sectors.index(code)] = 1.0
     materials = _per_sector(world, settings.sigma_materials, "ces.sigma_materials")
     return CESParams(
-        sigma_top=jnp.asarray(_per_sector(world, settings.sigma_top, "ces.sigma_top")),
-        sigma_materials=jnp.asarray(materials),
-        sigma_critical=jnp.asarray(
-            _per_sector(world, settings.sigma_critical, "ces.sigma_critical")
+        sigma_top=on_device(_per_sector(world, settings.sigma_top, "ces.sigma_top"), np.float64),
+        sigma_materials=on_device(materials, np.float64),
+        sigma_critical=on_device(
+            _per_sector(world, settings.sigma_critical, "ces.sigma_critical"), np.float64
         ),
         critical_index=tuple(int(k) for k in np.flatnonzero(critical)),
         materials_cobb_douglas=bool(np.all(materials == 1.0)),

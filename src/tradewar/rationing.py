@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import jax.numpy as jnp
 import numpy as np
 
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
+from tradewar.model.arrays import on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.outcomes import Outcome, compute_outcome
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
@@ -162,7 +162,7 @@ def short_run_economy(econ: Economy, capacity: Capacity) -> Economy:
         return econ
     users = np.any(np.asarray(econ.gamma_io)[:, nested, :] > 0, axis=(0, 1))
     sigma = np.asarray(econ.ces.sigma_top)
-    capped = jnp.asarray(np.where(users, np.minimum(sigma, cap), sigma))
+    capped = on_device(np.where(users, np.minimum(sigma, cap), sigma), np.float64)
     return econ._replace(ces=replace(econ.ces, sigma_top=capped))
 
 
@@ -193,11 +193,11 @@ def _shock(econ: Economy, state: PolicyState, tax: np.ndarray, rent: np.ndarray)
     wedge = state.has_export_controls or bool(np.any(rent > 0))
     factor = (1.0 + tax) * (1.0 + rent[None, :, :])
     return Shock(
-        tau=jnp.asarray(state.tariffs),
-        cost_hat=jnp.asarray(state.cost_hat),
+        tau=on_device(state.tariffs, np.float64),
+        cost_hat=on_device(state.cost_hat, np.float64),
         deficit=econ.deficit,
-        export_tax=jnp.asarray(factor - 1.0) if wedge else None,
-        open=jnp.asarray(state.open) if wedge else None,
+        export_tax=on_device(factor - 1.0, np.float64) if wedge else None,
+        open=on_device(state.open, np.float64) if wedge else None,
     )
 
 

@@ -7,7 +7,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
@@ -17,6 +16,7 @@ from tradewar.dynamics.config import NegotiationConfig
 from tradewar.dynamics.strategies import Action, Strategy, View, make_strategy
 from tradewar.economies import economy_for
 from tradewar.errors import ConvergenceError, ScenarioError
+from tradewar.model.arrays import on_device
 from tradewar.model.economy import Shock
 from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
@@ -174,11 +174,11 @@ class Negotiation:
         }
         self.options = SolverOptions()
         self.controls = Shock(
-            tau=jnp.asarray(self.tau0),
-            cost_hat=jnp.ones_like(self.econ.tau),
+            tau=on_device(self.tau0, np.float64),
+            cost_hat=on_device(np.ones(self.econ.tau.shape)),
             deficit=self.econ.deficit,
-            export_tax=jnp.asarray(self.export_tax),
-            open=jnp.asarray(self.is_open),
+            export_tax=on_device(self.export_tax, np.float64),
+            open=on_device(self.is_open, np.float64),
         )
         self._cache: dict[bytes, Outcome] = {}
         self._last_solution: Any = None
@@ -198,7 +198,7 @@ class Negotiation:
         if key not in self._cache and self.capacity is not None:
             self._cache[key] = self._solve_rationed(tau)
         if key not in self._cache:
-            shock = self.controls._replace(tau=jnp.asarray(tau))
+            shock = self.controls._replace(tau=on_device(tau, np.float64))
             sol = solve_arrays(self.econ, shock, self.options, start=self._last_solution)
             outcome = self._trusted(compute_outcome(self.econ, shock, sol, self.options.tol))
             self._last_solution = sol

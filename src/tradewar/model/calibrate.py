@@ -16,6 +16,7 @@ import numpy as np
 from tradewar.data.io import check_world
 from tradewar.data.world import World
 from tradewar.errors import ConvergenceError
+from tradewar.model.arrays import on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.outcomes import solution_status
 from tradewar.model.solver import Solution, SolverOptions, cost_structure, solve_arrays
@@ -52,7 +53,9 @@ def rebalanced(
         If the re-solve does not meet ``options.tol``.
     """
     options = options or SolverOptions()
-    shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=jnp.asarray(deficit))
+    shock = Shock(
+        tau=econ.tau, cost_hat=on_device(np.ones(econ.tau.shape)), deficit=on_device(deficit)
+    )
     sol = solve_arrays(econ, shock, options)
     status = solution_status(sol, options.tol)
     if status != "converged":
@@ -111,17 +114,17 @@ def world_from_shares(
     deficit = np.asarray(deficit, dtype=float)
     deficit = deficit - deficit.sum() * va / va.sum()
     econ = Economy(
-        pi=jnp.asarray(pi),
-        tau=jnp.asarray(tau),
-        theta=jnp.asarray(theta),
-        gamma_va=jnp.asarray(1.0 - gamma_io.sum(axis=1)),
-        gamma_io=jnp.asarray(gamma_io),
-        alpha=jnp.asarray(alpha),
-        va=jnp.asarray(va),
-        deficit=jnp.asarray(deficit),
-        expenditure=jnp.asarray(expenditure_guess),
+        pi=on_device(pi, np.float64),
+        tau=on_device(tau, np.float64),
+        theta=on_device(theta, np.float64),
+        gamma_va=on_device(1.0 - gamma_io.sum(axis=1), np.float64),
+        gamma_io=on_device(gamma_io, np.float64),
+        alpha=on_device(alpha, np.float64),
+        va=on_device(va, np.float64),
+        deficit=on_device(deficit, np.float64),
+        expenditure=on_device(expenditure_guess, np.float64),
     )
-    shock = Shock(tau=econ.tau, cost_hat=jnp.ones_like(econ.tau), deficit=econ.deficit)
+    shock = Shock(tau=econ.tau, cost_hat=on_device(np.ones(econ.tau.shape)), deficit=econ.deficit)
     sol = solve_arrays(econ, shock, options)
     if solution_status(sol, options.tol) != "converged":
         raise ConvergenceError(int(sol.iterations), float(sol.max_residual), options.tol)

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tradewar.data.world import World
+from tradewar.model.arrays import on_device
 
 
 class Economy(NamedTuple):
@@ -167,16 +168,16 @@ def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:
     deficit = X.sum(axis=1) - revenue - Y.sum(axis=1)
     deficit = deficit - deficit.sum() * va / va.sum()
     return Economy(
-        pi=jnp.asarray(pi),
-        tau=jnp.asarray(tau),
-        theta=jnp.asarray(world.theta),
-        gamma_va=jnp.asarray(gamma_va),
-        gamma_io=jnp.asarray(gamma_io),
-        alpha=jnp.asarray(alpha),
-        va=jnp.asarray(va),
-        deficit=jnp.asarray(deficit),
-        expenditure=jnp.asarray(X),
-        profit_share=None if profit_share is None else jnp.asarray(profit_share),
+        pi=on_device(pi, np.float64),
+        tau=on_device(tau, np.float64),
+        theta=on_device(world.theta, np.float64),
+        gamma_va=on_device(gamma_va, np.float64),
+        gamma_io=on_device(gamma_io, np.float64),
+        alpha=on_device(alpha, np.float64),
+        va=on_device(va, np.float64),
+        deficit=on_device(deficit, np.float64),
+        expenditure=on_device(X, np.float64),
+        profit_share=None if profit_share is None else on_device(profit_share, np.float64),
     )
 
 
@@ -184,6 +185,6 @@ def no_shock(economy: Economy) -> Shock:
     """The shock that changes nothing."""
     return Shock(
         tau=economy.tau,
-        cost_hat=jnp.ones_like(economy.tau),
+        cost_hat=on_device(np.ones(economy.tau.shape)),
         deficit=economy.deficit,
     )

@@ -22,8 +22,10 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from tradewar.model.accounts import accounts, national_income
+from tradewar.model.arrays import on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.linear import gmres
 
@@ -100,12 +102,12 @@ class SolverOptions:
     def limits(self) -> _Limits:
         """The numeric limits as traced data for the compiled solver."""
         return _Limits(
-            tol=jnp.asarray(float(self.tol)),
-            max_iterations=jnp.asarray(int(self.max_iterations)),
-            inner_tol=jnp.asarray(float(self.inner_tol)),
-            max_inner=jnp.asarray(int(self.max_inner)),
-            damping=jnp.asarray(float(self.damping)),
-            adaptive=jnp.asarray(bool(self.adaptive_inner)),
+            tol=on_device(self.tol, np.float64),
+            max_iterations=on_device(self.max_iterations, np.int64),
+            inner_tol=on_device(self.inner_tol, np.float64),
+            max_inner=on_device(self.max_inner, np.int64),
+            damping=on_device(self.damping, np.float64),
+            adaptive=on_device(self.adaptive_inner, np.bool_),
         )
 
 
@@ -288,18 +290,12 @@ def _goods_map(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bil
     return demand
 
 
-def goods_market(
-    pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat, X0, tol, max_inner
-):
-    """Solve the goods-market system (eqs. 4–5) for X' (N, J).
+def _contract_goods(demand, X0, tol, max_inner, scale):
+    """Iterate ``X -> demand(X)`` from ``X0``; returns ``(X, last change relative to scale)``.
 
-    The system is affine, ``X = T X + b``. It is iterated from the warm start while that
-    contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
-    system is solved by GMRES instead. Returns ``(X, relative residual, used_gmres)``, the last
-    a boolean scalar saying which path solved it.
+    Stops at ``tol``, after ``max_inner`` steps, or once a step changes spending by more than
+    1000 times world value added (an expansive map).
     """
-    demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
-    scale = jnp.sum(econ.va)
 
     def cond(state):
         k, _, change = state
@@ -312,6 +308,22 @@ def goods_market(
 
     # The first step always runs (the starting change is finite and above any tolerance).
     _, X, change = jax.lax.while_loop(cond, body, (0, X0, jnp.asarray(1.0)))
+    return X, change
+
+
+def goods_market(
+    pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat, X0, tol, max_inner
+):
+    """Solve the goods-market system (eqs. 4–5) for X' (N, J).
+
+    The system is affine, ``X = T X + b``. It is iterated from the warm start while that
+    contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
+    system is solved by GMRES instead. Returns ``(X, relative residual, used_gmres)``, the last
+    a boolean scalar saying which path solved it.
+    """
+    demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
+    scale = jnp.sum(econ.va)
+    X, change = _contract_goods(demand, X0, tol, max_inner, scale)
 
     def krylov(_):
         b = demand(jnp.zeros_like(X0))
@@ -331,6 +343,26 @@ def goods_market(
     return X, change, used
 
 
+def _solve_spd(a: jnp.ndarray, b: jnp.ndarray) -> jnp.ndarray:
+    """Solve ``a x = b`` for a small symmetric positive definite ``a`` (m, m); ``b`` is (m,).
+
+    Gauss–Jordan elimination without pivoting, which is stable for such matrices: the
+    Anderson step's regularised Gram matrix. Written out rather than `jnp.linalg.solve`, whose
+    LAPACK kernels make a fresh process import SciPy's BLAS (0.15 s) before its first solve.
+    """
+
+    def eliminate(k, ab):
+        a, b = ab
+        row, rhs = a[k] / a[k, k], b[k] / a[k, k]
+        factor = a[:, k].at[k].set(0.0)
+        a = (a - factor[:, None] * row[None, :]).at[k].set(row)
+        b = (b - factor * rhs).at[k].set(rhs)
+        return a, b
+
+    _, x = jax.lax.fori_loop(0, a.shape[0], eliminate, (a, b))
+    return x
+
+
 class _State(NamedTuple):
     k: jnp.ndarray
     x: jnp.ndarray
@@ -343,6 +375,7 @@ class _State(NamedTuple):
     residual: jnp.ndarray
     inner: jnp.ndarray
     exact: jnp.ndarray  # the last evaluation solved the inner loops to `inner_tol`
+    needs_krylov: jnp.ndarray  # the goods-market contraction failed without a GMRES fallback
 
 
 def solve_arrays(
@@ -359,18 +392,40 @@ def solve_arrays(
     """
     options = options or SolverOptions()
     if start is None:
-        x0 = jnp.zeros_like(econ.va)
-        log_P0 = jnp.zeros_like(econ.alpha)
+        x0 = on_device(np.zeros(econ.va.shape))
+        log_P0 = on_device(np.zeros(econ.alpha.shape))
         X0 = econ.expenditure
     else:
         x0, log_P0, X0 = jnp.log(start.w_hat), start.log_P_hat, start.expenditure
-    return _solve_jit(econ, shock, options.anderson_memory, options.limits(), x0, log_P0, X0)
+    args = (econ, shock, options.anderson_memory, options.limits(), x0, log_P0, X0)
+    traced = any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args))
+    if not traced:
+        # The usual program has no GMRES: tracing, lowering and loading it is half as costly,
+        # which is most of a fresh process's first solve. A goods market the contraction cannot
+        # solve stops it, and the solve is run again from the same start with the fallback.
+        solution, needs_krylov = _solve_jit(*args, krylov=False)
+        if not bool(needs_krylov):
+            return solution
+    return _solve_jit(*args, krylov=True)[0]
 
 
-@partial(jax.jit, static_argnames=("anderson_memory",))
+@partial(jax.jit, static_argnames=("anderson_memory", "krylov"))
 def _solve_jit(
-    econ: Economy, shock: Shock, anderson_memory: int, lim: _Limits, x0, log_P0, X0
-) -> Solution:
+    econ: Economy,
+    shock: Shock,
+    anderson_memory: int,
+    lim: _Limits,
+    x0,
+    log_P0,
+    X0,
+    krylov: bool = True,
+) -> tuple[Solution, jnp.ndarray]:
+    """The solver program; returns the solution and whether it stopped for want of GMRES.
+
+    With ``krylov`` the goods market falls back on GMRES when its contraction fails (and the
+    flag is always False); without it such a failure ends the loop with the flag set, and the
+    solution is not to be used.
+    """
     n = econ.va.shape[0]
     m = max(anderson_memory, 1)
     A = trade_weights(econ, shock)
@@ -385,14 +440,20 @@ def _solve_jit(
         log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, inner_tol, lim.max_inner)
         pi_new = trade_shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
-        X, ch_x, _ = goods_market(
-            pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner_tol, lim.max_inner
-        )
+        if krylov:
+            X, ch_x, _ = goods_market(
+                pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner_tol, lim.max_inner
+            )
+            missed = jnp.asarray(False)
+        else:
+            demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w * econ.va)
+            X, ch_x = _contract_goods(demand, X0, inner_tol, lim.max_inner, total_va)
+            missed = ~(ch_x <= inner_tol)
         acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
         demand = acc.wages.sum(axis=1)
         excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
         residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
-        return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x)
+        return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x), missed
 
     # The loop ends once an evaluation with exact inner solves meets the tolerance: when the
     # residual first falls below it after an inexact evaluation, the wages are held and
@@ -400,7 +461,7 @@ def _solve_jit(
     # solution at the returned wages (one copy of the inner solvers in the compiled program).
     def cond(s: _State):
         done = (s.residual <= lim.tol) & s.exact
-        return (s.k < lim.max_iterations) & ~done & ~jnp.isnan(s.residual)
+        return (s.k < lim.max_iterations) & ~done & ~jnp.isnan(s.residual) & ~s.needs_krylov
 
     def body(s: _State):
         # Inexact inner solves far from the solution: the inner tolerance follows the outer
@@ -417,7 +478,7 @@ def _solve_jit(
             lim.inner_tol,
             jnp.clip(INNER_TOL_RATIO * s.residual, lim.inner_tol, INNER_TOL_CAP),
         )
-        excess, residual, log_P, X, inner = evaluate(s.x, s.log_P, s.X, inner_tol)
+        excess, residual, log_P, X, inner, missed = evaluate(s.x, s.log_P, s.X, inner_tol)
         f = lim.damping * excess
         g = normalise(s.x + f)
         slot = (s.k - 1) % m
@@ -429,12 +490,12 @@ def _solve_jit(
         dFm = dF * mask[:, None]
         gram = dFm @ dFm.T
         reg = 1e-10 * jnp.trace(gram) + 1e-200
-        gamma = jnp.linalg.solve(gram + (reg + (1.0 - mask)) * jnp.eye(m), dFm @ f)
+        gamma = _solve_spd(gram + (reg + (1.0 - mask)) * jnp.eye(m), dFm @ f)
         x_aa = g - (gamma * mask) @ dG
         ok = jnp.all(jnp.isfinite(x_aa)) & (jnp.max(jnp.abs(x_aa - g)) < 1.0)
         x_new = normalise(jnp.where(use_history & ok, x_aa, g))
         x_new = jnp.where((residual <= lim.tol) | last, s.x, x_new)
-        return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner, exact)
+        return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner, exact, missed)
 
     init = _State(
         k=jnp.asarray(0),
@@ -448,6 +509,7 @@ def _solve_jit(
         residual=jnp.asarray(jnp.inf),
         inner=jnp.asarray(jnp.inf),
         exact=jnp.asarray(False),
+        needs_krylov=jnp.asarray(False),
     )
     s = jax.lax.while_loop(cond, body, init)
     # The returned wages with the inner solution evaluated at them, judged on every condition.
@@ -461,7 +523,7 @@ def _solve_jit(
     worst = jnp.maximum(jnp.maximum(s.residual, blocks["prices"]), blocks["goods"])
     # NaN anywhere makes the residual NaN (never below the tolerance).
     worst = jnp.where(jnp.isfinite(worst), worst, jnp.nan)
-    return Solution(
+    solution = Solution(
         w_hat=jnp.exp(s.x),
         log_P_hat=log_P,
         expenditure=X,
@@ -471,6 +533,7 @@ def _solve_jit(
         inner_residual=inner,
         in_domain=_in_domain(gaps, X, total_va),
     )
+    return solution, s.needs_krylov
 
 
 def _in_domain(gaps: Gaps, X, scale):
