@@ -290,27 +290,6 @@ def _goods_map(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bil
     return demand
 
 
-def _contract_goods(demand, X0, tol, max_inner, scale):
-    """Iterate ``X -> demand(X)`` from ``X0``; returns ``(X, last change relative to scale)``.
-
-    Stops at ``tol``, after ``max_inner`` steps, or once a step changes spending by more than
-    1000 times world value added (an expansive map).
-    """
-
-    def cond(state):
-        k, _, change = state
-        return (k < max_inner) & (change > tol) & (change < 1e3)
-
-    def body(state):
-        k, X, _ = state
-        new = demand(X)
-        return k + 1, new, jnp.max(jnp.abs(new - X)) / scale
-
-    # The first step always runs (the starting change is finite and above any tolerance).
-    _, X, change = jax.lax.while_loop(cond, body, (0, X0, jnp.asarray(1.0)))
-    return X, change
-
-
 def goods_market(
     pi_new,
     shock: Shock,
@@ -333,7 +312,18 @@ def goods_market(
     """
     demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
     scale = jnp.sum(econ.va)
-    X, change = _contract_goods(demand, X0, tol, max_inner, scale)
+
+    def cond(state):
+        k, _, change = state
+        return (k < max_inner) & (change > tol) & (change < 1e3)
+
+    def body(state):
+        k, X, _ = state
+        new = demand(X)
+        return k + 1, new, jnp.max(jnp.abs(new - X)) / scale
+
+    # The first step always runs (the starting change is finite and above any tolerance).
+    _, X, change = jax.lax.while_loop(cond, body, (0, X0, jnp.asarray(1.0)))
 
     def krylov(_):
         b = demand(jnp.zeros_like(X0))
