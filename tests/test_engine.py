@@ -274,3 +274,21 @@ def test_a_solve_the_goods_market_contraction_cannot_finish_is_rerun_with_gmres(
         solution = solve_arrays(econ, shock, options)
         assert float(solution.max_residual) < options.tol
         np.testing.assert_array_equal(np.asarray(solution.w_hat), np.asarray(full.w_hat))
+
+
+def test_the_anderson_step_solves_its_small_system_like_lapack():
+    """`_solve_spd` (Gauss–Jordan, no LAPACK) against NumPy on regularised Gram matrices,
+    including the masked form of the first iterations (unit rows for unused memory)."""
+    import jax.numpy as jnp
+
+    from tradewar.model.solver import _solve_spd
+
+    rng = np.random.default_rng(7)
+    for m, used in ((1, 1), (6, 6), (6, 2), (20, 20)):
+        d = rng.normal(size=(m, 40)) * (np.arange(m) < used)[:, None]
+        gram = d @ d.T
+        a = gram + (1e-10 * np.trace(gram) + (np.arange(m) >= used)) * np.eye(m)
+        b = rng.normal(size=m) * (np.arange(m) < used)
+        x = np.asarray(_solve_spd(jnp.asarray(a), jnp.asarray(b)))
+        expected = np.linalg.solve(a, b)
+        assert np.max(np.abs(x - expected)) <= 1e-10 * np.max(np.abs(expected))
