@@ -88,9 +88,7 @@ def _release_arrow_memory() -> None:
     Reading the Parquet tables of a 44-country world left about 35 MB resident in Arrow's
     pool after the frames were converted; a timeline's memory is then mostly its results.
     """
-    import pyarrow
-
-    pyarrow.default_memory_pool().release_unused()
+    pa.default_memory_pool().release_unused()
 
 
 def codes_to_index(frame: pd.DataFrame, field: str, valid: tuple[str, ...]) -> np.ndarray:
