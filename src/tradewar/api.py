@@ -6,7 +6,6 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import replace
 
 import jax.numpy as jnp
 import numpy as np
@@ -14,7 +13,7 @@ from pydantic import ValidationError
 
 from tradewar.data.io import load_world
 from tradewar.data.world import World
-from tradewar.economies import economy_for
+from tradewar.economies import economy_for, horizon_economy, scenario_world
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import on_device
 from tradewar.model.calibrate import rebalanced
@@ -28,6 +27,7 @@ from tradewar.model.margins import (
 )
 from tradewar.model.outcomes import STATUS_REASONS, Outcome
 from tradewar.model.solver import Solution, SolverOptions
+from tradewar.policy.chokepoints import HORIZONS
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
 from tradewar.policy.scenario import (
     CESSettings,
@@ -39,7 +39,7 @@ from tradewar.policy.scenario import (
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
-from tradewar.rationing import capacity_for, chokepoint_meta, short_run_economy, solve_state
+from tradewar.rationing import chokepoint_meta, solve_state
 from tradewar.registry import check_model
 from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
@@ -132,8 +132,7 @@ def _run(
     check_model(scenario.model)
     if world is None:
         world = load_world(scenario.world)
-    if scenario.parameters.theta is not None:
-        world = with_theta(world, scenario.parameters.theta)
+    world = scenario_world(world, scenario)
     if options is None:
         options = SolverOptions(
             tol=scenario.solver.tol, max_iterations=scenario.solver.max_iterations
@@ -146,13 +145,13 @@ def _run(
         raise ScenarioError(
             "deficits = 'zero' is not available with [armington] margins", key="deficits"
         )
-    capacity = capacity_for(world, scenario.chokepoints, scenario.ces.critical)
-    if capacity is not None and margins is not None:
+    if margins is not None and scenario.horizon_parameters() != HORIZONS["long"]:
         raise ScenarioError(
-            "[chokepoints] limits are not available with [armington] margins", key="chokepoints"
+            "short-run horizons ([chokepoints] limits, sticky wages) are not available with "
+            "[armington] margins",
+            key="horizon",
         )
-    if capacity is not None:
-        econ = short_run_economy(econ, capacity)
+    econ, capacity = horizon_economy(world, econ, scenario)
     state = PolicyState.baseline(np.asarray(econ.tau))
     if scenario.step:
         state = apply_policies(world, scenario.policy, state, "policy")
@@ -169,7 +168,9 @@ def _run(
                 econ, state, margins, options, z_previous, key_prefix
             )
         else:
-            outcome, previous = solve_state(econ, state, options, previous, capacity)
+            outcome, previous = solve_state(
+                econ, state, options, previous, capacity, scenario.parameters.quota_rent
+            )
         if strict and not outcome.converged:
             raise ConvergenceError(
                 outcome.iterations,
@@ -201,6 +202,7 @@ def _run(
         meta={
             "data_hash": data_hash,
             "scenario": scenario.model_dump(mode="json"),
+            "quota_rent": scenario.parameters.quota_rent,
             **chokepoint_meta(world, econ, capacity),
         },
     )
@@ -265,14 +267,6 @@ def compare(
 
     results = [run_scenario(s, strict=strict) for s in scenarios]
     return compare_results(results, step, labels)
-
-
-def with_theta(world: World, theta: float | dict[str, float]) -> World:
-    """``world`` with its trade elasticities replaced (a number, or a table by sector code)."""
-    new = per_code(world.sectors, theta, "parameters.theta", world.theta)
-    if not np.all((new > 0) & np.isfinite(new)):
-        raise ScenarioError("trade elasticities must be positive numbers", key="parameters.theta")
-    return replace(world, theta=new)
 
 
 def scenario_margins(

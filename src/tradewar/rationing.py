@@ -12,8 +12,12 @@ Both are solved as price wedges on top of the engine's equilibrium:
   capacity, a rent earned by the producing country (national income, not wages).
 
 Stocks soften cut-offs: a ban (or quota) on a capacity-limited input becomes a quota at
-``q + cover * (1 - q)`` of the baseline quantity, where ``cover`` is the share of the horizon the
-buyers' stocks last, i.e. stocks are drawn down evenly over the horizon.
+``min(q + cover, 1)`` of the baseline quantity, where ``cover`` is the share of the horizon the
+buyers' stocks of normal use last, i.e. stocks are drawn down evenly over the horizon.
+
+Who earns a quota's scarcity rent is set per quota (`split_wedges`): the exporter (an export
+tax), the importer (a tariff-like wedge whose rent the importing country keeps) or nobody (the
+rent is dissipated in rent seeking).
 
 Each round solves the engine at the current wedges and takes a Newton step in
 ``log(1 + wedge)`` per quota cell and per capacity-limited producer with its partial
@@ -35,6 +39,7 @@ from tradewar.model.economy import Economy, Shock
 from tradewar.model.outcomes import Outcome, compute_outcome
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
 from tradewar.policy.chokepoints import ChokepointSettings, HorizonParameters
+from tradewar.policy.policies import RENT_REGIMES
 from tradewar.policy.scenario import per_code
 from tradewar.policy.shocks import PolicyState
 
@@ -118,7 +123,7 @@ def capacity_for(
         elasticity=np.where(limited, eta[:, None], np.inf),
         sectors=tuple(sectors),
         stock_cover=params.stock_cover,
-        horizon=settings.horizon,
+        horizon=settings.horizon or "long",
         parameters=params,
     )
 
@@ -169,9 +174,11 @@ def short_run_economy(econ: Economy, capacity: Capacity) -> Economy:
 def with_stocks(state: PolicyState, capacity: Capacity, pi: np.ndarray) -> PolicyState:
     """``state`` with bans and quotas on limited sectors softened by buyers' stocks.
 
-    A cut to a share ``q`` of the baseline quantity (0 for a ban) becomes a quota at
-    ``q + cover * (1 - q)``; flows with no baseline trade and quotas above the baseline are left
-    alone. With no stocks (``cover = 0``) the state is returned unchanged.
+    Stocks of ``cover`` (a share of the horizon) of normal use, drawn down evenly over the
+    horizon, add ``cover`` of the baseline quantity to what a cut to a share ``q`` of it (0 for
+    a ban) lets through: the quota becomes ``min(q + cover, 1)``. Flows with no baseline trade
+    and quotas above the baseline are left alone. With no stocks (``cover = 0``) the state is
+    returned unchanged.
     """
     cover = capacity.stock_cover
     if cover <= 0.0:
@@ -183,21 +190,67 @@ def with_stocks(state: PolicyState, capacity: Capacity, pi: np.ndarray) -> Polic
     cut = np.where(banned, 0.0, state.quota)
     soft = traded & (banned | (np.isfinite(cut) & (cut < 1.0)))
     quota = state.quota.copy()
-    quota[soft] = cut[soft] + cover * (1.0 - cut[soft])
+    quota[soft] = np.minimum(cut[soft] + cover, 1.0)
     is_open = state.open.copy()
     is_open[banned] = 1.0
     return replace(state, open=is_open, quota=quota)
 
 
-def _shock(econ: Economy, state: PolicyState, tax: np.ndarray, rent: np.ndarray) -> Shock:
+@dataclass(frozen=True)
+class Wedges:
+    """A policy state's price wedges split by who earns them, ``(N, N, J)`` each (fractions).
+
+    ``export_tax`` goes to the exporter (policy taxes and the exporter's part of quota rents),
+    ``import_rent`` stays with the importer, ``dissipated`` is burned in rent seeking in the
+    importing country; None where a kind is absent everywhere.
+    """
+
+    export_tax: np.ndarray
+    import_rent: np.ndarray | None
+    dissipated: np.ndarray | None
+
+
+def split_wedges(
+    state: PolicyState, tax: np.ndarray, binding: np.ndarray, default_rent: str = "exporter"
+) -> Wedges:
+    """Split the quota wedges in ``tax`` by the rent regime of each quota.
+
+    ``tax`` ``(N, N, J)`` holds the policies' export taxes and, on the ``binding`` quota cells,
+    the whole wedge that makes the quota bind (at least the policy's own export tax). The part
+    of that wedge above the policy tax is the quota rent: under ``exporter`` the exporter earns
+    it up to the quota's premium cap and the importer keeps the rest; under ``importer`` the
+    importer keeps all of it; under ``none`` all of it is dissipated. Cells without a binding
+    quota keep the policy's export tax.
+    """
+    regimes = state.rent_regimes(default_rent)
+    base = state.export_tax
+    quota_rent = np.where(binding, (1.0 + tax) / (1.0 + base) - 1.0, 0.0)
+    exporter = binding & (regimes == RENT_REGIMES.index("exporter"))
+    paid = np.where(exporter, np.minimum(quota_rent, state.caps()), 0.0)
+    rest = (1.0 + quota_rent) / (1.0 + paid) - 1.0
+    none = binding & (regimes == RENT_REGIMES.index("none"))
+    kept = np.where(binding & ~none, rest, 0.0)
+    burned = np.where(none, rest, 0.0)
+    return Wedges(
+        export_tax=np.where(binding, (1.0 + base) * (1.0 + paid) - 1.0, tax),
+        import_rent=kept if np.any(kept > 0) else None,
+        dissipated=burned if np.any(burned > 0) else None,
+    )
+
+
+def _shock(econ: Economy, state: PolicyState, wedges: Wedges, rent: np.ndarray) -> Shock:
     wedge = state.has_export_controls or bool(np.any(rent > 0))
-    factor = (1.0 + tax) * (1.0 + rent[None, :, :])
+    factor = (1.0 + wedges.export_tax) * (1.0 + rent[None, :, :])
     return Shock(
         tau=on_device(state.tariffs, np.float64),
         cost_hat=on_device(state.cost_hat, np.float64),
         deficit=econ.deficit,
         export_tax=on_device(factor - 1.0, np.float64) if wedge else None,
         open=on_device(state.open, np.float64) if wedge else None,
+        import_rent=None
+        if wedges.import_rent is None
+        else on_device(wedges.import_rent, np.float64),
+        dissipated=None if wedges.dissipated is None else on_device(wedges.dissipated, np.float64),
     )
 
 
@@ -206,14 +259,14 @@ def _outcome(
     shock: Shock,
     solution: Solution,
     options: SolverOptions,
-    tax: np.ndarray,
+    wedges: Wedges,
     rent: np.ndarray | None,
 ) -> Outcome:
-    """The outcome with the policy's export taxes and the capacity premia reported apart."""
+    """The outcome with the exporters' taxes and the capacity premia reported apart."""
     outcome = compute_outcome(econ, shock, solution, options.tol)
     if rent is None:
-        return outcome
-    return replace(outcome, export_tax=tax, capacity_rent=rent)
+        return replace(outcome, export_tax=wedges.export_tax)
+    return replace(outcome, export_tax=wedges.export_tax, capacity_rent=rent)
 
 
 def quantity_change(outcome: Outcome) -> np.ndarray:
@@ -269,15 +322,18 @@ def solve_state(
     options: SolverOptions,
     previous: tuple[Solution, np.ndarray, np.ndarray] | None = None,
     capacity: Capacity | None = None,
+    quota_rent: str = "exporter",
 ) -> tuple[Outcome, tuple[Solution, np.ndarray, np.ndarray]]:
     """Solve one policy state, with its quotas and capacity limits binding.
 
-    ``previous`` (the solution, quota taxes and capacity premia of the step before)
+    ``previous`` (the solution, quota wedges and capacity premia of the step before)
     warm-starts the solver and the search; the equilibrium found does not depend on it. Returns
     the outcome (status ``"quota not settled"`` or ``"capacity not settled"`` when the wedges
-    did not settle within `RATIONING_MAX_ROUNDS`) and the triple to pass to the next step. The
-    outcome's ``export_tax`` holds the policies' taxes and quota equivalents; with ``capacity``
-    its ``capacity_rent`` ``(N, J)`` holds the premia (fractions of unit cost).
+    did not settle within `RATIONING_MAX_ROUNDS`) and the triple to pass to the next step.
+    ``quota_rent`` is who earns the rent of a quota that names none (`split_wedges`). The
+    outcome's ``export_tax`` holds the exporters' taxes (with their part of quota rents),
+    ``import_rent`` and ``dissipated`` the importer-side parts; with ``capacity`` its
+    ``capacity_rent`` ``(N, J)`` holds the premia (fractions of unit cost).
     """
     pi = np.asarray(econ.pi)
     if capacity is not None:
@@ -294,9 +350,10 @@ def solve_state(
         tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
         rent = np.where(limited, previous_rent, 0.0)
     reported = capacity is not None
-    shock = _shock(econ, state, tax, rent)
+    wedges = split_wedges(state, tax, binding, quota_rent)
+    shock = _shock(econ, state, wedges, rent)
     solution = solve_arrays(econ, shock, options, start=start)
-    outcome = _outcome(econ, shock, solution, options, tax, rent if reported else None)
+    outcome = _outcome(econ, shock, solution, options, wedges, rent if reported else None)
     if not (binding.any() or limited.any()) or not outcome.converged:
         return outcome, (solution, tax, rent)
     theta = np.asarray(econ.theta)
@@ -342,9 +399,10 @@ def solve_state(
         tax[binding] = np.expm1(u_new[:n_quota])
         rent = np.zeros(limited.shape)
         rent[limited] = np.expm1(u_new[n_quota:])
-        shock = _shock(econ, state, tax, rent)
+        wedges = split_wedges(state, tax, binding, quota_rent)
+        shock = _shock(econ, state, wedges, rent)
         solution = solve_arrays(econ, shock, options, start=solution)
-        outcome = _outcome(econ, shock, solution, options, tax, rent if reported else None)
+        outcome = _outcome(econ, shock, solution, options, wedges, rent if reported else None)
         if not outcome.converged:
             return outcome, (solution, tax, rent)
     # The wedges did not settle: the numbers are those of the last round, flagged.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -14,17 +14,17 @@ from tradewar.api import scenario_step
 from tradewar.data.io import load_world
 from tradewar.dynamics.config import NegotiationConfig
 from tradewar.dynamics.strategies import Action, Strategy, View, make_strategy
-from tradewar.economies import economy_for
+from tradewar.economies import economy_for, horizon_economy, scenario_world
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import on_device
 from tradewar.model.economy import Shock
 from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
-from tradewar.policy.chokepoints import ChokepointSettings
+from tradewar.policy.chokepoints import HORIZONS
 from tradewar.policy.scenario import CESSettings, Scenario, load_scenario
 from tradewar.policy.shocks import PolicyState
 from tradewar.progress import ProgressCallback, report
-from tradewar.rationing import capacity_for, short_run_economy, solve_state
+from tradewar.rationing import solve_state
 from tradewar.results.result import Result, StepResult
 
 
@@ -80,18 +80,32 @@ class NegotiationResult:
         }
 
 
+@dataclass(frozen=True)
+class _StartState:
+    """The instruments in force at a negotiation's start (arrays ``(N, N, J)``).
+
+    ``export_tax`` is the exporters' part of the export controls; ``import_rent`` and
+    ``dissipated`` the importer-side quota wedges (None where none). Without quantity limits
+    these hold the quotas' tax equivalents at the start step and ``state`` is None; with them
+    (short-run chokepoints, where quantities bind) ``state`` keeps the quotas as quantities.
+    """
+
+    tariffs: np.ndarray
+    export_tax: np.ndarray
+    open: np.ndarray
+    import_rent: np.ndarray | None = None
+    dissipated: np.ndarray | None = None
+    state: PolicyState | None = None
+
+
 def _start_state(
     config: NegotiationConfig, world, econ, scenario: Scenario | None, quotas: bool = False
-):
-    """Tariffs, export taxes and bans at the start, and the quotas when ``quotas`` is True.
-
-    Without ``quotas`` the export taxes include the quotas' tax equivalents at the start step
-    and the quotas are None; with it (short-run chokepoints, where quantities bind) the export
-    taxes are the policies' own and the quotas are kept as quantities.
-    """
+) -> _StartState:
+    """The tariffs and export controls at the start, with the quotas when ``quotas`` is True."""
     base = PolicyState.baseline(np.asarray(econ.tau))
+    zeros = np.zeros_like(base.tariffs)
     if scenario is None:
-        return base.tariffs, np.zeros_like(base.tariffs), base.open, None
+        return _StartState(base.tariffs, zeros, base.open)
     if scenario.world != world.name:
         raise ScenarioError(
             f"the start scenario uses world '{scenario.world}', the config '{world.name}'",
@@ -100,11 +114,14 @@ def _start_state(
     step = scenario_step(scenario, world, config.start.step, key="start.step")
     tariffs = np.array(step.outcome.tariffs_after)
     if not config.start.export_controls or step.policies is None:
-        return tariffs, np.zeros_like(base.tariffs), base.open, None
+        return _StartState(tariffs, zeros, base.open)
     if quotas:
         policies = step.policies
-        return tariffs, np.array(policies.export_tax), policies.open, np.array(policies.quota)
-    return tariffs, np.array(step.outcome.export_tax), step.policies.open, None
+        return _StartState(tariffs, np.array(policies.export_tax), policies.open, state=policies)
+    o = step.outcome
+    return _StartState(
+        tariffs, np.array(o.export_tax), step.policies.open, o.import_rent, o.dissipated
+    )
 
 
 class Negotiation:
@@ -133,25 +150,36 @@ class Negotiation:
         for k, event in enumerate(config.event):
             if event.country not in world.countries:
                 raise ScenarioError(f"unknown country '{event.country}'", key=f"event[{k}].country")
-        model, ces, chokepoints = config.model, CESSettings(), ChokepointSettings()
+        model, ces = config.model, CESSettings()
         scenario = start
         if scenario is None and config.start.scenario:
             scenario = load_scenario(config.start.scenario)
+        self.quota_rent = "exporter"
+        self.long_run = True
         if scenario is not None:
-            model, ces, chokepoints = scenario.model, scenario.ces, scenario.chokepoints
-            if scenario.parameters.theta is not None:
-                from tradewar.api import with_theta
-
-                world = with_theta(world, scenario.parameters.theta)
-        self.config, self.world, self.model, self.ces = config, world, model, ces
+            model, ces = scenario.model, scenario.ces
+            self.quota_rent = scenario.parameters.quota_rent
+            self.long_run = scenario.horizon_parameters() == HORIZONS["long"]
+        self.config, self.model, self.ces = config, model, ces
         self.names = world.countries
-        self.econ = economy_for(world, model, ces)
-        self.capacity = capacity_for(world, chokepoints, ces.critical)
-        if self.capacity is not None:
-            self.econ = short_run_economy(self.econ, self.capacity)
-        self.tau0, self.export_tax, self.is_open, self.quota = _start_state(
+        self.capacity = None
+        if scenario is not None:
+            solved = scenario_world(world, scenario)
+            self.econ, self.capacity = horizon_economy(
+                solved, economy_for(solved, model, ces), scenario
+            )
+        else:
+            solved, self.econ = world, economy_for(world, model, ces)
+        self.world = solved
+        start_state = _start_state(
             config, world, self.econ, scenario, quotas=self.capacity is not None
         )
+        self.tau0, self.export_tax, self.is_open = (
+            start_state.tariffs,
+            start_state.export_tax,
+            start_state.open,
+        )
+        self.start_policies = start_state.state
         self._rationed: Any = None
         self.base_tau = np.asarray(self.econ.tau)
         self.players = [world.country_index(p.country) for p in config.player]
@@ -179,6 +207,12 @@ class Negotiation:
             deficit=self.econ.deficit,
             export_tax=on_device(self.export_tax, np.float64),
             open=on_device(self.is_open, np.float64),
+            import_rent=None
+            if start_state.import_rent is None
+            else on_device(start_state.import_rent, np.float64),
+            dissipated=None
+            if start_state.dissipated is None
+            else on_device(start_state.dissipated, np.float64),
         )
         self._cache: dict[bytes, Outcome] = {}
         self._last_solution: Any = None
@@ -207,16 +241,16 @@ class Negotiation:
 
     def _solve_rationed(self, tau: np.ndarray) -> Outcome:
         """The equilibrium at ``tau`` with quotas and capacity limits binding (short run)."""
-        ones = np.ones_like(tau)
-        state = PolicyState(
+        policies = self.start_policies or PolicyState.baseline(self.base_tau)
+        state = replace(
+            policies,
             tariffs=np.array(tau),
-            cost_hat=ones,
+            cost_hat=np.ones_like(tau),
             export_tax=self.export_tax,
             open=self.is_open,
-            quota=self.quota if self.quota is not None else np.full_like(ones, np.nan),
         )
         outcome, self._rationed = solve_state(
-            self.econ, state, self.options, self._rationed, self.capacity
+            self.econ, state, self.options, self._rationed, self.capacity, self.quota_rent
         )
         return self._trusted(outcome)
 
@@ -233,10 +267,11 @@ class Negotiation:
 
     def best_response(self, i: int, tau: np.ndarray) -> np.ndarray:
         """Player ``i``'s best-response tariffs on the other players at ``tau``."""
-        if self.capacity is not None:
+        if not self.long_run:
             raise ScenarioError(
-                "best-response moves are computed on the long-run game; with short-run "
-                f"[chokepoints] limits (horizon '{self.capacity.horizon}') use another strategy",
+                "best-response moves are computed on the long-run game; over a short-run "
+                "horizon (supply limits, one-year elasticities, sticky wages) use another "
+                "strategy",
                 key="player.strategy",
             )
         if self._game is None:

@@ -34,6 +34,11 @@ class Accounts(NamedTuple):
         ``(N,)`` tariffs collected by each importer.
     export_tax_revenue
         ``(N,)`` export taxes (quota rents) collected by each exporter.
+    import_rent
+        ``(N,)`` quota rents kept by each importing country (licences held by its buyers).
+    rent_seeking
+        ``(N,)`` quota rents dissipated in each importing country: wages of workers who queue
+        and fill in forms (labour demand, not output).
     """
 
     output: jnp.ndarray
@@ -42,30 +47,62 @@ class Accounts(NamedTuple):
     profits: jnp.ndarray
     tariff_revenue: jnp.ndarray
     export_tax_revenue: jnp.ndarray
+    import_rent: jnp.ndarray
+    rent_seeking: jnp.ndarray
+
+    @property
+    def labour_demand(self):
+        """``(N,)`` the wage bill employers and rent seeking pay for."""
+        return self.wages.sum(axis=1) + self.rent_seeking
 
 
-def producer_shares(pi, tau, export_tax=None):
-    """Split each unit of ``n``'s spending into producers' receipts, tariffs and export taxes.
+def border_factor(tau, import_rent=None, dissipated=None):
+    """``(N, N, J)`` domestic price over the world price: tariffs and importer-side quota wedges."""
+    factor = 1.0 + tau
+    if import_rent is not None:
+        factor = factor * (1.0 + import_rent)
+    if dissipated is not None:
+        factor = factor * (1.0 + dissipated)
+    return factor
 
-    Returns ``(net, leak, etax)``: ``net[n, i, k]`` reaches producers, ``leak[n, k]`` is the
-    tariff share of n's spending in ``k`` and ``etax[n, i, k]`` the export-tax share going to
-    ``i`` (None without export taxes).
+
+def producer_shares(pi, tau, export_tax=None, import_rent=None, dissipated=None):
+    """Split each unit of ``n``'s spending into producers' receipts, tariffs and rents.
+
+    Returns ``(net, tariff, etax, rent, waste)``: ``net[n, i, k]`` reaches producers,
+    ``tariff[n, k]`` is the tariff share of n's spending in ``k``, ``etax[n, i, k]`` the
+    export-tax share going to ``i``, ``rent[n, k]`` and ``waste[n, k]`` the shares of the
+    quota rents the importer keeps and dissipates (each None where its wedge is None). Duties
+    are assessed on the world (customs) price; the importer-side wedges on the duty-paid price.
     """
-    world_price = pi / (1.0 + tau)
-    leak = 1.0 - world_price.sum(axis=1)
+    world_price = pi / border_factor(tau, import_rent, dissipated)
+    if import_rent is None and dissipated is None:
+        # One minus what reaches exporters: the expression the bundled worlds were built with.
+        tariff = 1.0 - world_price.sum(axis=1)
+    else:
+        tariff = (world_price * tau).sum(axis=1)
+    rent = waste = None
+    if import_rent is not None:
+        rent = (world_price * (1.0 + tau) * import_rent).sum(axis=1)
+    if dissipated is not None:
+        before = 1.0 + tau if import_rent is None else (1.0 + tau) * (1.0 + import_rent)
+        waste = (world_price * before * dissipated).sum(axis=1)
     if export_tax is None:
-        return world_price, leak, None
+        return world_price, tariff, None, rent, waste
     net = world_price / (1.0 + export_tax)
-    return net, leak, world_price - net
+    return net, tariff, world_price - net, rent, waste
 
 
-def accounts(econ: Economy, tau, export_tax, pi, X, gamma_va) -> Accounts:
+def accounts(
+    econ: Economy, tau, export_tax, pi, X, gamma_va, import_rent=None, dissipated=None
+) -> Accounts:
     """Accounts at expenditure shares ``pi`` ``(N, N, J)``, spending ``X`` ``(N, J)`` incl. tariffs.
 
     ``gamma_va`` ``(N, J)`` is the value-added cost share at the prices in force (it moves with
-    prices only in ``ces-network``).
+    prices only in ``ces-network``); ``import_rent`` and ``dissipated`` are the importer-side
+    quota wedges of the shock (`tradewar.model.economy.Shock`).
     """
-    net, leak, etax = producer_shares(pi, tau, export_tax)
+    net, tariff, etax, rent, waste = producer_shares(pi, tau, export_tax, import_rent, dissipated)
     output = jnp.einsum("nik,nk->ik", net, X)
     value_added = gamma_va * output
     profits = (
@@ -73,10 +110,9 @@ def accounts(econ: Economy, tau, export_tax, pi, X, gamma_va) -> Accounts:
         if econ.profit_share is None
         else econ.profit_share * value_added
     )
-    tariff_revenue = jnp.sum(leak * X, axis=1)
-    export_tax_revenue = (
-        jnp.zeros_like(tariff_revenue) if etax is None else jnp.einsum("nik,nk->i", etax, X)
-    )
+    tariff_revenue = jnp.sum(tariff * X, axis=1)
+    zeros = jnp.zeros_like(tariff_revenue)
+    export_tax_revenue = zeros if etax is None else jnp.einsum("nik,nk->i", etax, X)
     return Accounts(
         output=output,
         value_added=value_added,
@@ -84,17 +120,32 @@ def accounts(econ: Economy, tau, export_tax, pi, X, gamma_va) -> Accounts:
         profits=profits,
         tariff_revenue=tariff_revenue,
         export_tax_revenue=export_tax_revenue,
+        import_rent=zeros if rent is None else jnp.sum(rent * X, axis=1),
+        rent_seeking=zeros if waste is None else jnp.sum(waste * X, axis=1),
+    )
+
+
+def shock_accounts(econ: Economy, shock, pi, X, gamma_va) -> Accounts:
+    """`accounts` with every instrument of a `tradewar.model.economy.Shock`."""
+    return accounts(
+        econ, shock.tau, shock.export_tax, pi, X, gamma_va, shock.import_rent, shock.dissipated
     )
 
 
 def national_income(wage_bill, deficit, acc: Accounts):
-    """Income ``(N,)``: wages + profits + tariff revenue + export-tax revenue + deficit.
+    """Income ``(N,)``: wages + profits + tariff revenue + quota rents + deficit.
 
-    ``wage_bill`` ``(N,)`` is ``w_hat * va``, the wages households are paid (at an equilibrium it
-    equals ``acc.wages.sum(axis=1)``, the wages producers can pay).
+    ``wage_bill`` ``(N,)`` is the wages households are paid (``w_hat * va``; at an equilibrium it
+    equals ``acc.labour_demand``, the wages producers and rent seeking pay). Rents dissipated
+    in rent seeking are in the wage bill; rents kept by importers and exporters are added.
     """
     return (
-        wage_bill + acc.profits.sum(axis=1) + acc.tariff_revenue + acc.export_tax_revenue + deficit
+        wage_bill
+        + acc.profits.sum(axis=1)
+        + acc.tariff_revenue
+        + acc.export_tax_revenue
+        + acc.import_rent
+        + deficit
     )
 
 

@@ -50,6 +50,10 @@ class Economy(NamedTuple):
         ``(N, J)`` share of value added paid out as profits rather than wages (``ossa``: ``1 /
         sigma``, the profits of a fixed number of firms), or None for none. Profits are national
         income but not labour demand; ``va`` is then the wage bill.
+    wage_floor
+        ``(N,)`` log of the lowest change of each country's nominal wage (sticky wages over a
+        short horizon: 0 means wages cannot fall), or None for flexible wages. Where labour
+        demand falls further, employment falls (`tradewar.model.solver.wage_rate`).
     """
 
     pi: jnp.ndarray
@@ -63,6 +67,7 @@ class Economy(NamedTuple):
     expenditure: jnp.ndarray
     ces: CESParams | None = None
     profit_share: jnp.ndarray | None = None
+    wage_floor: jnp.ndarray | None = None
 
 
 @partial(
@@ -113,6 +118,13 @@ class Shock(NamedTuple):
     open
         ``(N, N, J)`` 1.0 where trade is allowed and 0.0 where exporter ``i`` bans sales to ``n``.
         None means no bans.
+    import_rent
+        ``(N, N, J)`` a quota's scarcity wedge (fraction of the tariff-inclusive border price)
+        whose rent the importing country keeps (licences held by its buyers); None for none.
+    dissipated
+        ``(N, N, J)`` a quota's scarcity wedge whose rent is dissipated: it pays the importing
+        country's workers for queues and paperwork (labour demand that produces nothing);
+        None for none.
     """
 
     tau: jnp.ndarray
@@ -120,6 +132,8 @@ class Shock(NamedTuple):
     deficit: jnp.ndarray
     export_tax: jnp.ndarray | None = None
     open: jnp.ndarray | None = None
+    import_rent: jnp.ndarray | None = None
+    dissipated: jnp.ndarray | None = None
 
 
 def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:

@@ -15,9 +15,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tradewar.model.accounts import accounts, baseline_accounts, national_income
+from tradewar.model.accounts import (
+    baseline_accounts,
+    border_factor,
+    national_income,
+    shock_accounts,
+)
 from tradewar.model.economy import Economy, Shock
-from tradewar.model.solver import Solution, SolverOptions, cost_structure
+from tradewar.model.solver import Solution, SolverOptions, cost_structure, wage_rate
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ class Outcome:
     gdp_before: np.ndarray
     gdp_after: np.ndarray
     capacity_rent: np.ndarray | None = None
+    import_rent: np.ndarray | None = None
+    dissipated: np.ndarray | None = None
+    import_rent_revenue: np.ndarray | None = None
+    rent_seeking: np.ndarray | None = None
+    wage_rate_hat: np.ndarray | None = None
 
     @property
     def converged(self) -> bool:
@@ -145,12 +155,13 @@ def _outcome_arrays(econ: Economy, shock: Shock, sol: Solution):
     One traced function instead of a few dozen eager operations: each eager operation is a
     separate compilation in a fresh process.
     """
-    log_c, gamma_va, _ = cost_structure(econ, jnp.log(sol.w_hat), sol.log_P_hat)
+    log_w = jnp.log(sol.w_hat)
+    log_c, gamma_va, _ = cost_structure(econ, log_w, sol.log_P_hat)
     acc0 = baseline_accounts(econ)
-    acc1 = accounts(econ, shock.tau, shock.export_tax, sol.pi, sol.expenditure, gamma_va)
+    acc1 = shock_accounts(econ, shock, sol.pi, sol.expenditure, gamma_va)
     income0 = national_income(econ.va, econ.deficit, acc0)
     income1 = national_income(sol.w_hat * econ.va, shock.deficit, acc1)
-    return log_c, gamma_va, acc0, acc1, income0, income1
+    return log_c, gamma_va, acc0, acc1, income0, income1, jnp.exp(wage_rate(econ, log_w))
 
 
 #: Baseline flows of the last few economies, keyed by the identity of the arrays they come from
@@ -202,13 +213,19 @@ def compute_outcome(
     log_P = np.asarray(sol.log_P_hat)
     X1, pi1 = np.asarray(sol.expenditure), np.asarray(sol.pi)
 
-    log_c_j, gamma_va_j, acc0, acc1, I0_j, I1_j = _outcome_arrays(econ, shock, sol)
+    log_c_j, gamma_va_j, acc0, acc1, I0_j, I1_j, rate_j = _outcome_arrays(econ, shock, sol)
+    rate = np.asarray(rate_j)
     log_c, gamma_va_after = np.asarray(log_c_j), np.asarray(gamma_va_j)
     c_hat, P_hat = np.exp(log_c), np.exp(log_P)
     price_index_hat = np.exp(np.sum(alpha * log_P, axis=1))
 
     M0 = _baseline_flows(econ)
-    M1 = pi1 * X1[:, None, :] / (1.0 + tau1)  # at world prices (export taxes included)
+    # At world prices (export taxes included; tariffs and importer-side quota wedges not).
+    M1 = (
+        pi1
+        * X1[:, None, :]
+        / np.asarray(border_factor(shock.tau, shock.import_rent, shock.dissipated))
+    )
     etax = _zeros(M1.shape) if shock.export_tax is None else np.asarray(shock.export_tax)
     R0, R1 = np.asarray(acc0.tariff_revenue), np.asarray(acc1.tariff_revenue)
     E1 = np.asarray(acc1.export_tax_revenue)
@@ -227,7 +244,7 @@ def compute_outcome(
         price_index_hat=price_index_hat,
         income_hat=income_hat,
         welfare_hat=income_hat / price_index_hat,
-        real_wage_hat=w_hat / price_index_hat,
+        real_wage_hat=rate / price_index_hat,
         terms_of_trade=tot_b.sum(axis=1),
         volume_of_trade=vot_b.sum(axis=1),
         terms_of_trade_bilateral=tot_b,
@@ -250,7 +267,12 @@ def compute_outcome(
         inner_residual=float(sol.inner_residual),
         walras_residual=walras,
         status=solution_status(sol, tol.tol if isinstance(tol, SolverOptions) else tol),
-        employment_hat=np.ones_like(w_hat),
+        employment_hat=w_hat / rate,
         gdp_before=va0 + np.asarray(acc0.profits).sum(axis=1),
         gdp_after=w_hat * va0 + np.asarray(acc1.profits).sum(axis=1),
+        import_rent=None if shock.import_rent is None else np.asarray(shock.import_rent),
+        dissipated=None if shock.dissipated is None else np.asarray(shock.dissipated),
+        import_rent_revenue=np.asarray(acc1.import_rent),
+        rent_seeking=np.asarray(acc1.rent_seeking),
+        wage_rate_hat=rate,
     )

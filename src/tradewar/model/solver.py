@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tradewar.model.accounts import accounts, national_income
+from tradewar.model.accounts import border_factor, national_income, shock_accounts
 from tradewar.model.arrays import on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.linear import gmres
@@ -168,10 +168,11 @@ class Solution(NamedTuple):
 def trade_weights(econ: Economy, shock: Shock) -> jnp.ndarray:
     """``A[n, i, j] = pi * (kappa_hat * d_hat)^(-theta)``: the shock part of the price index.
 
-    ``kappa_hat`` includes the change in the tariff and the export tax (the baseline has none);
-    banned flows have ``A = 0``.
+    ``kappa_hat`` includes the change in the tariff, the export tax and the importer-side quota
+    wedges (the baseline has none); banned flows have ``A = 0``.
     """
-    kappa = (1.0 + shock.tau) / (1.0 + econ.tau) * shock.cost_hat
+    border = border_factor(shock.tau, shock.import_rent, shock.dissipated)
+    kappa = border / (1.0 + econ.tau) * shock.cost_hat
     if shock.export_tax is not None:
         kappa = kappa * (1.0 + shock.export_tax)
     A = econ.pi * jnp.exp(-econ.theta * jnp.log(kappa))
@@ -201,13 +202,32 @@ def _log_ces_mean(x, w, rho, axis):
     return jnp.where(total > 0, jnp.where(small, series, direct), 0.0)
 
 
+def wage_rate(econ: Economy, log_w):
+    """Log wage-rate changes ``(N,)`` at log wage-bill changes ``log_w``.
+
+    With flexible wages (no `Economy.wage_floor`) the two are the same. With a floor, nominal
+    wages cannot fall below it: where the wage bill falls further, the wage stays at the floor
+    and employment falls (downward nominal wage rigidity, Rodríguez-Clare, Ulate and Vásquez,
+    *Journal of Political Economy* 2026; the numeraire, world value added, is the nominal
+    anchor).
+    """
+    if econ.wage_floor is None:
+        return log_w
+    return jnp.maximum(log_w, econ.wage_floor)
+
+
 def cost_structure(econ: Economy, log_w, log_P):
     """Unit costs and cost shares at given wages and prices.
+
+    ``log_w`` ``(N,)`` is the log change of each country's wage bill; with a wage floor
+    (`Economy.wage_floor`, sticky nominal wages) the wage rate in costs is the larger of the two
+    and employment takes the rest.
 
     Returns ``(log_c, gamma_va, gamma_io)``: log unit-cost changes ``(N, J)`` and the value-added
     ``(N, J)`` and input ``(N, J, J)`` cost shares at the new prices. Cobb–Douglas (eq. 1) keeps the
     baseline shares; the nested CES of ``ces-network`` updates them.
     """
+    log_w = wage_rate(econ, log_w)
     if econ.ces is None:
         log_c = econ.gamma_va * log_w[:, None] + jnp.einsum("nkj,nk->nj", econ.gamma_io, log_P)
         return log_c, econ.gamma_va, econ.gamma_io
@@ -283,7 +303,7 @@ def _goods_map(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bil
     """``X -> intermediate + final demand at spending X`` (eqs. 4–5), an affine map of ``X``."""
 
     def demand(X):
-        acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
+        acc = shock_accounts(econ, shock, pi_new, X, gamma_va)
         income = national_income(wage_bill, shock.deficit, acc)
         return jnp.einsum("nkj,nj->nk", gamma_io, acc.output) + econ.alpha * income[:, None]
 
@@ -452,8 +472,8 @@ def _solve_jit(
             pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner_tol, lim.max_inner, krylov
         )
         missed = jnp.asarray(False) if krylov else failed
-        acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
-        demand = acc.wages.sum(axis=1)
+        acc = shock_accounts(econ, shock, pi_new, X, gamma_va)
+        demand = acc.labour_demand
         excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
         residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
         return excess, residual, log_P, X, jnp.maximum(ch_p, ch_x), missed
@@ -573,13 +593,13 @@ def market_gaps(econ: Economy, shock: Shock, log_w, log_P, X) -> Gaps:
     s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
     price = jnp.where(s > 0, log_P + jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta, 0.0)
     pi_new = trade_shares(A, econ, log_c, log_P)
-    acc = accounts(econ, shock.tau, shock.export_tax, pi_new, X, gamma_va)
+    acc = shock_accounts(econ, shock, pi_new, X, gamma_va)
     income = national_income(jnp.exp(log_w) * econ.va, shock.deficit, acc)
     goods = X - jnp.einsum("nkj,nj->nk", gamma_io, acc.output) - econ.alpha * income[:, None]
-    flows = pi_new / (1.0 + shock.tau) * X[:, None, :]
+    flows = pi_new / border_factor(shock.tau, shock.import_rent, shock.dissipated) * X[:, None, :]
     off = flows * (1.0 - jnp.eye(flows.shape[0]))[:, :, None]
     balance = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - shock.deficit
-    return Gaps(price, goods, acc.wages.sum(axis=1), balance, income)
+    return Gaps(price, goods, acc.labour_demand, balance, income)
 
 
 def _residual_blocks(econ: Economy, gaps: Gaps, w_hat) -> dict[str, jnp.ndarray]:

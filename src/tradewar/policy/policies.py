@@ -79,13 +79,28 @@ class TradeCost(_Policy):
         return self.factor if self.factor is not None else 1.0 + (self.add_pct or 0.0) / 100.0
 
 
+#: Who earns the scarcity rent of a quota (docs/formats.md, "Who earns a licence's rent").
+RENT_REGIMES = ("exporter", "importer", "none")
+RentRegime = Literal["exporter", "importer", "none"]
+
+
 class ExportControl(_Policy):
     """An export control that ``exporter`` imposes on sales to ``importer``.
 
     Exactly one of ``ban`` (true stops the flow; false lifts earlier controls), ``tax_pct`` (an
     export tax, revenue to the exporter; above -100) or ``quota_pct_of_baseline`` (caps the
-    quantity shipped at this percent of the baseline, 0 < q <= 100; the rents go to the exporter
-    and the implied export-tax equivalent is reported).
+    quantity shipped at this percent of the baseline, 0 < q <= 100; the implied price wedge, its
+    tax equivalent, is reported).
+
+    A quota's scarcity rent (the wedge between what buyers would pay for the last unit and the
+    exporter's cost) goes where ``rent`` says: ``"exporter"`` (licences sold or exporters raise
+    their prices: an export-tax equivalent), ``"importer"`` (licences held by the buyers, or
+    permits allocated at the pre-control price: the rent stays with the importing country, a
+    tariff equivalent) or ``"none"`` (the rent is dissipated in queues, paperwork and rent
+    seeking: it employs the importing country's workers and produces nothing). None takes the
+    scenario's ``[parameters] quota_rent`` (default ``"exporter"``). ``premium_cap_pct`` caps
+    the premium an exporter can charge over its cost (percent; the rest of the rent stays with
+    the buyers who get supplies, as under ``"importer"``); it applies to the exporter regime.
     """
 
     kind: Literal["export_control"] = "export_control"
@@ -95,6 +110,8 @@ class ExportControl(_Policy):
     ban: bool | None = None
     tax_pct: float | None = None
     quota_pct_of_baseline: float | None = None
+    rent: RentRegime | None = None
+    premium_cap_pct: float | None = Field(default=None, ge=0.0)
 
     @model_validator(mode="after")
     def _one_instrument(self) -> ExportControl:
@@ -113,6 +130,13 @@ class ExportControl(_Policy):
             raise ValueError(
                 f"quota_pct_of_baseline = {q}: a quota must be above 0 and at most 100 "
                 "(percent of the baseline quantity; use ban = true for zero)"
+            )
+        if q is None and (self.rent is not None or self.premium_cap_pct is not None):
+            raise ValueError("rent and premium_cap_pct apply to a quota (quota_pct_of_baseline)")
+        if self.premium_cap_pct is not None and self.rent not in (None, "exporter"):
+            raise ValueError(
+                f"premium_cap_pct caps what the exporter charges; with rent = '{self.rent}' "
+                "the exporter charges no premium"
             )
         return self
 

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import tomllib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -13,8 +14,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tradewar.errors import ScenarioError
-from tradewar.policy.chokepoints import ChokepointSettings
-from tradewar.policy.policies import Policy
+from tradewar.policy.chokepoints import (
+    HORIZONS,
+    ONE_YEAR_ELASTICITY,
+    ChokepointSettings,
+    Elasticities,
+    Horizon,
+    HorizonParameters,
+    Wages,
+)
+from tradewar.policy.policies import Policy, RentRegime
 from tradewar.policy.uncertainty import UncertaintySettings
 from tradewar.registry import ModelName
 
@@ -113,19 +122,34 @@ class ParameterOverrides(BaseModel):
     ``theta`` replaces the trade elasticities: one number for every sector, or a table by
     sector code with an optional ``"*"`` default. (The nest elasticities of ``ces-network``
     are set in ``[ces]``, the margins of the one-sector model in ``[armington]``.)
+    ``quota_rent`` says who earns the scarcity rent of a quota that does not say so itself:
+    ``"exporter"`` (the default), ``"importer"`` or ``"none"`` (`tradewar.ExportControl`).
+
+    ``elasticities`` (``"long-run"``, the world's own, or ``"one-year"``) and ``wages``
+    (``"flexible"`` or ``"sticky"``) default to the scenario's ``horizon``. One-year
+    elasticities are the world's (or ``theta``'s) scaled by one factor so that their
+    trade-weighted harmonic mean is ``one_year_elasticity`` (default 0.76, Boehm, Levchenko and
+    Pandalai-Nayar 2023). Sticky wages cannot fall by more than ``wage_floor_pct`` percent.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     theta: float | dict[str, float] | None = None
+    quota_rent: RentRegime = "exporter"
+    elasticities: Elasticities | None = None
+    one_year_elasticity: float = Field(default=ONE_YEAR_ELASTICITY, gt=0.0, le=100.0)
+    wages: Wages | None = None
+    wage_floor_pct: float = Field(default=0.0, ge=0.0, lt=100.0)
 
 
 class Scenario(BaseModel):
     """A validated scenario.
 
     ``focus`` optionally names the two countries a report compares (default: the most frequent
-    parties of the policies). ``parameters`` (the ``[parameters]`` table) overrides the world's
-    parameters, e.g. its trade elasticities. ``policy`` lists
+    parties of the policies). ``horizon`` (``short``, ``medium`` or ``long``, the default) is
+    how long the equilibrium stands for: it sets trade elasticities, wages and supply limits
+    (`tradewar.policy.chokepoints.HORIZONS`). ``parameters`` (the ``[parameters]`` table)
+    overrides the world's parameters, e.g. its trade elasticities. ``policy`` lists
     policies applied before any step. Without steps the scenario has one step, "policy",
     holding them; with steps, each step's results are relative to the baseline and include the
     top-level policies and every earlier step's policies. ``uncertainty`` (the
@@ -138,6 +162,7 @@ class Scenario(BaseModel):
     world: str
     model: ModelName = "caliendo-parro"
     deficits: Literal["keep", "zero"] = "keep"
+    horizon: Horizon = "long"
     description: str = ""
     policy: list[Policy] = Field(default_factory=list)
     step: list[Step] = Field(default_factory=list)
@@ -156,20 +181,39 @@ class Scenario(BaseModel):
         return self._source
 
     def with_horizon(self, horizon: str) -> Scenario:
-        """The scenario over another ``[chokepoints]`` horizon, its other settings kept.
+        """The scenario over another horizon, its other settings kept.
 
+        The horizon replaces the scenario's and the ``[chokepoints]`` table's (whose other
+        numbers stay); explicit ``[parameters] elasticities`` and ``wages`` keep their values.
         Raises `ScenarioError` (key ``horizon``) for a name that is not a horizon.
         """
-        data = {**self.chokepoints.model_dump(exclude_unset=True), "horizon": horizon}
-        try:
-            settings = ChokepointSettings.model_validate(data)
-        except ValidationError:
+        if horizon not in HORIZONS:
             raise ScenarioError(
                 f"unknown horizon '{horizon}' (use short, medium or long)", key="horizon"
-            ) from None
-        copy = self.model_copy(update={"chokepoints": settings})
+            )
+        data = {**self.chokepoints.model_dump(exclude_unset=True), "horizon": horizon}
+        settings = ChokepointSettings.model_validate(data)
+        copy = self.model_copy(update={"chokepoints": settings, "horizon": horizon})
         copy._source = self._source
         return copy
+
+    def chokepoint_settings(self) -> ChokepointSettings:
+        """The ``[chokepoints]`` table with its horizon resolved (the scenario's by default)."""
+        return self.chokepoints.following(self.horizon)
+
+    def horizon_parameters(self) -> HorizonParameters:
+        """The numbers of the scenario's horizon with every override applied.
+
+        Supply limits from `chokepoint_settings`; trade elasticities and wages from
+        ``[parameters]`` where set, else from the scenario's ``horizon``.
+        """
+        limits = self.chokepoint_settings().parameters()
+        base = HORIZONS[self.horizon]
+        return replace(
+            limits,
+            elasticities=self.parameters.elasticities or base.elasticities,
+            wages=self.parameters.wages or base.wages,
+        )
 
     def steps(self) -> list[tuple[Step, str]]:
         """The steps to solve, each with the key prefix of its policies (for error messages).

@@ -9,7 +9,7 @@ import numpy as np
 
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
-from tradewar.policy.policies import ExportControl, Selector, Tariff, TradeCost
+from tradewar.policy.policies import RENT_REGIMES, ExportControl, Selector, Tariff, TradeCost
 
 
 def _select(
@@ -55,6 +55,11 @@ class PolicyState:
         1.0 where trade is allowed, 0.0 where the exporter bans it.
     quota
         Quantity caps as a fraction of the baseline; NaN where there is none.
+    quota_rent
+        Who earns each quota's rent: an index into `RENT_REGIMES` (0 exporter, 1 importer,
+        2 none), or -1 for the scenario's default.
+    premium_cap
+        The largest premium (fraction) an exporter charges under a quota; ``inf`` for none.
     """
 
     tariffs: np.ndarray
@@ -62,6 +67,8 @@ class PolicyState:
     export_tax: np.ndarray
     open: np.ndarray
     quota: np.ndarray
+    quota_rent: np.ndarray | None = None
+    premium_cap: np.ndarray | None = None
 
     @classmethod
     def baseline(cls, tariffs: np.ndarray) -> PolicyState:
@@ -73,7 +80,22 @@ class PolicyState:
             export_tax=np.zeros_like(ones),
             open=ones.copy(),
             quota=np.full_like(ones, np.nan),
+            quota_rent=np.full(ones.shape, -1, dtype=np.int8),
+            premium_cap=np.full_like(ones, np.inf),
         )
+
+    def rent_regimes(self, default: str = "exporter") -> np.ndarray:
+        """``(N, N, J)`` regime index of every cell, the scenario's ``default`` where unset."""
+        code = RENT_REGIMES.index(default)
+        if self.quota_rent is None:
+            return np.full(self.quota.shape, code, dtype=np.int8)
+        return np.where(self.quota_rent < 0, code, self.quota_rent).astype(np.int8)
+
+    def caps(self) -> np.ndarray:
+        """``(N, N, J)`` premium caps (fractions; ``inf`` where none)."""
+        if self.premium_cap is None:
+            return np.full(self.quota.shape, np.inf)
+        return self.premium_cap
 
     @property
     def has_export_controls(self) -> bool:
@@ -113,6 +135,12 @@ def apply_policies(
         "export_tax": state.export_tax,
         "open": state.open,
         "quota": state.quota,
+        "quota_rent": state.quota_rent
+        if state.quota_rent is not None
+        else np.full(state.quota.shape, -1, dtype=np.int8),
+        "premium_cap": state.premium_cap
+        if state.premium_cap is not None
+        else np.full(state.quota.shape, np.inf),
     }
     copied: set[str] = set()
 
@@ -150,13 +178,24 @@ def apply_policies(
             writable("open")[mask] = 0.0 if policy.ban else 1.0
             if not policy.ban:
                 writable("export_tax")[mask] = 0.0
-                writable("quota")[mask] = np.nan
+                _clear_quota(mask, writable)
         elif policy.tax_pct is not None:
             writable("export_tax")[mask] = policy.tax_pct / 100.0
-            writable("quota")[mask] = np.nan
+            _clear_quota(mask, writable)
         else:
             writable("quota")[mask] = float(policy.quota_pct_of_baseline or 0.0) / 100.0
+            regime = -1 if policy.rent is None else RENT_REGIMES.index(policy.rent)
+            writable("quota_rent")[mask] = regime
+            cap = np.inf if policy.premium_cap_pct is None else policy.premium_cap_pct / 100.0
+            writable("premium_cap")[mask] = cap
     return replace(state, **arrays)
+
+
+def _clear_quota(mask: np.ndarray, writable) -> None:
+    """Lift the quotas of the cells in ``mask`` (with their rent regimes and caps)."""
+    writable("quota")[mask] = np.nan
+    writable("quota_rent")[mask] = -1
+    writable("premium_cap")[mask] = np.inf
 
 
 def check_bans_feasible(world: World, state: PolicyState, pi: np.ndarray, key: str) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 from tradewar.folders import write_folder
 from tradewar.jsonsafe import dumps
 from tradewar.model.outcomes import Outcome
+from tradewar.policy.policies import RENT_REGIMES
 from tradewar.policy.shocks import PolicyState
 
 PCT = "percent"
@@ -168,7 +169,7 @@ class Result:
             "tariff_revenue": o.revenue_after,
             "tariff_revenue_before": o.revenue_before,
             "export_tax_revenue": o.export_tax_revenue,
-            "wage_pct": _pct(o.w_hat),
+            "wage_pct": _pct(o.w_hat if o.wage_rate_hat is None else o.wage_rate_hat),
             "income_pct": _pct(o.income_hat),
             "trade_balance": o.exports_after - o.imports_after,
             "trade_balance_before": o.exports_before - o.imports_before,
@@ -355,6 +356,8 @@ class Result:
             return []
         quota = st.policies.quota
         o = st.outcome
+        total = quota_wedge(o)
+        regimes = st.policies.rent_regimes(self.meta.get("quota_rent", "exporter"))
         n, i, j = np.nonzero(np.isfinite(quota))
         return [
             {
@@ -362,7 +365,8 @@ class Result:
                 "importer": self.countries[a],
                 "sector": self.sectors[c],
                 "quota_pct_of_baseline": float(100.0 * quota[a, b, c]),
-                "tax_equivalent_pct": float(100.0 * o.export_tax[a, b, c]),
+                "tax_equivalent_pct": float(100.0 * total[a, b, c]),
+                "rent_to": RENT_REGIMES[int(regimes[a, b, c])],
             }
             for a, b, c in zip(n, i, j, strict=True)
         ]
@@ -538,6 +542,19 @@ class Result:
             return full
 
         return write_folder(directory, fill, force=force)
+
+
+def quota_wedge(o: Outcome) -> np.ndarray:
+    """``(N, N, J)`` the whole price wedge of export controls on each flow (fraction).
+
+    The exporter's tax, the rent the importer keeps and the rent dissipated, compounded: the
+    tax equivalent of a quota whoever earns its rent.
+    """
+    total = 1.0 + o.export_tax
+    for part in (o.import_rent, o.dissipated):
+        if part is not None:
+            total = total * (1.0 + part)
+    return total - 1.0
 
 
 def _num(value: Any) -> float | None:

@@ -1,0 +1,234 @@
+"""Who earns a quota's rent, stocks against a partial cut, and horizon-specific elasticities.
+
+Each test checks a property that follows from the model's definitions, recomputed here from the
+solved arrays rather than read off the code's own summaries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tradewar as tw
+from tradewar.economies import horizon_theta, trade_weighted_elasticity, with_theta
+from tradewar.model.economy import economy_from_world
+from tradewar.model.solver import equilibrium_residuals
+from tradewar.rationing import quantity_change, with_stocks
+
+QUOTA = {
+    "kind": "export_control",
+    "exporter": "FOR",
+    "importer": "*",
+    "sectors": "MAN",
+    "quota_pct_of_baseline": 50,
+}
+
+
+def _quota_run(default: str | None = None, **policy):
+    spec = {"name": "quota", "world": "tiny", "policy": [{**QUOTA, **policy}]}
+    if default is not None:
+        spec["parameters"] = {"quota_rent": default}
+    return tw.run_scenario(tw.parse_scenario(spec))
+
+
+@pytest.mark.parametrize("rent", ["exporter", "importer", "none"])
+def test_every_rent_regime_ships_the_quota_and_solves_every_market(rent):
+    result = _quota_run(rent)
+    o = result.steps[0].outcome
+    assert o.converged
+    q = quantity_change(o)
+    f, m = result.countries.index("FOR"), result.sectors.index("MAN")
+    for n in (result.countries.index("HOM"), result.countries.index("ROW")):
+        assert q[n, f, m] == pytest.approx(0.5, rel=1e-6)
+    # Trade balances equal the deficits (Walras' law), recomputed from the flows.
+    off = o.flows_after * (1.0 - np.eye(3))[:, :, None]
+    gap = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2)) - o.deficit_after
+    assert np.max(np.abs(gap)) < 1e-8 * o.gdp_before.sum()
+    assert result.quota_table()[0]["rent_to"] == rent
+
+
+def test_without_the_rent_the_exporter_does_not_gain_from_its_own_quota():
+    welfare = {
+        rent: _quota_run(rent).country_table().loc["FOR", "welfare_pct"]
+        for rent in ("exporter", "importer", "none")
+    }
+    assert welfare["exporter"] > 0  # the rent can make a dominant exporter gain
+    assert welfare["importer"] < 0 and welfare["none"] < 0
+
+
+def test_the_importer_keeps_the_rent_it_is_credited_with():
+    result = _quota_run("importer")
+    o = result.steps[0].outcome
+    # Rent = customs value x (1 + tariff) x wedge, summed by importer: recomputed by hand.
+    by_hand = (o.flows_after * (1.0 + o.tariffs_after) * o.import_rent).sum(axis=(1, 2))
+    assert np.allclose(o.import_rent_revenue, by_hand, rtol=1e-10)
+    assert o.import_rent_revenue[result.countries.index("FOR")] == 0.0
+    assert np.all(o.export_tax_revenue == 0.0)
+
+
+def test_a_dissipated_rent_is_wages_for_nothing_in_the_importing_country():
+    result = _quota_run("none")
+    o = result.steps[0].outcome
+    by_hand = (o.flows_after * (1.0 + o.tariffs_after) * o.dissipated).sum(axis=(1, 2))
+    assert np.allclose(o.rent_seeking, by_hand, rtol=1e-10)
+    assert np.all(o.import_rent_revenue == 0.0)
+    # Dissipating the rent costs the importers more than keeping it.
+    kept = _quota_run("importer").country_table()
+    burned = result.country_table()
+    assert (
+        burned.loc[["HOM", "ROW"], "welfare_pct"] < kept.loc[["HOM", "ROW"], "welfare_pct"]
+    ).all()
+
+
+def test_a_zero_premium_cap_makes_the_exporter_regime_the_importer_regime():
+    capped = _quota_run("exporter", premium_cap_pct=0).country_table()
+    importer = _quota_run("importer").country_table()
+    assert np.allclose(capped["welfare_pct"], importer["welfare_pct"], atol=1e-9)
+
+
+def test_a_premium_cap_binds_at_its_level():
+    result = _quota_run("exporter", premium_cap_pct=5)
+    o = result.steps[0].outcome
+    f = result.countries.index("FOR")
+    paid = o.export_tax[:, f, result.sectors.index("MAN")]
+    assert paid[result.countries.index("HOM")] == pytest.approx(0.05, rel=1e-12)
+    assert o.import_rent is not None and o.import_rent.max() > 0
+
+
+def test_a_policy_rent_overrides_the_scenario_default():
+    result = _quota_run("exporter", rent="none")
+    assert {row["rent_to"] for row in result.quota_table()} == {"none"}
+
+
+def test_rent_options_apply_to_quotas_only():
+    with pytest.raises(tw.ScenarioError, match="apply to a quota"):
+        tw.parse_scenario(
+            {
+                "name": "x",
+                "world": "tiny",
+                "policy": [
+                    {"kind": "export_control", "exporter": "FOR", "ban": True, "rent": "none"}
+                ],
+            }
+        )
+    with pytest.raises(tw.ScenarioError, match="premium_cap_pct"):
+        tw.parse_scenario(
+            {
+                "name": "x",
+                "world": "tiny",
+                "policy": [{**QUOTA, "rent": "none", "premium_cap_pct": 5}],
+            }
+        )
+
+
+def test_stocks_of_normal_use_add_to_a_partial_cut():
+    world = tw.load_world("tiny")
+    econ = economy_from_world(world)
+    state = tw.policy.shocks.PolicyState.baseline(np.asarray(econ.tau))
+    state = tw.policy.shocks.apply_policies(world, [tw.ExportControl(**QUOTA)], state)
+    scenario = tw.parse_scenario(
+        {
+            "name": "s",
+            "world": "tiny",
+            "ces": {"critical": ["MAN"]},
+            "model": "ces-network",
+            "chokepoints": {"horizon": "short", "weeks": 10, "inventory_weeks": 3},
+        }
+    )
+    from tradewar.rationing import capacity_for
+
+    capacity = capacity_for(world, scenario.chokepoint_settings(), ["MAN"])
+    soft = with_stocks(state, capacity, np.asarray(econ.pi))
+    f, m = world.countries.index("FOR"), world.sectors.index("MAN")
+    # 50% of the flow gets through, stocks cover 3 of 10 weeks of normal use: 80%.
+    assert soft.quota[world.countries.index("HOM"), f, m] == pytest.approx(0.8)
+    long_stocks = scenario.chokepoints.model_copy(update={"inventory_weeks": 6})
+    capacity = capacity_for(world, long_stocks, ["MAN"])
+    assert with_stocks(state, capacity, np.asarray(econ.pi)).quota[0, f, m] == 1.0
+
+
+def test_one_year_elasticities_scale_every_sector_to_the_published_level():
+    world = tw.load_world("wiod2014")
+    theta = horizon_theta(world, 0.76)
+    ratio = theta / world.theta
+    assert np.all(theta != world.theta)
+    assert np.allclose(ratio, ratio[0], rtol=1e-14)  # one factor: the sector pattern is kept
+    scaled = with_theta(world, dict(zip(world.sectors, theta, strict=True)))
+    assert trade_weighted_elasticity(scaled) == pytest.approx(0.76, rel=1e-12)
+    # The Caliendo-Parro sector values on WIOD's trade weights aggregate to their pooled 4.55.
+    assert trade_weighted_elasticity(world) == pytest.approx(4.55, abs=0.02)
+
+
+def test_the_elasticity_switch_changes_the_elasticities_and_only_them():
+    policy = [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 40}]
+    base = {"name": "h", "world": "tiny", "policy": policy}
+    one_year = tw.run_scenario(
+        tw.parse_scenario({**base, "parameters": {"elasticities": "one-year"}})
+    )
+    theta = horizon_theta(tw.load_world("tiny"), 0.76)
+    explicit = tw.run_scenario(
+        tw.parse_scenario(
+            {**base, "parameters": {"theta": dict(zip(("AGR", "MAN", "SRV"), theta, strict=True))}}
+        )
+    )
+    long_run = tw.run_scenario(tw.parse_scenario(base))
+    a, b = one_year.country_table(), explicit.country_table()
+    assert np.array_equal(a.to_numpy(), b.to_numpy(), equal_nan=True)
+    assert not np.allclose(a["welfare_pct"], long_run.country_table()["welfare_pct"])
+
+
+def test_the_horizon_sets_the_elasticities_and_the_long_run_is_the_world_own():
+    policy = [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 40}]
+    spec = {"name": "h", "world": "tiny", "policy": policy}
+    short = tw.parse_scenario({**spec, "horizon": "short"})
+    assert short.horizon_parameters().elasticities == "one-year"
+    assert short.with_horizon("long").horizon_parameters().elasticities == "long-run"
+    plain = tw.run_scenario(tw.parse_scenario(spec)).country_table()
+    back = tw.run_scenario(short.with_horizon("long")).country_table()
+    assert np.array_equal(plain.to_numpy(), back.to_numpy(), equal_nan=True)
+    pinned = tw.parse_scenario(
+        {**spec, "horizon": "short", "parameters": {"elasticities": "long-run"}}
+    )
+    assert pinned.horizon_parameters().elasticities == "long-run"
+
+
+def test_sticky_wages_never_fall_below_the_floor_and_unemployment_takes_the_rest():
+    spec = {
+        "name": "sticky",
+        "world": "tiny",
+        "parameters": {"wages": "sticky", "wage_floor_pct": 1.0},
+        "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 60}],
+    }
+    result = tw.run_scenario(tw.parse_scenario(spec))
+    o = result.steps[0].outcome
+    assert o.converged
+    assert np.all(o.wage_rate_hat >= 0.99 - 1e-12)
+    assert np.all(o.employment_hat <= 1.0 + 1e-12)
+    # Where employment fell, the wage sits on its floor; elsewhere everyone works.
+    idle = o.employment_hat < 1.0 - 1e-9
+    assert idle.any()
+    assert np.allclose(o.wage_rate_hat[idle], 0.99, rtol=1e-12)
+    assert np.allclose(o.employment_hat[~idle], 1.0, atol=1e-12)
+    # The equilibrium conditions, recomputed from the solution at the economy with its floor.
+    from tradewar.economies import horizon_economy
+
+    scenario = tw.parse_scenario(spec)
+    world = tw.load_world("tiny")
+    econ, _ = horizon_economy(world, economy_from_world(world), scenario)
+    shock = tw.model.economy.Shock(
+        tau=o.tariffs_after, cost_hat=np.ones_like(o.tariffs_after), deficit=o.deficit_after
+    )
+    residuals = equilibrium_residuals(econ, shock, o.w_hat, np.log(o.P_hat), _spending(o))
+    assert max(float(v) for v in residuals.values()) < 1e-8
+
+
+def _spending(o):
+    """Spending by importer and sector, tariffs included, from the flows: X = sum_i M (1+tau)."""
+    return (o.flows_after * (1.0 + o.tariffs_after)).sum(axis=1)
+
+
+def test_sticky_wages_change_nothing_without_a_shock():
+    spec = {"name": "none", "world": "tiny", "parameters": {"wages": "sticky"}}
+    o = tw.run_scenario(tw.parse_scenario(spec)).steps[0].outcome
+    assert np.allclose(o.welfare_hat, 1.0, atol=1e-12)
+    assert np.allclose(o.employment_hat, 1.0, atol=1e-12)
