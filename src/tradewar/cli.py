@@ -36,8 +36,12 @@ err_console = Console(stderr=True, width=200)
 #: The option every command that writes an ``--out`` folder shares.
 _FORCE = typer.Option("--force", help="Replace --out even if it holds other files.")
 _HORIZON = typer.Option(
-    help="Short-run chokepoints: short, medium or long (replaces the scenario's [chokepoints] "
-    "horizon; docs/chokepoints.md)."
+    help="How long the equilibrium stands for: short, medium or long (replaces the scenario's "
+    "horizon: trade elasticities, supply limits; docs/chokepoints.md)."
+)
+_QUOTA_RENT = typer.Option(
+    "--quota-rent",
+    help="Who earns quota rents: exporter, importer or none (replaces [parameters] quota_rent).",
 )
 
 _SHOWN = [
@@ -111,6 +115,15 @@ def _exit_codes(json_failure: dict | None = None) -> Iterator[None]:
         _fail(f"{where}: {reason}" if where else reason, 2)
 
 
+def _variant(spec, horizon: str | None, quota_rent: str | None):  # type: ignore[no-untyped-def]
+    """``spec`` over another horizon and with another quota-rent regime, where given."""
+    if horizon is not None:
+        spec = spec.with_horizon(horizon)
+    if quota_rent is not None:
+        spec = spec.with_quota_rent(quota_rent)
+    return spec
+
+
 def _spinner(text: str, quiet: bool = False) -> AbstractContextManager[object]:
     """A progress spinner on the terminal, or nothing (e.g. when printing JSON)."""
     return nullcontext() if quiet else console.status(text, spinner="dots")
@@ -126,6 +139,7 @@ def run(
     force: Annotated[bool, _FORCE] = False,
     top: Annotated[int, typer.Option(help="Rows to show: the countries most affected.")] = 15,
     horizon: Annotated[str | None, _HORIZON] = None,
+    quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
 ) -> None:
     """Solve a scenario and print its results (a table, or JSON with --json)."""
     from tradewar.api import run_scenario
@@ -138,9 +152,7 @@ def run(
     with _exit_codes(failure):
         if out is not None:
             check_output_folder(out, force)
-        spec = load_scenario(scenario)
-        if horizon is not None:
-            spec = spec.with_horizon(horizon)
+        spec = _variant(load_scenario(scenario), horizon, quota_rent)
         if failure is not None:
             failure.update(scenario=spec.name, world=spec.world, model=spec.model)
         world = load_world(spec.world)
@@ -269,20 +281,25 @@ def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
                 f"{escape(result.world)}, {result.model}, deficits={result.deficits}; "
                 f"{step.outcome.iterations} iterations, "
                 f"max residual {step.outcome.max_residual:.1e}; "
-                f"changes in %, tariff revenue in {escape(result.unit)}; "
+                f"changes in %, tariff revenue in {escape(result.unit)}, rents in points of "
+                "welfare; "
                 f"{min(top, len(table))} of {len(table)} countries, largest changes first"
             ),
         )
         t.add_column("Country", style="bold")
         for _, header in _SHOWN:
             t.add_column(header, justify="right")
+        t.add_column("Rents", justify="right")
+        rents = table["rents_pct"] + table["capacity_rents_pct"]
         for code in order:
             row = table.loc[code]
             cells = [
                 f"{row[v]:,.0f}" if v == "tariff_revenue" else f"{row[v]:+.3f}" for v, _ in _SHOWN
             ]
-            t.add_row(escape(code), *cells)
+            t.add_row(escape(code), *cells, f"{rents[code]:+.3f}")
         console.print(t)
+        for driver in result.welfare_drivers(k):
+            console.print(f"  {escape(driver['sentence'])}")
 
 
 @app.command()
@@ -303,6 +320,7 @@ def report(
         str, typer.Option(help="For a scenario with an [uncertainty] table: where its draws run.")
     ] = "local",
     horizon: Annotated[str | None, _HORIZON] = None,
+    quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
 ) -> None:
     """Solve a scenario and write a self-contained HTML report with PNG figures."""
     import tomllib
@@ -324,9 +342,7 @@ def report(
         _negotiation_report(scenario, out, __version__, force)
         return
     with _exit_codes():
-        spec = load_scenario(scenario)
-        if horizon is not None:
-            spec = spec.with_horizon(horizon)
+        spec = _variant(load_scenario(scenario), horizon, quota_rent)
         sigmas = None
         if nest_elasticities:
             try:

@@ -67,6 +67,10 @@ class Outcome:
     import_rent_revenue: np.ndarray | None = None
     rent_seeking: np.ndarray | None = None
     wage_rate_hat: np.ndarray | None = None
+    income_before: np.ndarray | None = None
+    income_after: np.ndarray | None = None
+    profits_before: np.ndarray | None = None
+    profits_after: np.ndarray | None = None
 
     @property
     def converged(self) -> bool:
@@ -275,4 +279,8 @@ def compute_outcome(
         import_rent_revenue=np.asarray(acc1.import_rent),
         rent_seeking=np.asarray(acc1.rent_seeking),
         wage_rate_hat=rate,
+        income_before=I0,
+        income_after=I1,
+        profits_before=np.asarray(acc0.profits).sum(axis=1),
+        profits_after=np.asarray(acc1.profits).sum(axis=1),
     )

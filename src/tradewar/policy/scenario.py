@@ -23,7 +23,7 @@ from tradewar.policy.chokepoints import (
     HorizonParameters,
     Wages,
 )
-from tradewar.policy.policies import Policy, RentRegime
+from tradewar.policy.policies import RENT_REGIMES, Policy, RentRegime
 from tradewar.policy.uncertainty import UncertaintySettings
 from tradewar.registry import ModelName
 
@@ -194,6 +194,21 @@ class Scenario(BaseModel):
         data = {**self.chokepoints.model_dump(exclude_unset=True), "horizon": horizon}
         settings = ChokepointSettings.model_validate(data)
         copy = self.model_copy(update={"chokepoints": settings, "horizon": horizon})
+        copy._source = self._source
+        return copy
+
+    def with_quota_rent(self, rent: str) -> Scenario:
+        """The scenario with another ``[parameters] quota_rent`` (who earns quota rents).
+
+        Raises `ScenarioError` (key ``parameters.quota_rent``) for an unknown regime.
+        """
+        if rent not in RENT_REGIMES:
+            raise ScenarioError(
+                f"unknown quota rent '{rent}' (use {', '.join(RENT_REGIMES)})",
+                key="parameters.quota_rent",
+            )
+        parameters = self.parameters.model_copy(update={"quota_rent": rent})
+        copy = self.model_copy(update={"parameters": parameters})
         copy._source = self._source
         return copy
 

@@ -18,6 +18,13 @@ from tradewar.jsonsafe import dumps
 from tradewar.model.outcomes import Outcome
 from tradewar.policy.policies import RENT_REGIMES
 from tradewar.policy.shocks import PolicyState
+from tradewar.results.income import (
+    capacity_rents,
+    control_rents,
+    duties,
+    welfare_decomposition,
+    welfare_drivers,
+)
 
 PCT = "percent"
 
@@ -42,6 +49,14 @@ COUNTRY_VARIABLES: dict[str, str | None] = {
     "exports_to_gdp_pct": PCT,
     "imports_to_gdp_pct": PCT,
     "gdp": None,
+    "factor_income_pct": PCT,
+    "tariff_revenue_pct": PCT,
+    "rents_pct": PCT,
+    "capacity_rents_pct": PCT,
+    "transfers_pct": PCT,
+    "export_control_rents": None,
+    "capacity_rents": None,
+    "rent_seeking": None,
 }
 
 
@@ -191,6 +206,12 @@ class Result:
                 _safe_ratio(o.imports_after / o.gdp_after, o.imports_before / o.gdp_before)
             ),
             "gdp": o.gdp_after,
+            **welfare_decomposition(o),
+            "export_control_rents": control_rents(o),
+            "capacity_rents": capacity_rents(o),
+            "rent_seeking": np.zeros(len(self.countries))
+            if o.rent_seeking is None
+            else o.rent_seeking,
         }
         return data
 
@@ -301,11 +322,15 @@ class Result:
         pn, pi_ = np.nonzero(~np.eye(N, dtype=bool))
         imp_before = o.flows_before.sum(axis=2)
         imp_after = o.flows_after.sum(axis=2)
+        paid = duties(o)
+        pair_duties = paid.sum(axis=2)
         pair_vars = {
             "terms_of_trade_pct": (100.0 * o.terms_of_trade_bilateral, PCT),
             "volume_of_trade_pct": (100.0 * o.volume_of_trade_bilateral, PCT),
             "imports_pct": (_pct(_safe_ratio(imp_after, imp_before)), PCT),
             "imports": (imp_after, self.unit),
+            "tariff_revenue": (pair_duties, self.unit),
+            "tariff_rate_pct": (100.0 * _safe_ratio(pair_duties, imp_after), PCT),
         }
         for var, (arr, unit) in pair_vars.items():
             add(c[pn], c[pi_], empty, var, unit, arr[pn, pi_])
@@ -338,6 +363,7 @@ class Result:
             ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
             add(c[n], c[i], s[j], "trade", self.unit, o.flows_after[n, i, j])
             add(c[n], c[i], s[j], "trade_pct", PCT, _pct(ratio))
+            add(c[n], c[i], s[j], "tariff_revenue", self.unit, paid[n, i, j])
         sizes = [b[5].size for b in blocks]
         return {
             "step": np.full(sum(sizes), step, dtype=np.int64),
@@ -436,6 +462,57 @@ class Result:
             frame = frame[frame.index.get_level_values("country") == country]
         return frame.sort_values("output_real_pct").head(top)
 
+    def tariff_revenue(self, step: int = -1, by_sector: bool = False) -> pd.DataFrame:
+        """Tariff revenue by importer and partner (and sector), with the realised rate.
+
+        Columns ``importer, partner[, sector], imports, tariff_revenue, tariff_rate_pct``:
+        imports at customs value (before tariffs), duties (customs value times the tariff in
+        force) and their ratio, the realised rate (percent; NaN without imports). Rows for
+        flows with imports or duties; revenue summed over partners is each importer's
+        ``tariff_revenue`` in `country_table`.
+        """
+        o = self.steps[step].outcome
+        paid, flows = duties(o), o.flows_after
+        if not by_sector:
+            paid, flows = paid.sum(axis=2, keepdims=True), flows.sum(axis=2, keepdims=True)
+        off = ~np.eye(len(self.countries), dtype=bool)[:, :, None]
+        n, i, j = np.nonzero(off & ((flows > 0) | (paid != 0)))
+        frame = pd.DataFrame(
+            {
+                "importer": np.array(self.countries, dtype=object)[n],
+                "partner": np.array(self.countries, dtype=object)[i],
+                "imports": flows[n, i, j],
+                "tariff_revenue": paid[n, i, j],
+                "tariff_rate_pct": 100.0 * _safe_ratio(paid[n, i, j], flows[n, i, j]),
+            }
+        )
+        if by_sector:
+            frame.insert(2, "sector", np.array(self.sectors, dtype=object)[j])
+        return frame
+
+    def welfare_decomposition(self, step: int = -1) -> pd.DataFrame:
+        """Each country's welfare change split exactly into the parts of its income.
+
+        Columns ``welfare_pct`` and the contributions (percentage points, summing to it):
+        ``factor_income_pct`` (wages and profits), ``tariff_revenue_pct``, ``rents_pct``
+        (export-control rents and taxes, whoever of exporter and importer earns them),
+        ``capacity_rents_pct`` and ``transfers_pct`` (the real value of the deficit); then the
+        first-order Caliendo–Parro ``terms_of_trade_pct`` and ``volume_of_trade_pct`` for
+        comparison (`tradewar.results.income`).
+        """
+        o = self.steps[step].outcome
+        table = pd.DataFrame(
+            {"welfare_pct": _pct(o.welfare_hat), **welfare_decomposition(o)},
+            index=pd.Index(self.countries, name="country"),
+        )
+        table["terms_of_trade_pct"] = 100.0 * o.terms_of_trade
+        table["volume_of_trade_pct"] = 100.0 * o.volume_of_trade
+        return table
+
+    def welfare_drivers(self, step: int = -1) -> list[dict[str, Any]]:
+        """Plain sentences for the countries whose welfare sign a rent or transfer decides."""
+        return welfare_drivers(self.countries, self.steps[step].outcome)
+
     # ------------------------------------------------------------------ JSON
     def countries_json(self, step: int) -> list[dict[str, Any]]:
         """The ``countries`` rows of the ``--json`` contract for one step (NaN as null)."""
@@ -465,6 +542,21 @@ class Result:
                     "capacity": [
                         {"country": c, "sector": sec, **{k2: _num(v) for k2, v in row.items()}}
                         for (c, sec), row in self.capacity_table(k).iterrows()
+                    ],
+                    "tariff_revenue": [
+                        {
+                            "importer": row.importer,
+                            "partner": row.partner,
+                            "imports": _num(row.imports),
+                            "tariff_revenue": _num(row.tariff_revenue),
+                            "tariff_rate_pct": _num(row.tariff_rate_pct),
+                        }
+                        for row in self.tariff_revenue(k).itertuples()
+                        if row.tariff_revenue != 0
+                    ],
+                    "welfare_drivers": [
+                        {key: row[key] for key in ("country", "part", "sentence")}
+                        for row in self.welfare_drivers(k)
                     ],
                 }
             )
