@@ -217,8 +217,15 @@ REE_USING_SECTORS = ("C17", "C18", "C19", "C20")  # assumption: electronics, ele
 REE_THETA = 0.5  # assumption: low trade elasticity (non-Chinese refining capacity is scarce)
 
 
-def _add_rare_earths(shares: BaselineShares) -> tuple[BaselineShares, float]:
-    """Insert a rare-earth sector REE after C04 (mining); returns the enlarged shares."""
+def _add_rare_earths(
+    shares: BaselineShares, scale: float = 1.0, elsewhere: float = 1.0
+) -> tuple[BaselineShares, float]:
+    """Insert a rare-earth sector REE after C04 (mining); returns the enlarged shares.
+
+    The users' REE cost share is calibrated so that US imports equal `REE_US_IMPORTS` in the
+    2014 world, times ``scale``; users outside the US have that share times ``elsewhere`` (the
+    2023 build sets both to meet its own targets; the 2014 world has one share everywhere).
+    """
     pi, taug, X = shares.pi, 1.0 + shares.tau, shares.expenditure
     gamma_io, alpha = shares.gamma_io, shares.alpha
     codes, countries = shares.sectors, shares.countries
@@ -245,7 +252,7 @@ def _add_rare_earths(shares: BaselineShares) -> tuple[BaselineShares, float]:
     Y = np.einsum("nij,nj->ij", pi / taug, X)
     using = [codes.index(c) for c in REE_USING_SECTORS]
     us_use = REE_US_IMPORTS / (1.0 - REE_US_DOMESTIC_SHARE)
-    share = us_use / Y[us, using].sum()
+    share = scale * us_use / Y[us, using].sum()
     print(
         f"wiod2014-ree: REE cost share in {REE_USING_SECTORS} = {share:.3e}; "
         f"implied world REE use {share * Y[:, using].sum() / 1e3:.2f} bn USD"
@@ -258,11 +265,13 @@ def _add_rare_earths(shares: BaselineShares) -> tuple[BaselineShares, float]:
     tau2 = insert(taug, 2, taug[:, :, c4])
     X2 = insert(X, 1, 0.0)
     g = insert(insert(gamma_io, 2, gamma_io[:, :, c4]), 1, 0.0)  # REE produced like mining
+    by_country = np.full(N, share * elsewhere)
+    by_country[us] = share
     for j in using:
         jj = j + 1 if j >= at else j
-        take_mining = np.minimum(g[:, c4, jj], share)
+        take_mining = np.minimum(g[:, c4, jj], by_country)
         g[:, c4, jj] -= take_mining  # REE comes out of the mining input share first,
-        g[:, at, jj] = share  # then out of value added
+        g[:, at, jj] = by_country  # then out of value added
     alpha2 = insert(alpha, 1, 0.0)
     enlarged = _with_sector(
         shares, at, "REE", "Rare earths", REE_THETA, pi2, tau2 - 1.0, g, alpha2, X2
@@ -299,8 +308,14 @@ MAG_THETA = 1.0  # assumption: few qualified suppliers outside China
 MAG_SOURCE_SECTOR = "C18"  # magnets (ISIC 2790) come out of electrical equipment
 
 
-def _add_magnets(shares: BaselineShares) -> BaselineShares:
-    """Insert a magnet sector MAG after REE: made from REE, bought by the REE users."""
+def _add_magnets(
+    shares: BaselineShares, cost_share: float = MAG_COST_SHARE, ree_share: float = MAG_REE_SHARE
+) -> BaselineShares:
+    """Insert a magnet sector MAG after REE: made from REE, bought by the REE users.
+
+    ``cost_share`` is the users' magnet cost share, ``ree_share`` the REE share of a magnet
+    maker's costs (the 2014 world's assumptions by default; the 2023 build calibrates both).
+    """
     pi, taug, X = shares.pi, 1.0 + shares.tau, shares.expenditure
     gamma_io, alpha = shares.gamma_io, shares.alpha
     codes, countries = shares.sectors, shares.countries
@@ -326,16 +341,16 @@ def _add_magnets(shares: BaselineShares) -> BaselineShares:
     # Cost column of MAG: electrical equipment's inputs scaled to make room for REE.
     column = gamma_io[:, :, src].copy()
     column[:, ree] = 0.0
-    column *= 1.0 - MAG_REE_SHARE
-    column[:, ree] = MAG_REE_SHARE
+    column *= 1.0 - ree_share
+    column[:, ree] = ree_share
     g = insert(insert(gamma_io, 2, column), 1, 0.0)
     using = [codes.index(c) for c in REE_USING_SECTORS]
     for j in using:
         jj = j + 1 if j >= at else j
         src2 = src + 1 if src >= at else src
-        take = np.minimum(g[:, src2, jj], MAG_COST_SHARE)
+        take = np.minimum(g[:, src2, jj], cost_share)
         g[:, src2, jj] -= take  # MAG comes out of the electrical-equipment input share first,
-        g[:, at, jj] = MAG_COST_SHARE  # then out of value added
+        g[:, at, jj] = cost_share  # then out of value added
     alpha2 = insert(alpha, 1, 0.0)
     return _with_sector(
         shares, at, "MAG", "Rare-earth magnets", MAG_THETA, pi2, tau2 - 1.0, g, alpha2, X2
@@ -413,6 +428,168 @@ def build_wiod(version: str, rare_earths: bool = False) -> None:
         groups = groups_by_range(world.sectors, goods=range(1, 5), manufacturing=range(5, 23))
     world = replace(world, sector_groups=groups)
     write_world(world, OUT / name, fmt="parquet", force=True)
+
+
+# The 2023 world of the 2025 story (wiod2023-ree): docs/datasets.md has the provenance table.
+TARGETS_2023 = ROOT / "docs" / "data" / "wiod2014_targets_2023.csv"
+#: China's exports in 2024 (General Administration of Customs): permanent magnets and alloys,
+#: 58,152 t worth USD 2.86 bn (Adamas Intelligence, "Record rare earth magnet exports from China
+#: in 2024", January 2025); rare earths (compounds and metals), 55,431 t worth USD 488.8 m
+#: (Reuters, "China's rare earth exports in 2024 climb as home demand limited", 20 Jan 2025).
+CHINA_MAGNET_EXPORTS = 2_860.0
+CHINA_REE_EXPORTS = 488.8
+#: Duties collected on US imports from China over their value before the 2025 measures: about
+#: 11% (Trade Partnership Worldwide analysis of Census data, as of September 2024, reported in
+#: "Breaking Down Trump's Tariffs on China and the World, in Charts", Wall Street Journal).
+US_CHINA_REALISED_2024 = 11.0
+#: US imports from China that the Section 301 lists never covered (List 4B was suspended):
+#: smartphones USD 41.7 bn and laptops USD 33.1 bn in 2024 (docs/data/
+#: us_tariff_exemptions_2025.csv has the sources). All in C17.
+US_301_UNCOVERED_C17 = 41_700.0 + 33_100.0
+#: US imports from China, 2024 (Census basis, docs/us_china_2025_facts.md section 2), to scale
+#: 2024 values to the 2023 base.
+US_IMPORTS_FROM_CHINA_2024 = 438_900.0
+#: The US average effective tariff rate before 2025, 2.4%: the 2025 tariffs raised it by 18.2
+#: points to 20.6% (Yale Budget Lab, "State of U.S. Tariffs: July 14, 2025"). The WIOD 2014
+#: applied rates put US tariffs on partners other than China at 3.0% on average, three times
+#: what US customs collects (2.3% of 2024 imports, China's 11% included), so the build scales
+#: them to meet this average.
+US_AVERAGE_2024 = 2.4
+#: China's retaliation of 2018-19: average tariff on US goods 21.1% after the phase one deal
+#: against 8.0% before the trade war, trade-weighted at 2017 imports (Bown, "US-China Trade War
+#: Tariffs: An Up-to-Date Chart", PIIE, 2020): 13.1 points on every goods sector (statutory;
+#: China's later exclusions are not in it).
+CHINA_RETALIATION_PTS = 13.1
+
+
+def _goods_mask(sectors: tuple[str, ...]) -> np.ndarray:
+    groups = groups_by_range(sectors, goods=range(1, 5), manufacturing=range(5, 23))
+    return np.array([c in groups["goods"] for c in sectors])
+
+
+def _with_trade_war_duties(world):
+    """The 2023 world with the 2018-19 US-China duties in its base tariffs (see constants)."""
+    from tradewar.build.update import with_base_tariffs
+
+    us, cn = world.country_index("USA"), world.country_index("CHN")
+    goods = _goods_mask(world.sectors)
+    tau = world.tariffs.copy()
+    flows = world.flows[us, cn]
+    c17 = world.sector_index("C17")
+    scale = world.flows[us, cn, goods].sum() / US_IMPORTS_FROM_CHINA_2024
+    covered = goods.astype(float)
+    covered[c17] = 1.0 - min(US_301_UNCOVERED_C17 * scale / flows[c17], 1.0)
+    base_duties = (tau[us, cn] * flows)[goods].sum()
+    points = (US_CHINA_REALISED_2024 / 100.0 * flows[goods].sum() - base_duties) / (
+        covered * flows
+    ).sum()
+    tau[us, cn] += points * covered
+    tau[cn, us] += CHINA_RETALIATION_PTS / 100.0 * goods
+    # US tariffs on everyone else, scaled to the average US customs collects.
+    off = np.ones(world.n_countries, dtype=bool)
+    off[[us, cn]] = False
+    imports = world.flows[us][:, goods]
+    china = (tau[us, cn, goods] * imports[cn]).sum()
+    others = (tau[us][off][:, goods] * imports[off]).sum()
+    factor = (US_AVERAGE_2024 / 100.0 * imports[off | (np.arange(len(off)) == cn)].sum() - china)
+    factor /= others
+    tau[us, off] *= factor
+    print(
+        f"wiod2023-ree: Section 301 layer {100 * points:.2f} points on covered goods (C17 "
+        f"{100 * covered[c17]:.1f}% covered); China's retaliation {CHINA_RETALIATION_PTS} points; "
+        f"US tariffs on other partners scaled by {factor:.3f}"
+    )
+    return with_base_tariffs(world, tau), points, covered, factor
+
+
+def _ree_exports(world) -> tuple[float, float, float]:
+    """China's magnet and REE exports and US REE imports, USD million."""
+    cn, us = world.country_index("CHN"), world.country_index("USA")
+    m, r = world.sector_index("MAG"), world.sector_index("REE")
+    out = world.flows.sum(axis=0)
+    return (
+        out[cn, m] - world.flows[cn, cn, m],
+        out[cn, r] - world.flows[cn, cn, r],
+        world.flows[us, :, r].sum() - world.flows[us, us, r],
+    )
+
+
+def build_wiod2023_ree() -> None:
+    """wiod2014-ree moved to 2023 (GDP and goods trade), with the 2018-19 duties in its base.
+
+    The rare-earth and magnet sectors are calibrated so that China's exports of magnets and of
+    rare earths and US rare-earth imports meet their 2024 customs values; three rounds of
+    scaling the users' cost shares and the rare-earth share of magnet makers' costs settle them
+    to within 1%.
+    """
+    from tradewar.build.update import read_targets, update_baseline
+
+    src = SHARED / "wiod2014_fgh"
+    countries = pd.read_csv(src / "labels" / "countries.csv")["iso"].tolist()
+    labels = pd.read_csv(src / "labels" / "sectors_50.csv")
+    base = read_cp_shares(
+        src / "s50",
+        countries=tuple(countries),
+        country_names=tuple(_WIOD_NAMES[c] for c in countries),
+        sectors=tuple(labels["code"]),
+        sector_names=tuple(labels["short_name"]),
+        theta=theta_for_sectors(tuple(labels["isic4"]), "cp2015"),
+        year=2014,
+    )
+    ree_scale, others, mag_share, ree_in_mag = 1.0, 1.0, MAG_COST_SHARE, MAG_REE_SHARE
+    for attempt in range(12):
+        shares, ree_share = _add_rare_earths(base, ree_scale, others)
+        shares = _add_magnets(shares, mag_share, ree_in_mag)
+        meta = wiod_meta("wiod2023-ree", "s50", len(shares.sectors))
+        world14, _ = world_from_baseline(replace(shares, meta=meta), "wiod2023-ree")
+        world14 = replace(world14, sector_groups=_wiod_groups(world14.sectors))
+        world23, report = update_baseline(
+            world14, read_targets(TARGETS_2023, world14), name="wiod2023-ree"
+        )
+        world, points, covered, us_scale = _with_trade_war_duties(world23)
+        mag, ree, us_ree = _ree_exports(world)
+        print(
+            f"wiod2023-ree round {attempt}: China magnets {mag:.0f} (target "
+            f"{CHINA_MAGNET_EXPORTS}), China REE {ree:.0f} (target {CHINA_REE_EXPORTS}), US REE "
+            f"imports {us_ree:.1f} (target {REE_US_IMPORTS})"
+        )
+        gaps = (mag / CHINA_MAGNET_EXPORTS, ree / CHINA_REE_EXPORTS, us_ree / REE_US_IMPORTS)
+        if max(abs(g - 1.0) for g in gaps) < 0.01:
+            break
+        mag_share /= gaps[0]
+        ree_scale /= gaps[2]
+        others /= gaps[1]
+    for line in report.lines():
+        print(f"wiod2023-ree update: {line}")
+    world.meta.update(
+        {
+            "name": "wiod2023-ree",
+            "description": "wiod2014-ree moved to 2023 GDP and goods trade (WDI, CEPII BACI), "
+            "with the 2018-19 US-China duties in its base and rare earths and magnets at 2024 "
+            "customs values: 44 regions x 52 sectors",
+            "year": 2023,
+            "source": "FGH (2022) WIOD 2014 shares; 2023 targets docs/data/"
+            "wiod2014_targets_2023.csv (World Bank WDI GDP, CEPII BACI HS22 V202501 as compiled "
+            "by Ignatenko et al. 2025); see docs/datasets.md",
+            "notes": (
+                f"REE: users' cost share {ree_share:.3e} in the US, {ree_share * others:.3e} "
+                f"elsewhere, trade elasticity {REE_THETA}. MAG: users' "
+                f"cost share {mag_share:.3e}, REE {ree_in_mag:.3f} of its costs, China "
+                f"{MAG_CHINA_SHARE} of supply, trade elasticity {MAG_THETA}. Base tariffs: "
+                f"2014 applied rates plus a Section 301 layer of {100 * points:.2f} points on US "
+                f"imports of Chinese goods (C17 {100 * covered[world.sector_index('C17')]:.1f}% "
+                f"covered) and {CHINA_RETALIATION_PTS} points of Chinese retaliation on US goods; "
+                f"US tariffs on other partners scaled by {us_scale:.3f} so that the US average "
+                f"is {US_AVERAGE_2024}%. See docs/datasets.md."
+            ),
+        }
+    )
+    world = replace(world, sector_groups=_wiod_groups(world.sectors))
+    write_world(world, OUT / "wiod2023-ree", fmt="parquet", force=True)
+
+
+def _wiod_groups(sectors: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return groups_by_range(sectors, goods=range(1, 5), manufacturing=range(5, 23))
 
 
 def wiod_meta(name: str, version: str, n_sectors: int) -> dict:
@@ -715,6 +892,7 @@ BUILDERS = {
     "wiod2014": lambda: build_wiod("s50"),
     "wiod2014-s3": lambda: build_wiod("s3"),
     "wiod2014-ree": lambda: build_wiod("s50", rare_earths=True),
+    "wiod2023-ree": build_wiod2023_ree,
     "tiny": build_tiny,
     "ossa2014": build_ossa2014,
     "baci2023": build_baci2023,

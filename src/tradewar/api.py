@@ -26,7 +26,7 @@ from tradewar.model.margins import (
     solve_margins,
 )
 from tradewar.model.outcomes import STATUS_REASONS, Outcome
-from tradewar.model.solver import Solution, SolverOptions
+from tradewar.model.solver import SolverOptions
 from tradewar.policy.chokepoints import HORIZONS
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
 from tradewar.policy.scenario import (
@@ -39,7 +39,7 @@ from tradewar.policy.scenario import (
 )
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
-from tradewar.rationing import chokepoint_meta, solve_state
+from tradewar.rationing import Rationed, chokepoint_meta, solve_state
 from tradewar.registry import check_model
 from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
@@ -157,10 +157,11 @@ def _run(
         state = apply_policies(world, scenario.policy, state, "policy")
     pi0 = np.asarray(econ.pi)
     steps = []
-    previous: tuple[Solution, np.ndarray, np.ndarray] | None = None
+    previous: Rationed | None = None
     z_previous = None
     todo = scenario.steps()
     for number, (step, key_prefix) in enumerate(todo, start=1):
+        in_force = state
         state = apply_policies(world, step.policy, state, key_prefix)
         check_bans_feasible(world, state, pi0, key_prefix)
         if margins is not None:
@@ -186,8 +187,11 @@ def _run(
                 source=step.source,
                 outcome=outcome,
                 policies=state,
+                in_force=step.in_force,
             )
         )
+        if not step.in_force:
+            state = in_force  # an announced step that never applied does not carry forward
         report(progress, number / len(todo), f"step {number} of {len(todo)}: {step.label}")
     return Result(
         scenario=scenario.name,

@@ -303,6 +303,70 @@ def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command()
+def backtest(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (a dated timeline).")],
+    observations: Annotated[
+        Path | None,
+        typer.Option(help="Observations CSV (default: the scenario's `observations` file)."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write backtest.csv, backtest.json, manifest.")
+    ] = None,
+    force: Annotated[bool, _FORCE] = False,
+    horizon: Annotated[str | None, _HORIZON] = None,
+    quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
+) -> None:
+    """Hold a scenario's predictions against observed outcomes (docs/backtest.md)."""
+    from tradewar.backtest import backtest as run_backtest
+    from tradewar.backtest.output import score_line, table_rows, write_backtest
+    from tradewar.folders import check_output_folder
+    from tradewar.policy.scenario import load_scenario
+
+    with _exit_codes():
+        if out is not None:
+            check_output_folder(out, force)
+        spec = _variant(load_scenario(scenario), horizon, quota_rent)
+        with _spinner(f"solving {escape(spec.name)}…", json_out):
+            result = run_backtest(spec, observations)
+        if out is not None:
+            manifest = {"scenario_file": str(scenario), "scenario": spec.model_dump(mode="json")}
+            write_backtest(result, out, manifest, force=force)
+    if json_out:
+        _print_json(result.to_json())
+        return
+    t = Table(
+        title=escape(f"{result.scenario}: predictions against observations"),
+        caption=escape(f"{result.world}; {score_line(result)}"),
+    )
+    for header, justify in (
+        ("Observation", "left"),
+        ("Period", "left"),
+        ("Predicted", "right"),
+        ("Observed", "right"),
+        ("Band", "right"),
+        ("", "left"),
+    ):
+        t.add_column(header, justify=justify)  # type: ignore[arg-type]
+    rows = table_rows(result)
+    for row in rows:
+        t.add_row(
+            escape(row["what"]),
+            escape(row["period"]),
+            row["predicted"],
+            row["observed"],
+            row["band"],
+            row["verdict"],
+        )
+    console.print(t)
+    for row in rows:
+        if row["note"]:
+            console.print(f"  [bold]{escape(row['id'])}[/bold] missed: {escape(row['note'])}")
+    if out is not None:
+        console.print(f"wrote {escape(str(out / 'backtest.csv'))} and backtest.json")
+
+
+@app.command()
 def report(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for report.html and figures.")],

@@ -44,15 +44,49 @@ def ces_params(world: World, settings: CESSettings) -> CESParams:
             )
         critical[world.sectors.index(code)] = 1.0
     materials = _per_sector(world, settings.sigma_materials, "ces.sigma_materials")
+    dependence = _dependence(world, settings, critical > 0)
+    partial = bool(np.any(dependence < 1.0))
     return CESParams(
         sigma_top=on_device(_per_sector(world, settings.sigma_top, "ces.sigma_top"), np.float64),
         sigma_materials=on_device(materials, np.float64),
         sigma_critical=on_device(
             _per_sector(world, settings.sigma_critical, "ces.sigma_critical"), np.float64
         ),
+        dependence=on_device(dependence, np.float64) if partial else None,
         critical_index=tuple(int(k) for k in np.flatnonzero(critical)),
         materials_cobb_douglas=bool(np.all(materials == 1.0)),
+        partial_dependence=partial,
     )
+
+
+def _dependence(world: World, settings: CESSettings, critical: np.ndarray) -> np.ndarray:
+    """``(J,)`` share of each using sector that depends on the critical bundle, checked.
+
+    It must lie in (0, 1] and, where the sector buys critical inputs, be at least the largest
+    cost share they have in any country (the dependent line cannot spend more than all of its
+    costs on them).
+    """
+    key = "ces.critical_dependence"
+    share = per_code(world.sectors, settings.critical_dependence, key, 1.0)
+    bad = np.flatnonzero(~((share > 0) & (share <= 1)))
+    if bad.size:
+        raise ScenarioError(
+            f"critical dependence {share[bad[0]]} of sector {world.sectors[bad[0]]} must be in "
+            "(0, 1]",
+            key=key,
+        )
+    output = world.gross_output
+    inputs = world.intermediates[:, critical, :].sum(axis=1)  # (N, J) before tariffs
+    cost = np.where(output > 0, inputs / np.where(output > 0, output, 1.0), 0.0).max(axis=0)
+    short = np.flatnonzero(share < cost)
+    if short.size:
+        j = short[0]
+        raise ScenarioError(
+            f"critical dependence {share[j]} of sector {world.sectors[j]} is below the cost "
+            f"share of its critical inputs ({cost[j]:.3g})",
+            key=key,
+        )
+    return share
 
 
 def economy_for(world: World, model: str, ces: CESSettings | dict | None = None) -> Economy:

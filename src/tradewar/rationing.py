@@ -19,16 +19,18 @@ Who earns a quota's scarcity rent is set per quota (`split_wedges`): the exporte
 tax), the importer (a tariff-like wedge whose rent the importing country keeps) or nobody (the
 rent is dissipated in rent seeking).
 
-Each round solves the engine at the current wedges and takes a Newton step in
-``log(1 + wedge)`` per quota cell and per capacity-limited producer with its partial
-elasticity; Anderson acceleration mixes the last rounds, because the cells are coupled (buyers
-switch between limited suppliers). A wedge never goes below its floor (the policy's own export
+Each round solves the engine at the current wedges and takes a quasi-Newton step in
+``log(1 + wedge)`` per quota cell and per capacity-limited producer: the first with their
+partial elasticities, then with Broyden's updates of the Jacobian, because the cells are coupled
+(buyers switch between limited suppliers) and the partial elasticities can be far off when
+demand for the input is very inelastic. A wedge never goes below its floor (the policy's own export
 tax, or no premium).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -286,54 +288,163 @@ def output_quantity_change(outcome: Outcome) -> np.ndarray:
     return np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
 
 
-class _Anderson:
-    """Anderson acceleration (type II) of a fixed-point map ``u -> g(u)`` on a flat vector.
+class Rationed(NamedTuple):
+    """What one rationed solve passes to the next: its solution, wedges and Jacobian estimate.
 
-    The wedges of different producers and flows are coupled (buyers switch between capacity-
-    limited suppliers), so a step for each alone oscillates; mixing the last few iterates
-    solves the coupled system at the cost of one equilibrium per round.
+    ``tax`` ``(N, N, J)`` holds the quota wedges (policy taxes elsewhere), ``rent`` ``(N, J)``
+    the capacity premia, ``jacobian`` the search's last estimate and ``cells`` the masks of the
+    quota and capacity cells it is over (a Jacobian is reused only for the same cells).
     """
 
-    def __init__(self, memory: int = 6) -> None:
-        self.memory = memory
-        self.f: list[np.ndarray] = []
-        self.g: list[np.ndarray] = []
+    solution: Solution
+    tax: np.ndarray
+    rent: np.ndarray
+    jacobian: np.ndarray | None = None
+    cells: tuple[np.ndarray, np.ndarray] | None = None
 
-    def step(self, u: np.ndarray, g: np.ndarray) -> np.ndarray:
-        f = g - u
-        self.f.append(f)
-        self.g.append(g)
-        self.f, self.g = self.f[-(self.memory + 1) :], self.g[-(self.memory + 1) :]
-        if len(self.f) < 2:
-            return g
-        dF = np.diff(np.array(self.f), axis=0)
-        dG = np.diff(np.array(self.g), axis=0)
-        gamma, *_ = np.linalg.lstsq(dF.T, f, rcond=None)
-        mixed = g - gamma @ dG
-        if not np.all(np.isfinite(mixed)) or np.max(np.abs(mixed - g)) > MAX_LOG_STEP:
-            self.f, self.g = self.f[-1:], self.g[-1:]
-            return g
-        return mixed
+
+class _Broyden:
+    """Broyden's ("good") quasi-Newton steps for the wedges, from a diagonal first guess.
+
+    The residuals of the quota and capacity cells are coupled (buyers switch between limited
+    suppliers) and their slopes can be far from the partial elasticities that start the search
+    when demand for an input is very inelastic. Each round corrects the Jacobian estimate along
+    the step just taken, so the search becomes Newton's method on the coupled system at the cost
+    of one equilibrium per round.
+    """
+
+    def __init__(self, jacobian: np.ndarray | None = None) -> None:
+        self.jacobian = jacobian
+        self.u: np.ndarray | None = None
+        self.residual: np.ndarray | None = None
+
+    def step(
+        self, u: np.ndarray, residual: np.ndarray, slope: np.ndarray, active: np.ndarray
+    ) -> np.ndarray:
+        """The next change of ``u`` (log wedges) given the residuals and the model's slopes.
+
+        Only ``active`` cells move (a wedge at its floor whose quantity is below its limit stays
+        there); the step solves the Jacobian's block of the active cells.
+        """
+        if self.jacobian is None:
+            self.jacobian = np.diag(slope)
+        elif self.u is not None and self.residual is not None:
+            du = u - self.u
+            size = float(du @ du)
+            if size > 1e-24:
+                change = residual - self.residual - self.jacobian @ du
+                self.jacobian = self.jacobian + np.outer(change, du) / size
+        self.u, self.residual = u, residual
+        delta = np.zeros_like(u)
+        if not active.any():
+            return delta
+        block = self.jacobian[np.ix_(active, active)]
+        try:
+            delta[active] = -np.linalg.solve(block, residual[active])
+        except np.linalg.LinAlgError:
+            delta[active] = np.nan
+        if not np.all(np.isfinite(delta)):
+            self.jacobian = np.diag(slope)
+            delta = np.where(active, -residual / slope, 0.0)
+        return np.clip(delta, -MAX_LOG_STEP, MAX_LOG_STEP)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The cells a rationed solve searches over and what holds each of them."""
+
+    binding: np.ndarray  # (N, N, J) quota cells
+    quota: np.ndarray  # (N, N, J) quota levels (fractions of the baseline quantity)
+    policy_tax: np.ndarray  # (N, N, J) the policies' own export taxes (the quota wedges' floor)
+    limited: np.ndarray  # (N, J) capacity-limited producers
+    headroom: np.ndarray  # (N, J)
+    eta: np.ndarray  # (N, J) supply elasticities (0 where not limited)
+    theta: np.ndarray  # (J,)
+
+    @property
+    def n_quota(self) -> int:
+        return int(self.binding.sum())
+
+    def floor(self) -> np.ndarray:
+        """The lowest log wedge of every cell: the policy's export tax, or no premium."""
+        return np.concatenate(
+            [np.log1p(self.policy_tax[self.binding]), np.zeros(int(self.limited.sum()))]
+        )
+
+    def log_wedges(self, tax: np.ndarray, rent: np.ndarray) -> np.ndarray:
+        """The search's unknowns: ``log(1 + wedge)`` of the quota cells, then the producers."""
+        return np.concatenate([np.log1p(tax[self.binding]), np.log1p(rent[self.limited])])
+
+    def wedges(self, u: np.ndarray, tax: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(tax, rent)`` at the unknowns ``u`` (``tax`` gives the cells that are not searched)."""
+        tax = tax.copy()
+        tax[self.binding] = np.expm1(u[: self.n_quota])
+        rent = np.zeros(self.limited.shape)
+        rent[self.limited] = np.expm1(u[self.n_quota :])
+        return tax, rent
+
+    def residuals(self, outcome: Outcome, tax: np.ndarray, rent: np.ndarray):
+        """Residuals, model slopes, active masks and the two largest gaps at an outcome.
+
+        A quota cell's residual is the log of its quantity over the quota, a limited
+        producer's the log of its output over its supply curve; each is active where its wedge
+        is above the floor or its quantity above the limit. Slopes are the partial elasticities
+        (the quantity shipped under a quota falls with ``(1 + e)^-(1 + theta (1 - share))``, a
+        limited producer's output at least with ``theta (1 - market share)``).
+        """
+        q_hat = quantity_change(outcome)
+        ratio = np.where(self.binding, q_hat / np.where(self.binding, self.quota, 1.0), 1.0)
+        q_active = self.binding & ((tax > self.policy_tax) | (ratio > 1.0))
+        out_hat = np.maximum(output_quantity_change(outcome), 1e-300)
+        c_gap = np.log(out_hat) - np.log(self.headroom) - self.eta * np.log1p(rent)
+        c_active = self.limited & ((rent > 0) | (c_gap > 0))
+        flows = outcome.flows_after
+        total = flows.sum(axis=1, keepdims=True)
+        share = np.where(total > 0, flows / np.where(total > 0, total, 1.0), 0.0)
+        q_slope = -(1.0 + self.theta[None, None, :] * (1.0 - share))
+        sales = outcome.output_after.sum(axis=0, keepdims=True)
+        market = outcome.output_after / np.where(sales > 0, sales, 1.0)
+        c_slope = -np.maximum(self.theta[None, :] * (1.0 - market), 0.1) - self.eta
+        q_res = np.log(np.where(q_active, np.maximum(ratio, 1e-300), 1.0))
+        c_res = np.where(c_active, c_gap, 0.0)
+        return (
+            np.concatenate([q_res[self.binding], c_res[self.limited]]),
+            np.concatenate([q_slope[self.binding], c_slope[self.limited]]),
+            np.concatenate([q_active[self.binding], c_active[self.limited]]),
+            float(np.max(np.abs(np.where(q_active, ratio - 1.0, 0.0)))),
+            float(np.max(np.abs(c_res))),
+        )
+
+
+#: Step of ``log(1 + premium)`` for the finite-difference slopes of capacity-limited producers.
+FD_STEP = 0.05
+#: Rounds without a 10% fall of the largest gap after which the search restarts its Jacobian.
+STALL_ROUNDS = 8
 
 
 def solve_state(
     econ: Economy,
     state: PolicyState,
     options: SolverOptions,
-    previous: tuple[Solution, np.ndarray, np.ndarray] | None = None,
+    previous: Rationed | None = None,
     capacity: Capacity | None = None,
     quota_rent: str = "exporter",
-) -> tuple[Outcome, tuple[Solution, np.ndarray, np.ndarray]]:
+) -> tuple[Outcome, Rationed]:
     """Solve one policy state, with its quotas and capacity limits binding.
 
-    ``previous`` (the solution, quota wedges and capacity premia of the step before)
+    ``previous`` (the `Rationed` of the step before: solution, wedges, Jacobian estimate)
     warm-starts the solver and the search; the equilibrium found does not depend on it. Returns
     the outcome (status ``"quota not settled"`` or ``"capacity not settled"`` when the wedges
-    did not settle within `RATIONING_MAX_ROUNDS`) and the triple to pass to the next step.
+    did not settle within `RATIONING_MAX_ROUNDS`) and the `Rationed` to pass to the next step.
     ``quota_rent`` is who earns the rent of a quota that names none (`split_wedges`). The
     outcome's ``export_tax`` holds the exporters' taxes (with their part of quota rents),
     ``import_rent`` and ``dissipated`` the importer-side parts; with ``capacity`` its
     ``capacity_rent`` ``(N, J)`` holds the premia (fractions of unit cost).
+
+    The search is quasi-Newton in the log wedges: Broyden's updates from a Jacobian that is the
+    last step's (for the same cells), or else the partial elasticities of the quota cells with
+    finite-difference columns for the capacity-limited producers (few, and the ones whose
+    slopes the partial elasticities miss when demand is very inelastic).
     """
     pi = np.asarray(econ.pi)
     if capacity is not None:
@@ -345,66 +456,88 @@ def solve_state(
     tax = state.export_tax.copy()
     rent = np.zeros(pi.shape[1:])
     start = None
+    jacobian = None
     if previous is not None:
-        start, previous_tax, previous_rent = previous
+        start, previous_tax, previous_rent = previous.solution, previous.tax, previous.rent
         tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
         rent = np.where(limited, previous_rent, 0.0)
+        same = previous.cells is not None and all(
+            np.array_equal(a, b) for a, b in zip(previous.cells, (binding, limited), strict=True)
+        )
+        jacobian = previous.jacobian if same else None
     reported = capacity is not None
-    wedges = split_wedges(state, tax, binding, quota_rent)
-    shock = _shock(econ, state, wedges, rent)
-    solution = solve_arrays(econ, shock, options, start=start)
-    outcome = _outcome(econ, shock, solution, options, wedges, rent if reported else None)
-    if not (binding.any() or limited.any()) or not outcome.converged:
-        return outcome, (solution, tax, rent)
-    theta = np.asarray(econ.theta)
-    eta = capacity.elasticity if capacity is not None else np.zeros(limited.shape)
-    eta = np.where(limited, eta, 0.0)
-    headroom = capacity.headroom if capacity is not None else np.ones(limited.shape)
-    floor = np.concatenate([np.log1p(state.export_tax[binding]), np.zeros(int(limited.sum()))])
-    mixer = _Anderson()
-    quota_gap = capacity_gap = 0.0
-    for _ in range(RATIONING_MAX_ROUNDS):
-        # Quotas: quantity shipped against the cap.
-        q_hat = quantity_change(outcome)
-        ratio = np.where(binding, q_hat / np.where(binding, quota, 1.0), 1.0)
-        q_active = binding & ((tax > state.export_tax) | (ratio > 1.0))
-        quota_gap = float(np.max(np.abs(np.where(q_active, ratio - 1.0, 0.0))))
-        # Capacity: output quantity against the supply curve.
-        out_hat = np.maximum(output_quantity_change(outcome), 1e-300)
-        log_rent = np.log1p(rent)
-        c_gap = np.log(out_hat) - np.log(headroom) - eta * log_rent
-        c_active = limited & ((rent > 0) | (c_gap > 0))
-        capacity_gap = float(np.max(np.abs(np.where(c_active, c_gap, 0.0))))
-        if max(quota_gap, capacity_gap) < RATIONING_TOL:
-            return outcome, (solution, tax, rent)
-        # Newton steps in logs with partial elasticities: the quantity shipped under a quota
-        # falls with (1 + e)^-(1 + theta (1 - share)); a limited producer's output at least
-        # with its partial elasticity theta (1 - market share). Anderson mixing then accounts
-        # for the coupling between cells.
-        flows = outcome.flows_after
-        total = flows.sum(axis=1, keepdims=True)
-        share = np.where(total > 0, flows / np.where(total > 0, total, 1.0), 0.0)
-        q_slope = -(1.0 + theta[None, None, :] * (1.0 - share))
-        sales = outcome.output_after.sum(axis=0, keepdims=True)
-        market = outcome.output_after / np.where(sales > 0, sales, 1.0)
-        c_slope = -np.maximum(theta[None, :] * (1.0 - market), 0.1) - eta
-        q_step = -np.log(np.where(q_active, np.maximum(ratio, 1e-300), 1.0)) / q_slope
-        c_step = -np.where(c_active, c_gap, 0.0) / c_slope
-        u = np.concatenate([np.log1p(tax[binding]), log_rent[limited]])
-        steps = np.concatenate([q_step[binding], c_step[limited]])
-        g = np.maximum(u + np.clip(steps, -MAX_LOG_STEP, MAX_LOG_STEP), floor)
-        u_new = np.maximum(mixer.step(u, g), floor)
-        n_quota = int(binding.sum())
-        tax = tax.copy()
-        tax[binding] = np.expm1(u_new[:n_quota])
-        rent = np.zeros(limited.shape)
-        rent[limited] = np.expm1(u_new[n_quota:])
+
+    def evaluate(tax, rent, start):
         wedges = split_wedges(state, tax, binding, quota_rent)
         shock = _shock(econ, state, wedges, rent)
-        solution = solve_arrays(econ, shock, options, start=solution)
-        outcome = _outcome(econ, shock, solution, options, wedges, rent if reported else None)
+        solution = solve_arrays(econ, shock, options, start=start)
+        return solution, _outcome(
+            econ, shock, solution, options, wedges, rent if reported else None
+        )
+
+    solution, outcome = evaluate(tax, rent, start)
+    if not (binding.any() or limited.any()) or not outcome.converged:
+        return outcome, Rationed(solution, tax, rent)
+    cells = _Cells(
+        binding=binding,
+        quota=quota,
+        policy_tax=state.export_tax,
+        limited=limited,
+        headroom=capacity.headroom if capacity is not None else np.ones(limited.shape),
+        eta=np.where(limited, capacity.elasticity, 0.0) if capacity is not None else rent * 0,
+        theta=np.asarray(econ.theta),
+    )
+    floor = cells.floor()
+    search = _Broyden(jacobian)
+    quota_gap = capacity_gap = 0.0
+    best, since = np.inf, 0
+    for _ in range(RATIONING_MAX_ROUNDS):
+        residual, slope, active, quota_gap, capacity_gap = cells.residuals(outcome, tax, rent)
+        gap = max(quota_gap, capacity_gap)
+        if gap < RATIONING_TOL:
+            return outcome, Rationed(solution, tax, rent, search.jacobian, (binding, limited))
+        # A search that stops gaining (a Jacobian estimate gone wrong, a cell pinned at its
+        # floor) starts again from the model's slopes.
+        best, since = (gap, 0) if gap < 0.9 * best else (best, since + 1)
+        if since >= STALL_ROUNDS:
+            search, best, since = _Broyden(), gap, 0
+        u = cells.log_wedges(tax, rent)
+        if search.jacobian is None and limited.any():
+            search.jacobian = _capacity_jacobian(
+                cells, u, residual, slope, active, tax, solution, evaluate
+            )
+        move = search.step(u, residual, slope, active)
+        # A cell on its floor that the step would push further down keeps its own Newton step.
+        newton = np.where(active, -residual / slope, 0.0)
+        pinned = (u <= floor) & (move < 0) & (newton > 0)
+        move = np.where(pinned, np.clip(newton, 0.0, MAX_LOG_STEP), move)
+        u_new = np.maximum(u + move, floor)
+        tax, rent = cells.wedges(u_new, tax)
+        solution, outcome = evaluate(tax, rent, solution)
         if not outcome.converged:
-            return outcome, (solution, tax, rent)
+            return outcome, Rationed(solution, tax, rent)
     # The wedges did not settle: the numbers are those of the last round, flagged.
     status = "quota not settled" if quota_gap >= capacity_gap else "capacity not settled"
-    return replace(outcome, status=status), (solution, tax, rent)
+    return replace(outcome, status=status), Rationed(solution, tax, rent)
+
+
+def _capacity_jacobian(cells: _Cells, u, residual, slope, active, tax, solution, evaluate):
+    """The first Jacobian: partial elasticities, with finite-difference columns for producers.
+
+    Each active capacity-limited producer's premium is raised by `FD_STEP` in logs and the
+    residuals of every cell recomputed; a column that comes out non-finite or with the wrong
+    sign keeps the partial elasticity.
+    """
+    jacobian = np.diag(slope)
+    for c in np.flatnonzero(active[cells.n_quota :]):
+        k = cells.n_quota + c
+        bumped = u.copy()
+        bumped[k] += FD_STEP
+        tax_b, rent_b = cells.wedges(bumped, tax)
+        _, outcome_b = evaluate(tax_b, rent_b, solution)
+        if not outcome_b.converged:
+            continue
+        column = (cells.residuals(outcome_b, tax_b, rent_b)[0] - residual) / FD_STEP
+        if np.all(np.isfinite(column)) and column[k] < 0:
+            jacobian[:, k] = column
+    return jacobian

@@ -154,3 +154,66 @@ def _sector_of(product: str, concordance: dict[str, str], file: str, row: int) -
     raise DataError(
         f"product '{product}' is not in the concordance", file=file, row=row, field="product"
     )
+
+
+def exempt_shares(
+    products: pd.DataFrame,
+    concordance: dict[str, str],
+    sector_trade: dict[str, float],
+    unlisted_covered: bool = True,
+    file: str = "products",
+) -> dict[str, float]:
+    """Percent of each sector's trade that a measure exempts: a trade-weighted mean of products.
+
+    Parameters
+    ----------
+    products
+        One row per product: ``product`` (a code the concordance maps by longest prefix, e.g.
+        an HS heading ``"8517"``), ``value`` (its trade, the weight) and ``covered`` (True for a
+        product the measure taxes, False for one it exempts).
+    concordance
+        ``product -> sector`` (`read_concordance`).
+    sector_trade
+        Each sector's whole trade on the same flow, in the unit of ``value``.
+    unlisted_covered
+        Whether the sector's products that are not listed are covered (an exemption list) or
+        not (a measure on named products, such as Section 232 on steel).
+
+    Returns
+    -------
+    dict
+        ``{sector: exempt percent}`` for every sector with a listed product, the trade-weighted
+        share of its trade the measure does not tax, within [0, 100] (listed values above the
+        sector's trade are capped at it).
+
+    Raises
+    ------
+    DataError
+        Naming the row of a product the concordance does not cover, of a value that is not a
+        trade value, or whose sector has no trade.
+    """
+    covered: dict[str, float] = {}
+    listed: dict[str, float] = {}
+    for row, (product, value, taxed) in enumerate(
+        zip(products["product"], products["value"], products["covered"], strict=True)
+    ):
+        if not value >= 0:
+            raise DataError(f"value {value} is not a trade value", file=file, row=row + 2)
+        sector = _sector_of(str(product), concordance, file, row + 2)
+        if not sector_trade.get(sector, 0.0) > 0:
+            raise DataError(
+                f"sector {sector} of product '{product}' has no trade to weight it against",
+                file=file,
+                row=row + 2,
+                field="product",
+            )
+        listed[sector] = listed.get(sector, 0.0) + float(value)
+        covered[sector] = covered.get(sector, 0.0) + (float(value) if bool(taxed) else 0.0)
+    shares = {}
+    for sector, total in sector_trade.items():
+        if sector not in listed:
+            continue
+        rest = max(total - listed[sector], 0.0) if unlisted_covered else 0.0
+        share = min((covered[sector] + rest) / total, 1.0)
+        shares[sector] = 100.0 * (1.0 - share)
+    return shares

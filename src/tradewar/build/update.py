@@ -314,3 +314,52 @@ def update_baseline(
         pairs=pairs,
     )
     return new, report
+
+
+def with_base_tariffs(world: World, tariffs: np.ndarray, name: str | None = None) -> World:
+    """``world`` with other baseline tariffs, its trade at customs value kept.
+
+    For tariffs that are part of the base year's data (e.g. duties in force since 2018 on a
+    world whose tariff file predates them): each importer's spending on a flow becomes the
+    customs value times ``1 + tariff``, so expenditure shares, tariff revenue and income take
+    the new tariffs while cost and final-demand shares, value added and deficits stay; the world
+    is then re-solved at those shares (`tradewar.model.calibrate.world_from_shares`).
+
+    Parameters
+    ----------
+    tariffs
+        ``(N, N, J)`` new baseline tariffs (fractions, above -1; domestic cells zero).
+    """
+    from tradewar.build.shares import BaselineShares
+    from tradewar.model.economy import economy_from_world
+
+    tariffs = np.asarray(tariffs, dtype=float)
+    if tariffs.shape != world.tariffs.shape or not np.all(np.isfinite(tariffs) & (tariffs > -1)):
+        raise DataError(
+            f"tariffs must be finite, above -100% and of shape {world.tariffs.shape}",
+            field="tariffs",
+        )
+    econ = economy_from_world(world)
+    spend = (1.0 + tariffs) * world.flows
+    X = spend.sum(axis=1)
+    eye = np.eye(world.n_countries)[:, :, None]
+    pi = np.where(X[:, None, :] > 0, spend / np.where(X > 0, X, 1.0)[:, None, :], eye)
+    shares = BaselineShares(
+        countries=world.countries,
+        country_names=world.country_names,
+        sectors=world.sectors,
+        sector_names=world.sector_names,
+        pi=pi,
+        tau=tariffs,
+        gamma_io=np.asarray(econ.gamma_io),
+        alpha=np.asarray(econ.alpha),
+        va=np.asarray(econ.va),
+        deficit=np.asarray(econ.deficit),
+        expenditure=X,
+        theta=world.theta,
+        tradable=world.tradable,
+        meta={**world.meta},
+        tariff_tables=dict(world.tariff_tables),
+    )
+    new, _ = world_from_baseline(shares, name or world.name)
+    return replace(new, sector_groups=world.sector_groups, theta_se=world.theta_se)

@@ -72,8 +72,8 @@ class Economy(NamedTuple):
 
 @partial(
     jax.tree_util.register_dataclass,
-    data_fields=["sigma_top", "sigma_materials", "sigma_critical"],
-    meta_fields=["critical_index", "materials_cobb_douglas"],
+    data_fields=["sigma_top", "sigma_materials", "sigma_critical", "dependence"],
+    meta_fields=["critical_index", "materials_cobb_douglas", "partial_dependence"],
 )
 @dataclass(frozen=True)
 class CESParams:
@@ -84,21 +84,34 @@ class CESParams:
     inputs within each bundle combine with ``sigma_materials[j]`` and ``sigma_critical[j]``.
     Every elasticity equal to one is the Cobb–Douglas technology of Caliendo–Parro.
 
+    With ``dependence[j] < 1`` only that share of sector ``j``'s output depends on the critical
+    bundle: the sector is a Cobb–Douglas aggregate of a dependent line (weight ``dependence``,
+    which buys all of the sector's critical inputs) and an independent line (which buys none),
+    both with the sector's value added and materials in the same proportions
+    (docs/ces_network.md). One reproduces the single nest exactly.
+
     Attributes
     ----------
     sigma_top, sigma_materials, sigma_critical
         ``(J,)`` elasticities of substitution by using sector, positive.
+    dependence
+        ``(J,)`` share of each using sector's output that depends on the critical bundle, in
+        (0, 1]; None for one everywhere.
     critical_index
         Positions of the critical input sectors (static).
     materials_cobb_douglas
         True when every ``sigma_materials`` is one, which allows a cheaper evaluation (static).
+    partial_dependence
+        True when some ``dependence`` is below one (static).
     """
 
     sigma_top: jnp.ndarray
     sigma_materials: jnp.ndarray
     sigma_critical: jnp.ndarray
+    dependence: jnp.ndarray | None = None
     critical_index: tuple[int, ...] = ()
     materials_cobb_douglas: bool = False
+    partial_dependence: bool = False
 
 
 class Shock(NamedTuple):

@@ -258,11 +258,42 @@ def cost_structure(econ: Economy, log_w, log_P):
     rho_t = 1.0 - ces.sigma_top
     shares = jnp.stack([econ.gamma_va, total_m, total_c])  # (3, N, J)
     logs = jnp.stack([jnp.broadcast_to(log_w[:, None], econ.gamma_va.shape), log_m, log_cb])
-    log_c = _log_ces_mean(logs, shares, rho_t, axis=0)
-    top_new = shares * jnp.exp(rho_t * (logs - log_c[None]))  # (3, N, J)
+    if ces.partial_dependence and ces.dependence is not None:
+        log_c, top_new = _two_lines(shares, logs, rho_t, ces.dependence)
+    else:
+        log_c = _log_ces_mean(logs, shares, rho_t, axis=0)
+        top_new = shares * jnp.exp(rho_t * (logs - log_c[None]))  # (3, N, J)
     gamma_io = top_new[1][:, None, :] * w_m_new
     gamma_io = gamma_io.at[:, idx, :].add(top_new[2][:, None, :] * w_c_new)
     return log_c, top_new[0], gamma_io
+
+
+def _two_lines(shares, logs, rho_t, dependence):
+    """The top nest of sectors only part of whose output depends on the critical bundle.
+
+    ``shares`` ``(3, N, J)`` are the sector's baseline cost shares of value added, materials
+    and the critical bundle, ``logs`` their log price changes and ``dependence`` ``(J,)`` the
+    dependent share ``phi``. The dependent line spends ``gamma_C / phi`` on the critical bundle
+    and the rest on value added and materials in the sector's proportions; the independent line
+    spends nothing on it. The sector is their Cobb–Douglas aggregate with weights ``phi`` and
+    ``1 - phi``, so at baseline prices its cost shares are the baseline ones. Returns the log
+    unit-cost change ``(N, J)`` and the new cost shares ``(3, N, J)``.
+    """
+    phi = dependence[None, :]
+    critical = shares[2]
+    rest = 1.0 - critical
+    dependent_critical = critical / phi
+    scale = jnp.where(rest > 0, (1.0 - dependent_critical) / jnp.where(rest > 0, rest, 1.0), 0.0)
+    free = jnp.where(rest > 0, 1.0 / jnp.where(rest > 0, rest, 1.0), 0.0)
+    dependent = jnp.stack([shares[0] * scale, shares[1] * scale, dependent_critical])
+    independent = jnp.stack([shares[0] * free, shares[1] * free, jnp.zeros_like(critical)])
+    log_dep = _log_ces_mean(logs, dependent, rho_t, axis=0)
+    log_ind = _log_ces_mean(logs, independent, rho_t, axis=0)
+    log_c = phi * log_dep + (1.0 - phi) * log_ind
+    top_new = phi * dependent * jnp.exp(rho_t * (logs - log_dep[None])) + (
+        1.0 - phi
+    ) * independent * jnp.exp(rho_t * (logs - log_ind[None]))
+    return log_c, top_new
 
 
 def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):

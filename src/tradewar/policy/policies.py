@@ -26,6 +26,12 @@ class Tariff(_Policy):
 
     Exactly one of ``set_pct`` (new rate, percent), ``add_pct`` (percentage points on top of the
     current rate) or ``set_from`` (label of a tariff table of the world, e.g. ``"2005"``).
+
+    ``exempt_pct`` (with ``add_pct``) is the share of each sector's trade that the measure
+    exempts, percent by sector code (e.g. ``{C17 = 70.4}`` for an exemption of smartphones and
+    computers): the sector's rate rises by ``add_pct * (1 - exempt_pct / 100)``, the
+    trade-weighted average over its products (`tradewar.build.tariffs` maps product-level
+    exemptions to these shares through a concordance).
     """
 
     kind: Literal["tariff"] = "tariff"
@@ -35,6 +41,7 @@ class Tariff(_Policy):
     set_pct: float | None = None
     add_pct: float | None = None
     set_from: str | None = None
+    exempt_pct: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] | None = None
 
     @model_validator(mode="after")
     def _one_rate(self) -> Tariff:
@@ -45,6 +52,8 @@ class Tariff(_Policy):
             )
         if self.set_pct is not None and self.set_pct <= -100:
             raise ValueError(f"set_pct = {self.set_pct}: a tariff must be above -100%")
+        if self.exempt_pct is not None and self.add_pct is None:
+            raise ValueError("exempt_pct applies to add_pct (a measure added on top)")
         return self
 
 

@@ -34,7 +34,12 @@ if TYPE_CHECKING:
 
 
 class Step(BaseModel):
-    """One dated step of a timeline; its policies apply on top of all earlier steps."""
+    """One dated step of a timeline; its policies apply on top of all earlier steps.
+
+    ``in_force = false`` marks a step that was announced but never applied (a counterfactual
+    branch): it is solved and reported like the others, and a backtest takes the step before it
+    for the dates it covers (docs/backtest.md).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,6 +47,7 @@ class Step(BaseModel):
     label: str
     source: str = ""
     policy: list[Policy] = Field(default_factory=list)
+    in_force: bool = True
 
 
 class SolverSettings(BaseModel):
@@ -62,6 +68,9 @@ class CESSettings(BaseModel):
     ``critical`` lists the input sectors of the critical nest. Each elasticity is a number for
     every using sector, or a table of using-sector codes with an optional ``"*"`` default
     (e.g. ``{"*" = 1.0, C17 = 0.1}``). All ones is the Cobb–Douglas ``caliendo-parro`` model.
+    ``critical_dependence`` (same form, in (0, 1], default 1) is the share of each using
+    sector's output that depends on the critical bundle (the rest of the sector buys none of
+    it; docs/ces_network.md).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -70,6 +79,7 @@ class CESSettings(BaseModel):
     sigma_top: Elasticity = 1.0
     sigma_materials: Elasticity = 1.0
     sigma_critical: Elasticity = 1.0
+    critical_dependence: Elasticity = 1.0
 
 
 class ArmingtonSettings(BaseModel):
@@ -154,6 +164,8 @@ class Scenario(BaseModel):
     holding them; with steps, each step's results are relative to the baseline and include the
     top-level policies and every earlier step's policies. ``uncertainty`` (the
     ``[uncertainty]`` table) says which parameters ``tradewar uncertainty`` draws.
+    ``observations`` names the observations file ``tradewar backtest`` holds the scenario
+    against (a path relative to the scenario file; docs/backtest.md).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -173,6 +185,7 @@ class Scenario(BaseModel):
     parameters: ParameterOverrides = ParameterOverrides()
     focus: list[str] = Field(default_factory=list)
     uncertainty: UncertaintySettings | None = None
+    observations: str | None = None
     _source: str | None = PrivateAttr(default=None)
 
     @property
@@ -400,6 +413,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         data = {**data, "world": resolve_world(data.get("world"), p.parent)}
     except ScenarioError as exc:
         raise ScenarioError(exc.reason, file=str(p), key=exc.key) from None
+    if isinstance(data.get("observations"), str) and not Path(data["observations"]).is_absolute():
+        data["observations"] = str(p.parent / data["observations"])
     scenario = parse_scenario(data, file=str(p))
     scenario._source = str(p)
     return scenario

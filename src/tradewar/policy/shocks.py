@@ -158,7 +158,9 @@ def apply_policies(
             if policy.set_pct is not None:
                 tariffs[mask] = policy.set_pct / 100.0
             elif policy.add_pct is not None:
-                tariffs[mask] = tariffs[mask] + policy.add_pct / 100.0
+                covered = _coverage(world, policy.exempt_pct, f"{key}.exempt_pct")
+                step = policy.add_pct / 100.0 * covered[None, None, :]
+                tariffs[mask] = tariffs[mask] + np.broadcast_to(step, tariffs.shape)[mask]
             else:
                 label = str(policy.set_from)
                 if label not in world.tariff_tables:
@@ -189,6 +191,18 @@ def apply_policies(
             cap = np.inf if policy.premium_cap_pct is None else policy.premium_cap_pct / 100.0
             writable("premium_cap")[mask] = cap
     return replace(state, **arrays)
+
+
+def _coverage(world: World, exempt_pct: dict[str, float] | None, key: str) -> np.ndarray:
+    """``(J,)`` share of each sector's trade a measure covers, from its exempt percentages."""
+    covered = np.ones(world.n_sectors)
+    for code, pct in (exempt_pct or {}).items():
+        if code not in world.sectors:
+            raise ScenarioError(
+                f"unknown sector '{code}' (valid: {', '.join(world.sectors)})", key=f"{key}.{code}"
+            )
+        covered[world.sectors.index(code)] = 1.0 - pct / 100.0
+    return covered
 
 
 def _clear_quota(mask: np.ndarray, writable) -> None:

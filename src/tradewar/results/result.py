@@ -62,13 +62,18 @@ COUNTRY_VARIABLES: dict[str, str | None] = {
 
 @dataclass(frozen=True)
 class StepResult:
-    """One solved step: its label, date, source, outcome and the policies in force."""
+    """One solved step: its label, date, source, outcome and the policies in force.
+
+    ``in_force`` is False for a step that was announced but never applied (its policies do not
+    carry into the steps after it).
+    """
 
     label: str
     date: dt.date | None
     source: str
     outcome: Outcome
     policies: PolicyState | None = None
+    in_force: bool = True
 
 
 def _pct(ratio: np.ndarray) -> np.ndarray:
@@ -533,6 +538,7 @@ class Result:
                     "date": st.date.isoformat() if st.date else None,
                     "label": st.label,
                     "source": st.source,
+                    "in_force": st.in_force,
                     "converged": o.converged,
                     "status": o.status,
                     "iterations": o.iterations,
