@@ -360,6 +360,7 @@ class _Cells:
     headroom: np.ndarray  # (N, J)
     eta: np.ndarray  # (N, J) supply elasticities (0 where not limited)
     theta: np.ndarray  # (J,)
+    baseline_flows: np.ndarray  # (N, N, J)
 
     @property
     def n_quota(self) -> int:
@@ -420,6 +421,10 @@ class _Cells:
 FD_STEP = 0.05
 #: Rounds without a 10% fall of the largest gap after which the search restarts its Jacobian.
 STALL_ROUNDS = 8
+#: Equilibrium tolerance of a round far from the wedges: this ratio times the largest gap, at
+#: most `INEXACT_CAP` and at least the solver's own tolerance.
+INEXACT_RATIO = 1e-2
+INEXACT_CAP = 1e-5
 
 
 def solve_state(
@@ -457,6 +462,7 @@ def solve_state(
     rent = np.zeros(pi.shape[1:])
     start = None
     jacobian = None
+    capacity_block: np.ndarray | None = None
     if previous is not None:
         start, previous_tax, previous_rent = previous.solution, previous.tax, previous.rent
         tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
@@ -465,15 +471,21 @@ def solve_state(
             np.array_equal(a, b) for a, b in zip(previous.cells, (binding, limited), strict=True)
         )
         jacobian = previous.jacobian if same else None
+        carry = not same and previous.jacobian is not None and previous.cells is not None
+        if carry and np.array_equal(previous.cells[1], limited):  # type: ignore[index]
+            # The quota cells changed but not the producers: their block carries over.
+            n_old = int(previous.cells[0].sum())  # type: ignore[index]
+            capacity_block = previous.jacobian[n_old:, n_old:]  # type: ignore[index]
     reported = capacity is not None
+
+    loose = {"tol": options.tol}  # the equilibrium tolerance of the next solves
 
     def evaluate(tax, rent, start):
         wedges = split_wedges(state, tax, binding, quota_rent)
         shock = _shock(econ, state, wedges, rent)
-        solution = solve_arrays(econ, shock, options, start=start)
-        return solution, _outcome(
-            econ, shock, solution, options, wedges, rent if reported else None
-        )
+        solve = options if loose["tol"] <= options.tol else replace(options, tol=loose["tol"])
+        solution = solve_arrays(econ, shock, solve, start=start)
+        return solution, _outcome(econ, shock, solution, solve, wedges, rent if reported else None)
 
     solution, outcome = evaluate(tax, rent, start)
     if not (binding.any() or limited.any()) or not outcome.converged:
@@ -486,6 +498,7 @@ def solve_state(
         headroom=capacity.headroom if capacity is not None else np.ones(limited.shape),
         eta=np.where(limited, capacity.elasticity, 0.0) if capacity is not None else rent * 0,
         theta=np.asarray(econ.theta),
+        baseline_flows=outcome.flows_before,
     )
     floor = cells.floor()
     search = _Broyden(jacobian)
@@ -495,16 +508,26 @@ def solve_state(
         residual, slope, active, quota_gap, capacity_gap = cells.residuals(outcome, tax, rent)
         gap = max(quota_gap, capacity_gap)
         if gap < RATIONING_TOL:
-            return outcome, Rationed(solution, tax, rent, search.jacobian, (binding, limited))
+            if loose["tol"] <= options.tol:
+                return outcome, Rationed(solution, tax, rent, search.jacobian, (binding, limited))
+            # Settled on inexact equilibria: solve once more to the full tolerance and check.
+            loose["tol"] = options.tol
+            solution, outcome = evaluate(tax, rent, solution)
+            if not outcome.converged:
+                return outcome, Rationed(solution, tax, rent)
+            continue
+        # Far from the wedges, the equilibria need not be exact: the solver's tolerance
+        # follows the largest gap (Dembo, Eisenstat and Steihaug's inexact Newton).
+        loose["tol"] = min(max(options.tol, INEXACT_RATIO * gap), INEXACT_CAP)
         # A search that stops gaining (a Jacobian estimate gone wrong, a cell pinned at its
         # floor) starts again from the model's slopes.
         best, since = (gap, 0) if gap < 0.9 * best else (best, since + 1)
         if since >= STALL_ROUNDS:
             search, best, since = _Broyden(), gap, 0
         u = cells.log_wedges(tax, rent)
-        if search.jacobian is None and limited.any():
-            search.jacobian = _capacity_jacobian(
-                cells, u, residual, slope, active, tax, solution, evaluate
+        if search.jacobian is None:
+            search.jacobian = _first_jacobian(
+                cells, u, residual, slope, active, tax, solution, evaluate, capacity_block
             )
         move = search.step(u, residual, slope, active)
         # A cell on its floor that the step would push further down keeps its own Newton step.
@@ -521,23 +544,56 @@ def solve_state(
     return replace(outcome, status=status), Rationed(solution, tax, rent)
 
 
-def _capacity_jacobian(cells: _Cells, u, residual, slope, active, tax, solution, evaluate):
-    """The first Jacobian: partial elasticities, with finite-difference columns for producers.
+def _first_jacobian(
+    cells: _Cells, u, residual, slope, active, tax, solution, evaluate, capacity_block=None
+):
+    """The first Jacobian: finite differences where the partial elasticities go wrong.
 
-    Each active capacity-limited producer's premium is raised by `FD_STEP` in logs and the
-    residuals of every cell recomputed; a column that comes out non-finite or with the wrong
-    sign keeps the partial elasticity.
+    Each active capacity-limited producer's premium is raised by `FD_STEP` in logs and every
+    residual recomputed (a full column), unless ``capacity_block`` (the producers' block of
+    the step before) is given. The quota cells of one exporter and sector are raised together
+    (one solve per group) and each cell's own response taken as its diagonal entry: demand for
+    a critical input barely responds to its price, so the partial elasticity overstates the
+    response many times. An entry that comes out non-finite or with the wrong sign keeps the
+    partial elasticity.
     """
     jacobian = np.diag(slope)
-    for c in np.flatnonzero(active[cells.n_quota :]):
-        k = cells.n_quota + c
-        bumped = u.copy()
-        bumped[k] += FD_STEP
+    if capacity_block is not None:
+        jacobian[cells.n_quota :, cells.n_quota :] = capacity_block
+
+    def response(bumped):
         tax_b, rent_b = cells.wedges(bumped, tax)
         _, outcome_b = evaluate(tax_b, rent_b, solution)
         if not outcome_b.converged:
+            return None
+        return (cells.residuals(outcome_b, tax_b, rent_b)[0] - residual) / FD_STEP
+
+    n_quota = cells.n_quota
+    _, i_idx, j_idx = np.nonzero(cells.binding)
+    weights = cells.baseline_flows[cells.binding]
+    for i, j in {(int(a), int(b)) for a, b in zip(i_idx, j_idx, strict=True)}:
+        members = np.flatnonzero((i_idx == i) & (j_idx == j) & active[:n_quota])
+        if not members.size:
             continue
-        column = (cells.residuals(outcome_b, tax_b, rent_b)[0] - residual) / FD_STEP
-        if np.all(np.isfinite(column)) and column[k] < 0:
+        bumped = u.copy()
+        bumped[members] += FD_STEP
+        column = response(bumped)
+        if column is None:
+            continue
+        own = column[members]
+        ok = np.isfinite(own) & (own < 0)
+        jacobian[members[ok], members[ok]] = own[ok]
+        # The producers' residuals moved with the whole group: shared out over its members in
+        # proportion to their baseline flows (a rank-one estimate of those entries).
+        producers = column[n_quota:]
+        if np.all(np.isfinite(producers)):
+            flows = weights[members] / max(weights[members].sum(), 1e-300)
+            jacobian[n_quota:, members] = np.outer(producers, flows)
+    for c in np.flatnonzero(active[n_quota:]) if capacity_block is None else ():
+        k = n_quota + c
+        bumped = u.copy()
+        bumped[k] += FD_STEP
+        column = response(bumped)
+        if column is not None and np.all(np.isfinite(column)) and column[k] < 0:
             jacobian[:, k] = column
     return jacobian
