@@ -1,6 +1,7 @@
 """The package's layers import in one direction only, and no private name crosses packages.
 
-data → policy → model → results → api → game → dynamics → report → cli, with the utilities
+data → policy → model → results → api → game → dynamics → backtest → report → cli, with the
+utilities
 (errors, progress, jsonsafe, registry, folders, compilation) below everything and the data
 builders and estimators (build, estimate) between the model and the api.
 """
@@ -25,13 +26,14 @@ ORDER = [
     "results",
     "build",
     "estimate",
-    "economies",
     "rationing",
+    "economies",
     "api",
     "choke",
     "game",
     "dynamics",
     "uncertainty",
+    "backtest",
     "report",
     "web",
     "cli",

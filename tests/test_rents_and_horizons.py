@@ -232,3 +232,68 @@ def test_sticky_wages_change_nothing_without_a_shock():
     o = tw.run_scenario(tw.parse_scenario(spec)).steps[0].outcome
     assert np.allclose(o.welfare_hat, 1.0, atol=1e-12)
     assert np.allclose(o.employment_hat, 1.0, atol=1e-12)
+
+
+def _critical_cut(dependence: float):
+    """A short-run cut of half of FOR's manufacturing to HOM, users near Leontief."""
+    spec = {
+        "name": "dependence",
+        "world": "tiny",
+        "model": "ces-network",
+        "ces": {
+            "critical": ["MAN"],
+            "sigma_top": {"*": 1.0, "AGR": 0.02},
+            "critical_dependence": {"*": 1.0, "AGR": dependence},
+        },
+        "chokepoints": {"horizon": "short", "inventory_weeks": 0.0},
+        "parameters": {"elasticities": "long-run"},
+        "policy": [{**QUOTA, "importer": "HOM"}],
+    }
+    return tw.run_scenario(tw.parse_scenario(spec))
+
+
+def _agr_real_output(result) -> float:
+    o = result.steps[0].outcome
+    n, j = result.countries.index("HOM"), result.sectors.index("AGR")
+    return o.output_after[n, j] / o.c_hat[n, j] / o.output_before[n, j] - 1.0
+
+
+def test_a_partly_dependent_user_loses_about_that_part_of_a_fully_dependent_one():
+    full, half = _agr_real_output(_critical_cut(1.0)), _agr_real_output(_critical_cut(0.5))
+    assert full < -0.01  # the cut bites
+    assert half == pytest.approx(0.5 * full, rel=0.35)
+    assert abs(half) < abs(full)
+
+
+def test_full_dependence_is_the_single_nest_exactly():
+    policy = [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 30}]
+    base = {"name": "d", "world": "tiny", "model": "ces-network", "policy": policy}
+    ces = {"critical": ["MAN"], "sigma_top": 0.3}
+    a = tw.run_scenario(tw.parse_scenario({**base, "ces": ces})).country_table()
+    b = tw.run_scenario(
+        tw.parse_scenario({**base, "ces": {**ces, "critical_dependence": 1.0}})
+    ).country_table()
+    assert np.array_equal(a.to_numpy(), b.to_numpy(), equal_nan=True)
+
+
+def test_partial_dependence_leaves_the_baseline_unchanged():
+    spec = {
+        "name": "z",
+        "world": "tiny",
+        "model": "ces-network",
+        "ces": {"critical": ["MAN"], "sigma_top": 0.2, "critical_dependence": {"*": 0.6}},
+    }
+    o = tw.run_scenario(tw.parse_scenario(spec)).steps[0].outcome
+    assert np.allclose(o.welfare_hat, 1.0, atol=1e-12)
+    assert np.allclose(o.output_after, o.output_before, rtol=1e-10)
+
+
+def test_a_dependence_below_the_critical_cost_share_is_an_error():
+    spec = {
+        "name": "bad",
+        "world": "tiny",
+        "model": "ces-network",
+        "ces": {"critical": ["MAN"], "critical_dependence": {"AGR": 1e-6}},
+    }
+    with pytest.raises(tw.ScenarioError, match="critical_dependence"):
+        tw.run_scenario(tw.parse_scenario(spec))
