@@ -32,9 +32,7 @@ TIMELINE = {
             "date": "2025-04-01",
             "label": "announced",
             "in_force": False,
-            "policy": [
-                {"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 200}
-            ],
+            "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 200}],
         },
         {
             "date": "2025-07-01",
@@ -110,12 +108,10 @@ def test_the_score_counts_held_out_rows_only(timeline, tmp_path):
     scenario, _ = timeline
     path = _write(
         tmp_path,
-        "inside,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,0,-90,90,percent,"
-        "held-out,a,,,",
+        "inside,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,0,-90,90,percent,held-out,a,,,",
         "miss,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,50,40,60,percent,"
         "held-out,b,,,explained here",
-        "set,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,50,40,60,percent,"
-        "calibration,c,,,",
+        "set,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,50,40,60,percent,calibration,c,,,",
     )
     result = backtest(scenario, path)
     assert (result.hits, len(result.held_out), result.score) == (1, 2, 0.5)
@@ -132,8 +128,10 @@ def test_the_score_counts_held_out_rows_only(timeline, tmp_path):
         ("a,imports_pct,HOM,FOR,,2025-02-01,2025-01-31,,,,,0,-1,1,percent,held-out,x,,,", "end"),
         ("a,imports_pct,HOM,FOR,,2025-01-01,2025-12-31,,,,,0,-1,1,percent,guess,x,,,", "role"),
         ("a,imports_pct,HOM,FOR,,2025-01-01,2025-12-31,,,,,x,-1,1,percent,held-out,x,,,", "value"),
-        ("a,imports_pct,HOM,FOR,,2025-01-01,2025-12-31,2025-01-01,,,,0,-1,1,percent,held-out,x,,,",
-         "reference_start"),
+        (
+            "a,imports_pct,HOM,FOR,,2025-01-01,2025-12-31,2025-01-01,,,,0,-1,1,percent,held-out,x,,,",
+            "reference_start",
+        ),
     ],
 )
 def test_a_bad_row_is_an_error_naming_the_row_and_field(tmp_path, row, field):

@@ -99,9 +99,9 @@ def test_world_names_are_never_paths(client, name):
 
 def test_presets(client):
     presets = {p["id"]: p for p in client.get("/api/presets").json()}
-    assert presets["us_china_2025"]["steps"] == 13
+    assert presets["us_china_2025"]["steps"] == 18
     dated = [k for k in presets if k.startswith("us_china_2025@")]
-    assert len(dated) == 13  # one preset per dated step
+    assert len(dated) == 18  # one preset per dated step
     scenario = client.get("/api/presets/us_china_2025@6").json()
     parsed = tw.parse_scenario(scenario)
     full = tw.load_scenario(SCENARIOS / "us_china_2025.toml")
@@ -109,6 +109,15 @@ def test_presets(client):
     assert len(parsed.step[0].policy) == len(full.policy) + sum(
         len(s.policy) for s in full.step[:7]
     )
+    # The October controls were announced, never in force: the truce's preset leaves them out.
+    last = len(full.step) - 1
+    announced = next(k for k, s in enumerate(full.step) if not s.in_force)
+    truce = tw.parse_scenario(client.get(f"/api/presets/us_china_2025@{last}").json())
+    assert len(truce.step[0].policy) == len(full.policy) + sum(
+        len(s.policy) for k, s in enumerate(full.step) if k != announced
+    )
+    # A preset never carries a server path (the backtest's observations file).
+    assert "observations" not in client.get("/api/presets/us_china_2025").json()
     assert client.get("/api/presets/..%2Fsecrets").status_code == 404
     assert client.get("/api/presets/nothing").status_code == 404
 
@@ -334,7 +343,7 @@ def test_scenario_job_reports_progress_and_keeps_files(client):
         record["files"]
     )
     result = client.get(f"/api/jobs/{record['id']}/result").json()
-    assert len(result["steps"]) == 13 and result["converged"] is True
+    assert len(result["steps"]) == 18 and result["converged"] is True
     manifest = client.get(f"/api/jobs/{record['id']}/files/manifest.json").json()
     assert set(manifest["files"]) == {"results.parquet", "results.csv", "results.json"}
     for name in ("../job.json", "%2E%2E/job.json", "job.json", "progress.json"):

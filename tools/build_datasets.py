@@ -491,7 +491,7 @@ def _with_trade_war_duties(world):
     imports = world.flows[us][:, goods]
     china = (tau[us, cn, goods] * imports[cn]).sum()
     others = (tau[us][off][:, goods] * imports[off]).sum()
-    factor = (US_AVERAGE_2024 / 100.0 * imports[off | (np.arange(len(off)) == cn)].sum() - china)
+    factor = US_AVERAGE_2024 / 100.0 * imports[off | (np.arange(len(off)) == cn)].sum() - china
     factor /= others
     tau[us, off] *= factor
     print(

@@ -178,25 +178,22 @@ def read_observations(path: str | Path) -> list[Observation]:
                 end=end,
                 reference_start=reference[0],
                 reference_end=reference[1],
+                value=numbers["value"],
+                low=numbers["low"],
+                high=numbers["high"],
+                unit=cells["unit"],
+                role=cells["role"],
+                what=cells["what"],
+                country=cells["country"],
+                partner=cells["partner"],
+                sector=cells["sector"],
+                step=cells["step"],
+                horizon=cells["horizon"],
+                source=cells["source"],
+                source_date=cells["source_date"],
+                note=cells["note"],
                 file=file,
                 row=row,
-                **numbers,
-                **{
-                    c: cells[c]
-                    for c in (
-                        "unit",
-                        "role",
-                        "what",
-                        "country",
-                        "partner",
-                        "sector",
-                        "step",
-                        "horizon",
-                        "source",
-                        "source_date",
-                        "note",
-                    )
-                },
             )
         )
     if not out:

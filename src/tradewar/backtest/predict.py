@@ -32,15 +32,16 @@ def step_weights(result: Result, start: dt.date, end: dt.date) -> np.ndarray:
     Steps stand for the dates from their own to the day before the next in-force step; the
     first also for every date before it; steps never in force for none.
     """
-    dates = [s.date for s in result.steps]
-    if any(d is None for d in dates):
+    maybe = [s.date for s in result.steps]
+    dates = [d for d in maybe if d is not None]
+    if len(dates) < len(maybe):
         raise DataError("a backtest needs a dated timeline (steps with dates)", field="step")
     live = [k for k, s in enumerate(result.steps) if s.in_force]
     weights = np.zeros(len(result.steps))
     for n, k in enumerate(live):
         begin = dt.date.min if n == 0 else dates[k]
         stop = dates[live[n + 1]] - dt.timedelta(days=1) if n + 1 < len(live) else dt.date.max
-        first, last = max(begin, start), min(stop, end)  # type: ignore[type-var]
+        first, last = max(begin, start), min(stop, end)
         if last >= first:
             weights[k] = (last - first).days + 1
     return weights

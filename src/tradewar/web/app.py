@@ -151,6 +151,8 @@ def _presets() -> dict[str, dict[str, Any]]:
     presets: dict[str, dict[str, Any]] = {}
     for name in bundled_scenarios():
         scenario = load_scenario(scenario_path(name))
+        # Observations are a server file for `tradewar backtest`: never part of a request.
+        scenario = scenario.model_copy(update={"observations": None})
         presets[name] = {
             "id": name,
             "title": scenario.name,
@@ -161,7 +163,10 @@ def _presets() -> dict[str, dict[str, Any]]:
             "scenario": scenario,
         }
         for k, step in enumerate(scenario.step):
-            flat = [*scenario.policy, *(p for s in scenario.step[: k + 1] for p in s.policy)]
+            # Steps announced but never in force (``in_force = false``) count only as of their
+            # own date, as in a run of the timeline.
+            enacted = [s for s in scenario.step[:k] if s.in_force]
+            flat = [*scenario.policy, *(p for s in [*enacted, step] for p in s.policy)]
             dated = scenario.model_copy(
                 update={
                     "name": f"{scenario.name}: as of {step.date} ({step.label})",
