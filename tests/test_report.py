@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -203,3 +205,31 @@ def test_report_progress_runs_from_the_solves_to_the_end(tmp_path):
     messages = [m for _, m in calls]
     assert any(m.startswith("step ") for m in messages)
     assert "nest elasticity 0.5" in messages and "drawing the figures" in messages
+
+
+def test_short_run_report_has_bands_decomposition_and_says_what_a_step_is(tmp_path):
+    path = tmp_path / "short.toml"
+    path.write_text(
+        TIMELINE.replace('model = "ces-network"', 'model = "ces-network"\nhorizon = "short"')
+    )
+    page = build_report(tw.load_scenario(path), tmp_path / "out")
+    text = page.read_text(encoding="utf-8")
+    tables = page.parent / "tables"
+    assert "short-run equilibrium" in text and "long-run equilibrium" not in text
+    assert "one-year trade elasticities" in text
+    # The nest elasticities are capped at the short horizon: no sensitivity runs, a note.
+    assert "capped at 0.02" in text and not (tables / "sensitivity.csv").exists()
+    assert "How far the answer depends on the assumptions" in text
+    bands = pd.read_csv(tables / "who_won_bands.csv")
+    assert set(bands["variant"]) == {
+        "as calibrated",
+        "rents to importer",
+        "rents dissipated",
+        "one-year elasticity 0.5",
+        "one-year elasticity 1",
+    }
+    decomposition = pd.read_csv(tables / "welfare_decomposition.csv")
+    parts = ["factor_income_pct", "tariff_revenue_pct", "rents_pct", "capacity_rents_pct"]
+    total = decomposition[[*parts, "transfers_pct"]].sum(axis=1)
+    np.testing.assert_allclose(total, decomposition["welfare_pct"], atol=1e-9)
+    assert "Where each side" in text and "Tariff revenue" in text

@@ -225,6 +225,44 @@ class Scenario(BaseModel):
         copy._source = self._source
         return copy
 
+    def with_one_year_elasticity(self, value: float) -> Scenario:
+        """The scenario with another ``[parameters] one_year_elasticity``.
+
+        The short and medium horizons use it (`ParameterOverrides`). Raises `ScenarioError`
+        (key ``parameters.one_year_elasticity``) for a value outside (0, 100].
+        """
+        if not 0.0 < value <= 100.0:
+            raise ScenarioError(
+                f"one-year elasticity {value} outside (0, 100]",
+                key="parameters.one_year_elasticity",
+            )
+        parameters = self.parameters.model_copy(update={"one_year_elasticity": value})
+        copy = self.model_copy(update={"parameters": parameters})
+        copy._source = self._source
+        return copy
+
+    def as_of(self, k: int) -> Scenario:
+        """A one-step scenario: the policy in force at step ``k`` solved from the baseline.
+
+        Its single step holds the scenario-wide policy, the policy of every earlier step in
+        force (``in_force = false`` steps count only as of their own date) and step ``k``'s, so
+        solving it gives step ``k`` of the timeline (the timeline's warm starts aside).
+        """
+        if not 0 <= k < len(self.step):
+            raise ScenarioError(f"no step {k} (the scenario has {len(self.step)})", key="step")
+        step = self.step[k]
+        enacted = [s for s in self.step[:k] if s.in_force]
+        policy = [*self.policy, *(p for s in [*enacted, step] for p in s.policy)]
+        copy = self.model_copy(
+            update={
+                "name": f"{self.name}: as of {step.date or k} ({step.label})",
+                "policy": [],
+                "step": [step.model_copy(update={"policy": policy, "in_force": True})],
+            }
+        )
+        copy._source = self._source
+        return copy
+
     def chokepoint_settings(self) -> ChokepointSettings:
         """The ``[chokepoints]`` table with its horizon resolved (the scenario's by default)."""
         return self.chokepoints.following(self.horizon)

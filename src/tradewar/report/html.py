@@ -12,6 +12,12 @@ import numpy as np
 import pandas as pd
 
 from tradewar.api import run_scenario
+from tradewar.backtest.assumptions import (
+    assumption_variants,
+    band_summary,
+    key_steps,
+    who_won_bands,
+)
 from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
@@ -145,7 +151,13 @@ def build_report(
         from tradewar.uncertainty import monte_carlo
 
         uncertainty = monte_carlo(
-            scenario, scheduler=scheduler, progress=scaled(progress, solve_end, 0.6)
+            scenario, scheduler=scheduler, progress=scaled(progress, solve_end, 0.55)
+        )
+    bands = None
+    if scenario.step and len(assumption_variants(scenario)) > 1:
+        steps = key_steps(scenario, country_path(result, "welfare_pct"), a, b)
+        bands = who_won_bands(
+            scenario, a, b, steps, world=world, progress=scaled(progress, 0.55, 0.6)
         )
 
     return (
@@ -164,6 +176,7 @@ def build_report(
                 version,
                 uncertainty,
                 progress,
+                bands,
             ),
             force=force,
         )
@@ -184,6 +197,7 @@ def _write(
     version: str,
     uncertainty: UncertaintyResult | None = None,
     progress: ProgressCallback | None = None,
+    bands: pd.DataFrame | None = None,
 ) -> dict:
     report(progress, 0.6, "drawing the figures")
     (tmp / "figures").mkdir()
@@ -231,18 +245,30 @@ def _write(
     if scenario.model == "ces-network":
         top = scenario.ces.sigma_top
         critical_users = [k for k in top if k != "*"] if isinstance(top, dict) else []
-        sensitivity_html = _sensitivity(
-            scenario,
-            world,
-            result,
-            a,
-            b,
-            critical_users,
-            nest_elasticities or DEFAULT_NEST_ELASTICITIES,
-            figs,
-            tables,
-            scaled(progress, 0.65, 0.95),
-        )
+        cap = scenario.chokepoint_settings().parameters().sigma_top_cap
+        sigmas = sorted({min(v, cap) for v in nest_elasticities or DEFAULT_NEST_ELASTICITIES})
+        if len(sigmas) > 1:
+            sensitivity_html = _sensitivity(
+                scenario,
+                world,
+                result,
+                a,
+                b,
+                critical_users,
+                sigmas,
+                figs,
+                tables,
+                scaled(progress, 0.65, 0.95),
+            )
+        else:
+            sensitivity_html = (
+                f"<p>At the {html.escape(scenario.horizon)} horizon every user's nest "
+                f"elasticity is capped at {cap:g} (docs/chokepoints.md), so the nest "
+                "elasticities asked for all give the same timeline.</p>"
+            )
+    bands_html = ""
+    if bands is not None:
+        bands_html = _bands(bands, a, b, tables)
     uncertainty_html = ""
     if uncertainty is not None:
         uncertainty_html = _uncertainty(uncertainty, shown, figs, tables)
@@ -257,6 +283,7 @@ def _write(
         path.insert(0, "name", [names[s] for s in path.index])
         tables[f"sector_output_{code}"] = path.reset_index()
 
+    decomposition_html = _decomposition(result, a, b, tables)
     for name, (data, _) in figs.items():
         (tmp / "figures" / f"{name}.png").write_bytes(data)
     for name, frame in tables.items():
@@ -275,6 +302,8 @@ def _write(
         version,
         uncertainty_html,
         chokepoint_html,
+        bands_html,
+        decomposition_html,
     )
     (tmp / "report.html").write_text(page, encoding="utf-8")
     report(progress, 1.0, "report written")
@@ -413,6 +442,74 @@ def _chokepoints(
     )
 
 
+def _decomposition(result: Result, a: str, b: str, tables: dict) -> str:
+    """Each side's welfare split into the parts of its income, at every step."""
+    rows = []
+    for k, step in enumerate(result.steps):
+        table = result.welfare_decomposition(k)
+        for code in (a, b):
+            rows.append({"step": k, "label": step.label, "country": code, **table.loc[code]})
+    frame = pd.DataFrame(rows)
+    tables["welfare_decomposition"] = frame
+    shown = frame[
+        [
+            "label",
+            "country",
+            "welfare_pct",
+            "factor_income_pct",
+            "tariff_revenue_pct",
+            "rents_pct",
+            "capacity_rents_pct",
+            "transfers_pct",
+        ]
+    ].rename(
+        columns={
+            "label": "Step",
+            "country": "Country",
+            "welfare_pct": "Welfare %",
+            "factor_income_pct": "Wages and profits",
+            "tariff_revenue_pct": "Tariff revenue",
+            "rents_pct": "Export-control rents",
+            "capacity_rents_pct": "Capacity rents",
+            "transfers_pct": "Transfers",
+        }
+    )
+    live = [k for k, step in enumerate(result.steps) if step.in_force] or [len(result.steps) - 1]
+    last = result.steps[live[-1]]
+    drivers = [
+        f"{last.label}: {d['sentence']}"
+        for d in result.welfare_drivers(live[-1])
+        if d["country"] in (a, b)
+    ]
+    return (
+        "<h3>Where each side's welfare change comes from</h3>"
+        "<p>Each side's welfare change split exactly into the real change of each part of its "
+        "income, in points that add up to it (tables/welfare_decomposition.csv; "
+        "docs/formats.md): factor income (wages and profits), tariff revenue, rents from "
+        "export controls (whoever earns them), rents on capacity limits, and transfers (the "
+        "real value of the trade deficit).</p>"
+        + html_table(shown, 3, left=("Step", "Country"))
+        + "".join(f"<p>{html.escape(t)}</p>" for t in drivers)
+    )
+
+
+def _bands(bands: pd.DataFrame, a: str, b: str, tables: dict) -> str:
+    """Who won at the key steps, over the assumptions no observation pins down."""
+    summary = band_summary(bands, a, b)
+    tables["who_won_bands"] = bands
+    tables["who_won_bands_summary"] = summary
+    variants = ", ".join(dict.fromkeys(bands["variant"]))
+    return (
+        "<h3>How far the answer depends on the assumptions</h3>"
+        f"<p>The worst step for the two sides together and the last step in force, solved "
+        f"again under each assumption no observation pins down ({html.escape(variants)}): "
+        "who earns a quota's scarcity rent, and how strongly trade responds within a year "
+        "(docs/backtest.md). Welfare as calibrated, with the lowest and highest over the "
+        "variants (tables/who_won_bands.csv has each).</p>"
+        + html_table(summary.drop(columns=["step"]), 3, left=("label", "verdict"))
+    )
+
+
 def _most_changed(result: Result, country: str, count: int) -> list[str]:
     table = sector_path(result, country, "output_real_pct")
     return list(table.abs().max(axis=1).sort_values(ascending=False).index[:count])
@@ -483,6 +580,43 @@ def _sensitivity(
     )
 
 
+def _horizon_note(scenario: Scenario) -> str:
+    """What each step's equilibrium stands for, at the scenario's horizon."""
+    params = scenario.horizon_parameters()
+    model = "the Caliendo–Parro (2015) model" + (
+        " with nested CES inputs" if scenario.model == "ces-network" else ""
+    )
+    if scenario.horizon == "long":
+        return (
+            f"Static general equilibrium: each step is a new long-run equilibrium of {model}, "
+            "not a forecast of the months that follow."
+        )
+    elasticity = (
+        f"one-year trade elasticities (trade-weighted {scenario.parameters.one_year_elasticity:g}, "
+        "Boehm, Levchenko and Pandalai-Nayar 2023)"
+        if params.elasticities == "one-year"
+        else "long-run trade elasticities"
+    )
+    return (
+        f"Each step is a {html.escape(scenario.horizon)}-run equilibrium of {model}: "
+        f"{elasticity}, {params.wages} wages, and the supply limits of the horizon "
+        "(docs/chokepoints.md). It is what the policy in force does over the months it "
+        "lasted, not the long run."
+    )
+
+
+def _backtest_note(scenario: Scenario) -> str:
+    """Where the scenario's numbers were checked against what was observed."""
+    if not scenario.observations:
+        return ""
+    name = html.escape(Path(scenario.observations).name)
+    return (
+        f"<p>The scenario is held against observed outcomes ({name}) by "
+        "<code>tradewar backtest</code>: the calibrated inputs and the held-out checks, "
+        "each with its source, are in docs/backtest.md.</p>"
+    )
+
+
 def _page(
     scenario: Scenario,
     world: World,
@@ -497,6 +631,8 @@ def _page(
     version: str,
     uncertainty_html: str = "",
     chokepoint_html: str = "",
+    bands_html: str = "",
+    decomposition_html: str = "",
 ) -> str:
     fig_a, fig_b = figs[f"sectors_{a}"], figs[f"sectors_{b}"]
     sector_tables = [(html.escape(c), tables[f"sector_output_{c}"]) for c in (a, b)]
@@ -552,6 +688,8 @@ def _page(
         f"minus {b}'s, in points: both "
         "can lose while one loses less.</p>",
         html_table(_readable_who_won(tables["who_won"], a, b), 3, left=("Date", "Step")),
+        decomposition_html,
+        bands_html,
         "<h2>Tariff schedule</h2>",
         embedded_image(figs["tariffs"][0], figs["tariffs"][1]),
         "<h2>Export controls</h2>",
@@ -588,12 +726,18 @@ def _page(
         parts += ["<h2>Chokepoints: short-run supply limits</h2>", chokepoint_html]
     parts += [
         "<h2>Reading these numbers</h2><div class='note'>",
-        "<p>Static general equilibrium: each step is a new long-run equilibrium of the "
-        "Caliendo–Parro (2015) model (with nested CES inputs in ces-network), not a forecast of "
-        "the months that follow. Deficits are held fixed in units of world value added. "
+        f"<p>{_horizon_note(scenario)} Deficits are held fixed in units of world value added. "
         "Terms-of-trade and volume-of-trade effects in the tables are the Caliendo–Parro "
-        "first-order decomposition; the welfare figures are exact.</p>",
-        f"<p>Data: {html.escape(str(world.meta.get('citation', '')))}. "
+        "first-order decomposition; the welfare figures and their split into income parts "
+        "are exact.</p>",
+        _backtest_note(scenario),
+        f"<p>Data: {html.escape(str(world.meta.get('description') or world.name))}. "
+        + (
+            f"Sources: {html.escape(str(world.meta['source']))}. "
+            if world.meta.get("source")
+            else ""
+        )
+        + f"Cite: {html.escape(str(world.meta.get('citation', '')))}. "
         f"Licence: {html.escape(str(world.meta.get('license', '')))}</p></div>",
         "</body></html>",
     ]

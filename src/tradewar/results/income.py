@@ -121,9 +121,9 @@ def welfare_drivers(countries: tuple[str, ...], o: Outcome) -> list[dict[str, An
                     "welfare_pct": total,
                     "contribution_pct": part_value,
                     "sentence": (
-                        f"{code}'s real income changes by {total:+.2f}%, {PARTS[part]} "
-                        f"contributing {part_value:+.2f} points: without them it would change "
-                        f"by {without:+.2f}%, so {PARTS[part]} decide the sign."
+                        f"{code}'s real income changes by {total:+.2f}%, of which "
+                        f"{PARTS[part]} {part_value:+.2f} points; without them it would change "
+                        f"by {without:+.2f}%: {PARTS[part]} decide the sign."
                     ),
                 }
             )

@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradewar.errors import DataError, OutputError, ScenarioError
 from tradewar.jsonsafe import dumps
-from tradewar.policy.scenario import Scenario, Step, load_scenario, validation_error
+from tradewar.policy.scenario import Scenario, load_scenario, validation_error
 from tradewar.scenarios import bundled_scenarios, scenario_path
 from tradewar.web.jobs import Busy, JobManager, UnknownJob
 from tradewar.web.settings import WebSettings
@@ -163,19 +163,7 @@ def _presets() -> dict[str, dict[str, Any]]:
             "scenario": scenario,
         }
         for k, step in enumerate(scenario.step):
-            # Steps announced but never in force (``in_force = false``) count only as of their
-            # own date, as in a run of the timeline.
-            enacted = [s for s in scenario.step[:k] if s.in_force]
-            flat = [*scenario.policy, *(p for s in [*enacted, step] for p in s.policy)]
-            dated = scenario.model_copy(
-                update={
-                    "name": f"{scenario.name}: as of {step.date} ({step.label})",
-                    "policy": [],
-                    "step": [
-                        Step(date=step.date, label=step.label, source=step.source, policy=flat)
-                    ],
-                }
-            )
+            dated = scenario.as_of(k)
             presets[f"{name}@{k}"] = {
                 "id": f"{name}@{k}",
                 "title": f"{scenario.name} — {step.date}: {step.label}",
