@@ -296,3 +296,24 @@ def test_a_dependence_below_the_critical_cost_share_is_an_error():
     }
     with pytest.raises(tw.ScenarioError, match="critical_dependence"):
         tw.run_scenario(tw.parse_scenario(spec))
+
+
+def test_a_ban_after_a_quota_on_the_same_flows_is_the_ban_alone():
+    # The quota's wedge carried from the step before must not survive the ban (it once left
+    # the search chasing a quota on a flow that no longer exists).
+    quota = {**QUOTA, "quota_pct_of_baseline": 25}
+    ban = {k: v for k, v in QUOTA.items() if k != "quota_pct_of_baseline"} | {"ban": True}
+    steps = [
+        {"date": "2025-01-01", "label": "quota", "policy": [quota]},
+        {"date": "2025-02-01", "label": "ban", "policy": [ban]},
+    ]
+    timeline = tw.run_scenario(
+        tw.parse_scenario(
+            {"name": "q", "world": "tiny", "step": steps, "parameters": {"quota_rent": "importer"}}
+        )
+    )
+    alone = tw.run_scenario(tw.parse_scenario({"name": "b", "world": "tiny", "policy": [ban]}))
+    last = timeline.steps[-1].outcome
+    assert last.converged and last.status == "converged"
+    np.testing.assert_allclose(last.welfare_hat, alone.steps[0].outcome.welfare_hat, rtol=1e-8)
+    assert timeline.quota_table(1) == []

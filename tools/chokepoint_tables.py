@@ -4,7 +4,7 @@
     python tools/chokepoint_tables.py --negotiation   # also the deal dates (a few minutes)
 
 Every number in docs/chokepoints.md comes from this script; rerun it after changing the
-horizons, the bundled `wiod2014-ree` or `scenarios/us_china_2025.toml`.
+horizons, the bundled `wiod2023-ree` or `scenarios/us_china_2025.toml`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _real(outcome, n, j):
 
 def controls_table() -> None:
     """The April controls' own effect: the licensing step against the step before."""
-    world = tw.load_world("wiod2014-ree")
+    world = tw.load_world(tw.load_scenario(SCENARIO).world)
     us, cn = world.country_index("USA"), world.country_index("CHN")
     print("| | " + " | ".join(HORIZONS) + " |")
     print("|---|" + "---|" * len(HORIZONS))

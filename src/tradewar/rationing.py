@@ -455,8 +455,9 @@ def solve_state(
     if capacity is not None:
         state = with_stocks(state, capacity, pi)
     quota = np.nan_to_num(state.quota, nan=np.inf)
-    # A quota on a flow with no baseline trade caps nothing (zero stays below any cap).
-    binding = np.isfinite(quota) & (pi > 0)
+    # A quota on a flow with no baseline trade caps nothing (zero stays below any cap), and
+    # nor does one on a banned flow.
+    binding = np.isfinite(quota) & (pi > 0) & (state.open > 0)
     limited = capacity.limited if capacity is not None else np.zeros(pi.shape[1:], dtype=bool)
     tax = state.export_tax.copy()
     rent = np.zeros(pi.shape[1:])

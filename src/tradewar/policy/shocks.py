@@ -178,9 +178,10 @@ def apply_policies(
             cost_hat[mask] = cost_hat[mask] * policy.cost_factor
         elif policy.ban is not None:
             writable("open")[mask] = 0.0 if policy.ban else 1.0
+            # A ban supersedes an earlier quota on the same flows; lifting ends both.
+            _clear_quota(mask, writable)
             if not policy.ban:
                 writable("export_tax")[mask] = 0.0
-                _clear_quota(mask, writable)
         elif policy.tax_pct is not None:
             writable("export_tax")[mask] = policy.tax_pct / 100.0
             _clear_quota(mask, writable)
