@@ -99,7 +99,7 @@ print(json.dumps({"imported": imported, "peak": status("VmHWM"), "converged": re
 
 
 def timeline_memory() -> None:
-    """Peak memory of the 13-step us_china_2025 timeline beyond the imports (Linux /proc)."""
+    """Peak memory of the 18-step us_china_2025 timeline beyond the imports (Linux /proc)."""
     scenario = str(ROOT / "scenarios" / "us_china_2025.toml")
     command = [sys.executable, "-c", TIMELINE_MEMORY, scenario]
     subprocess.run(command, check=True, capture_output=True)  # fills the compilation cache
