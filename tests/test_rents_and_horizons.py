@@ -317,3 +317,25 @@ def test_a_ban_after_a_quota_on_the_same_flows_is_the_ban_alone():
     assert last.converged and last.status == "converged"
     np.testing.assert_allclose(last.welfare_hat, alone.steps[0].outcome.welfare_hat, rtol=1e-8)
     assert timeline.quota_table(1) == []
+
+
+def test_a_driver_sentence_names_the_part_that_decides_the_sign_and_only_that():
+    spec = {
+        "name": "t",
+        "world": "tiny",
+        "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 20}],
+    }
+    result = tw.run_scenario(tw.parse_scenario(spec))
+    table = result.welfare_decomposition(0)
+    drivers = result.welfare_drivers(0)
+    # Recomputed from the decomposition: HOM gains only through its tariff revenue.
+    hom = table.loc["HOM"]
+    assert hom.welfare_pct > 0.01 and hom.welfare_pct - hom.tariff_revenue_pct < -0.01
+    assert [(d["country"], d["part"]) for d in drivers] == [("HOM", "tariff_revenue_pct")]
+    assert drivers[0]["sentence"].endswith("tariff revenue decides the sign.")
+    assert "everything else -" in drivers[0]["sentence"]
+    # FOR loses with or without its (small) revenue, so nothing decides its sign.
+    assert not any(d["country"] == "FOR" for d in drivers)
+    # No tariff, no sentence.
+    none = tw.run_scenario(tw.parse_scenario({"name": "n", "world": "tiny"}))
+    assert none.welfare_drivers(0) == []

@@ -21,6 +21,8 @@ import numpy as np
 from tradewar.model.outcomes import Outcome
 
 #: The parts of the welfare decomposition, in order: (variable, what it holds).
+#: Welfare changes (percent) too small for a sentence: a sign decided below this is noise.
+MIN_SENTENCE_PCT = 0.01
 PARTS = {
     "factor_income_pct": "wages and profits",
     "tariff_revenue_pct": "tariff revenue",
@@ -94,11 +96,12 @@ def welfare_decomposition(o: Outcome) -> dict[str, np.ndarray]:
 
 
 def welfare_drivers(countries: tuple[str, ...], o: Outcome) -> list[dict[str, Any]]:
-    """One plain sentence per country whose welfare sign a rent or a transfer decides.
+    """One plain sentence per country whose welfare sign a rent or the tariff revenue decides.
 
     A part "decides the sign" when the country's welfare changes with the part's sign and would
-    change the other way without it. Rents (of export controls and capacity) and tariff revenue
-    are checked; the rows give the country, the part, both numbers and the sentence.
+    change the other way without it, both by at least `MIN_SENTENCE_PCT` percent. Rents (of
+    export controls and capacity) and tariff revenue are checked; the rows give the country,
+    the part, both numbers and the sentence.
     """
     contributions = welfare_decomposition(o)
     welfare = 100.0 * (o.welfare_hat - 1.0)
@@ -110,10 +113,11 @@ def welfare_drivers(countries: tuple[str, ...], o: Outcome) -> list[dict[str, An
             without = total - part_value
             if not (np.isfinite(total) and np.isfinite(part_value)):
                 continue
-            if abs(total) < 1e-6 or np.sign(total) != np.sign(part_value):
+            if abs(total) < MIN_SENTENCE_PCT or np.sign(total) != np.sign(part_value):
                 continue
-            if np.sign(without) == np.sign(total) or abs(without) < 1e-6:
+            if np.sign(without) == np.sign(total) or abs(without) < MIN_SENTENCE_PCT:
                 continue
+            verb = ("adds", "decides") if part == "tariff_revenue_pct" else ("add", "decide")
             rows.append(
                 {
                     "country": code,
@@ -121,9 +125,9 @@ def welfare_drivers(countries: tuple[str, ...], o: Outcome) -> list[dict[str, An
                     "welfare_pct": total,
                     "contribution_pct": part_value,
                     "sentence": (
-                        f"{code}'s real income changes by {total:+.2f}%, of which "
-                        f"{PARTS[part]} {part_value:+.2f} points; without them it would change "
-                        f"by {without:+.2f}%: {PARTS[part]} decide the sign."
+                        f"{code}'s real income changes by {total:+.2f}%: {PARTS[part]} "
+                        f"{verb[0]} {part_value:+.2f} points and everything else "
+                        f"{without:+.2f}, so {PARTS[part]} {verb[1]} the sign."
                     ),
                 }
             )
