@@ -187,3 +187,35 @@ def test_the_2025_scenario_meets_most_held_out_observations_and_the_long_run_doe
     assert all(note.strip() for note in calibrated.misses()["note"])
     long_run = backtest(scenario.with_horizon("long").with_quota_rent("exporter"))
     assert long_run.score < calibrated.score
+
+
+def test_a_solved_result_is_reused_and_gives_the_same_backtest(timeline, tmp_path):
+    scenario, result = timeline
+    path = _write(
+        tmp_path,
+        "imports,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,-5,-50,50,percent,"
+        "held-out,imports,,,",
+    )
+    fresh = backtest(scenario, path).rows
+    reused = backtest(scenario, path, solved=result).rows
+    assert fresh["predicted"].tolist() == reused["predicted"].tolist()
+
+
+def test_a_report_of_a_scenario_with_observations_shows_the_backtest(tmp_path):
+    from tradewar.report import build_report
+
+    path = _write(
+        tmp_path,
+        "imports,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,-5,-50,50,percent,"
+        "held-out,HOM imports from FOR,,,",
+        "far,imports_pct,HOM,FOR,goods,2025-01-01,2025-12-31,,,,,90,80,100,percent,"
+        "held-out,an impossible rise,,,because the model cannot",
+    )
+    scenario = tw.parse_scenario({**TIMELINE, "observations": str(path)})
+    page = build_report(scenario, tmp_path / "report")
+    text = page.read_text(encoding="utf-8")
+    assert "Against what was observed" in text
+    assert "1 of 2 held-out observations inside their band" in text
+    assert "because the model cannot" in text  # a miss shows its note
+    rows = (page.parent / "tables" / "backtest.csv").read_text()
+    assert "HOM imports from FOR" in rows

@@ -135,6 +135,7 @@ def backtest(
     *,
     world: Any = None,
     options: Any = None,
+    solved: Any = None,
 ) -> Backtest:
     """Hold a dated scenario against observations.
 
@@ -147,6 +148,9 @@ def backtest(
         ``observations`` file.
     world, options
         The world (default: the scenario's) and `tradewar.SolverOptions`.
+    solved
+        The scenario's own `tradewar.Result`, when it is already solved (a report's): used for
+        the observations at the scenario's horizon instead of solving it again.
 
     Returns
     -------
@@ -168,8 +172,8 @@ def backtest(
     )
     if world is None:
         world = load_world(scenario.world)
-    results: dict[str, Any] = {}
-    converged = True
+    results: dict[str, Any] = {} if solved is None else {scenario.horizon: solved}
+    converged = True if solved is None else bool(solved.converged)
     records = []
     for obs in rows:
         horizon = obs.horizon or scenario.horizon

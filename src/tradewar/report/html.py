@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 
 from tradewar.api import run_scenario
+from tradewar.backtest import Backtest, backtest
 from tradewar.backtest.assumptions import (
     assumption_variants,
     band_summary,
     key_steps,
     who_won_bands,
 )
+from tradewar.backtest.output import score_line, table_rows
 from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.errors import ScenarioError
@@ -153,6 +155,9 @@ def build_report(
         uncertainty = monte_carlo(
             scenario, scheduler=scheduler, progress=scaled(progress, solve_end, 0.55)
         )
+    held = None
+    if scenario.observations and scenario.step:
+        held = backtest(scenario, world=world, solved=result)
     bands = None
     if scenario.step and len(assumption_variants(scenario)) > 1:
         steps = key_steps(scenario, country_path(result, "welfare_pct"), a, b)
@@ -177,6 +182,7 @@ def build_report(
                 uncertainty,
                 progress,
                 bands,
+                held,
             ),
             force=force,
         )
@@ -198,6 +204,7 @@ def _write(
     uncertainty: UncertaintyResult | None = None,
     progress: ProgressCallback | None = None,
     bands: pd.DataFrame | None = None,
+    held: Backtest | None = None,
 ) -> dict:
     report(progress, 0.6, "drawing the figures")
     (tmp / "figures").mkdir()
@@ -269,6 +276,7 @@ def _write(
     bands_html = ""
     if bands is not None:
         bands_html = _bands(bands, a, b, tables)
+    backtest_html = "" if held is None else _backtest(held, tables)
     uncertainty_html = ""
     if uncertainty is not None:
         uncertainty_html = _uncertainty(uncertainty, shown, figs, tables)
@@ -304,6 +312,7 @@ def _write(
         chokepoint_html,
         bands_html,
         decomposition_html,
+        backtest_html,
     )
     (tmp / "report.html").write_text(page, encoding="utf-8")
     report(progress, 1.0, "report written")
@@ -493,6 +502,30 @@ def _decomposition(result: Result, a: str, b: str, tables: dict) -> str:
     )
 
 
+def _backtest(held: Backtest, tables: dict) -> str:
+    """The backtest section: every observation beside its prediction, and the score."""
+    rows = table_rows(held)
+    tables["backtest"] = held.rows
+    frame = pd.DataFrame(
+        {
+            "Observation": [r["what"] for r in rows],
+            "Period": [r["period"] for r in rows],
+            "Observed": [r["observed"] for r in rows],
+            "Band": [r["band"] for r in rows],
+            "Predicted": [r["predicted"] for r in rows],
+            "Verdict": [r["verdict"] for r in rows],
+            "Why it misses": [r["note"] for r in rows],
+        }
+    )
+    return (
+        f"<p><b>{html.escape(score_line(held))}.</b> Each observation with its band; "
+        "calibration rows set an input of the scenario and model estimates are other "
+        "models' numbers, so neither is scored (<code>tradewar backtest</code>, "
+        "tables/backtest.csv with sources; docs/backtest.md).</p>"
+        + html_table(frame, 2, left=("Observation", "Period", "Verdict", "Why it misses"))
+    )
+
+
 def _bands(bands: pd.DataFrame, a: str, b: str, tables: dict) -> str:
     """Who won at the key steps, over the assumptions no observation pins down."""
     summary = band_summary(bands, a, b)
@@ -506,8 +539,28 @@ def _bands(bands: pd.DataFrame, a: str, b: str, tables: dict) -> str:
         "who earns a quota's scarcity rent, and how strongly trade responds within a year "
         "(docs/backtest.md). Welfare as calibrated, with the lowest and highest over the "
         "variants (tables/who_won_bands.csv has each).</p>"
-        + html_table(summary.drop(columns=["step"]), 3, left=("label", "verdict"))
+        + html_table(
+            summary.drop(columns=["step"]).rename(columns={"label": "Step", "verdict": "Verdict"}),
+            3,
+            left=("Step", "Verdict"),
+        )
+        + f"<p>Each variant side by side ({a} / {b} welfare, %):</p>"
+        + html_table(_variants_side_by_side(bands, a, b), left=("Variant",))
     )
+
+
+def _variants_side_by_side(bands: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """One row per variant, one column per step: ``"+0.19 / -0.39"`` (a's and b's welfare)."""
+    cells = bands.assign(
+        text=[
+            f"{x:+.2f} / {y:+.2f}"
+            for x, y in zip(bands[f"welfare_pct_{a}"], bands[f"welfare_pct_{b}"], strict=True)
+        ]
+    )
+    wide = cells.pivot(index="variant", columns="label", values="text")
+    order = list(dict.fromkeys(bands["variant"]))
+    steps = list(dict.fromkeys(bands.sort_values("step")["label"]))
+    return wide.loc[order, steps].reset_index().rename(columns={"variant": "Variant"})
 
 
 def _most_changed(result: Result, country: str, count: int) -> list[str]:
@@ -633,6 +686,7 @@ def _page(
     chokepoint_html: str = "",
     bands_html: str = "",
     decomposition_html: str = "",
+    backtest_html: str = "",
 ) -> str:
     fig_a, fig_b = figs[f"sectors_{a}"], figs[f"sectors_{b}"]
     sector_tables = [(html.escape(c), tables[f"sector_output_{c}"]) for c in (a, b)]
@@ -718,6 +772,8 @@ def _page(
         "<h2>Consumer prices</h2>",
         html_table(tables["price_path"], 3, left=("date", "label")),
     ]
+    if backtest_html:
+        parts += ["<h2>Against what was observed</h2>", backtest_html]
     if sensitivity_html:
         parts += ["<h2>Sensitivity to the critical-input nest elasticity</h2>", sensitivity_html]
     if uncertainty_html:
