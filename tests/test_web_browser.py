@@ -121,7 +121,7 @@ def test_us_china_preset_matches_the_cli(server, browser):
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#preset option")) > 10)
     Select(browser.find_element(By.ID, "preset")).select_by_value("us_china_2025")
     wait(browser, lambda d: "Preset loaded" in status(d).text)
-    assert browser.find_element(By.ID, "world").get_attribute("value") == "wiod2014-ree"
+    assert browser.find_element(By.ID, "world").get_attribute("value") == "wiod2023-ree"
     browser.find_element(By.ID, "run").click()
     wait_for_results(browser)
     shown = shown_welfare(browser)
@@ -138,11 +138,21 @@ def test_us_china_preset_matches_the_cli(server, browser):
         assert value == pytest.approx(expected[code], rel=1e-9, abs=1e-12)
         assert text == f"{expected[code]:.3f}"
     assert browser.find_element(By.ID, "converged-a").text == "converged"
-    for chart in ("chart-welfare-a", "chart-tot-a", "chart-heat-a", "chart-sectors-a"):
+    for chart in (
+        "chart-welfare-a",
+        "chart-tot-a",
+        "chart-decomposition-a",
+        "chart-heat-a",
+        "chart-sectors-a",
+    ):
         assert browser.find_elements(By.CSS_SELECTOR, f"#{chart} .main-svg"), chart
     assert browser.find_elements(By.CSS_SELECTOR, "#chart-timeline-a .main-svg")
     who = browser.find_elements(By.CSS_SELECTOR, "#who-won-a tbody tr")
-    assert len(who) == 13
+    assert len(who) == 18
+    # The truce's driver sentence (tariff revenue decides the US sign), as text.
+    last = json.loads(cli.stdout)["steps"][-1]["welfare_drivers"]
+    drivers = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "p.driver")]
+    assert drivers == [d["sentence"] for d in last] and drivers
     screenshot(browser, "dashboard-us-china-2025.png")
 
     # The address holds the whole state: opening it again reproduces the result.

@@ -301,6 +301,29 @@ function renderResults() {
     ], { barmode: "relative", margin: { t: 10, r: 10, l: 50, b: 60 }, yaxis: { title: "%" }, legend: { orientation: "h" } }, PLOT);
   }
 
+  // Where the welfare change comes from: the exact split into the parts of income
+  const parts = [["factor_income_pct", "Wages and profits"], ["tariff_revenue_pct", "Tariff revenue"],
+    ["rents_pct", "Export-control rents"], ["capacity_rents_pct", "Capacity rents"], ["transfers_pct", "Transfers (deficit)"]];
+  const dec = panel("Where the welfare change comes from", "Each country's welfare change split exactly into the real change of each part of its income (points; they add up to it), last step.");
+  const decCols = columns(dec, n);
+  panels.appendChild(dec);
+  for (const s of slots) {
+    const r = lastResults[s], rows = byCode(r), codes = shownCountries(r);
+    const box = document.createElement("div");
+    decCols.appendChild(box);
+    Plotly.react(chart(box, "chart-decomposition-" + s), parts.map(([key, name]) => (
+      { type: "bar", name, x: codes, y: codes.map((c) => rows[c][key]) })),
+    { barmode: "relative", margin: { t: 10, r: 10, l: 50, b: 60 }, yaxis: { title: "points" }, legend: { orientation: "h" } }, PLOT);
+    // Plain sentences where a rent or the tariff revenue decides the sign: text, never markup.
+    const last = r.steps[r.steps.length - 1];
+    for (const d of last.welfare_drivers || []) {
+      const line = document.createElement("p");
+      line.className = "caption driver";
+      line.textContent = d.sentence;
+      box.appendChild(line);
+    }
+  }
+
   // Bilateral heatmap
   const heat = panel("Bilateral imports", "Change of each importer's imports from each exporter, all sectors, percent (last step).");
   const heatCols = columns(heat, n);
