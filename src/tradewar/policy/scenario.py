@@ -220,10 +220,7 @@ class Scenario(BaseModel):
                 f"unknown quota rent '{rent}' (use {', '.join(RENT_REGIMES)})",
                 key="parameters.quota_rent",
             )
-        parameters = self.parameters.model_copy(update={"quota_rent": rent})
-        copy = self.model_copy(update={"parameters": parameters})
-        copy._source = self._source
-        return copy
+        return self._with_parameters(quota_rent=rent)
 
     def with_one_year_elasticity(self, value: float) -> Scenario:
         """The scenario with another ``[parameters] one_year_elasticity``.
@@ -236,7 +233,11 @@ class Scenario(BaseModel):
                 f"one-year elasticity {value} outside (0, 100]",
                 key="parameters.one_year_elasticity",
             )
-        parameters = self.parameters.model_copy(update={"one_year_elasticity": value})
+        return self._with_parameters(one_year_elasticity=value)
+
+    def _with_parameters(self, **update: object) -> Scenario:
+        """The scenario with ``[parameters]`` entries replaced (already validated)."""
+        parameters = self.parameters.model_copy(update=update)
         copy = self.model_copy(update={"parameters": parameters})
         copy._source = self._source
         return copy
