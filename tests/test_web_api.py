@@ -228,6 +228,9 @@ def test_oversized_body_is_413(client):
 
 
 # ---------------------------------------------------------------------------- uploads
+ZIP = {"content-type": "application/zip"}
+
+
 def _world_zip(change=None, extra=None, prefix="tiny-copy/") -> bytes:
     folder = dataset_path("tiny")
     buffer = io.BytesIO()
@@ -256,7 +259,7 @@ def test_upload_a_world_then_use_it(client):
     on_copy = client.post("/api/run", json={**TINY_TARIFF, "world": "tiny-copy"}).json()
     on_tiny = client.post("/api/run", json=TINY_TARIFF).json()
     assert on_copy["countries"] == on_tiny["countries"]
-    again = client.post("/api/worlds", content=_world_zip())
+    again = client.post("/api/worlds", content=_world_zip(), headers=ZIP)
     assert again.status_code == 409
 
 
@@ -275,7 +278,7 @@ def test_upload_a_world_then_use_it(client):
     ids=["not-zip", "traversal", "script", "negative-flow", "bundled-name"],
 )
 def test_bad_uploads_are_refused(client, archive, message):
-    response = client.post("/api/worlds", content=archive)
+    response = client.post("/api/worlds", content=archive, headers=ZIP)
     assert response.status_code in (409, 422)
     if message:
         assert message in response.json()["error"]
@@ -284,7 +287,7 @@ def test_bad_uploads_are_refused(client, archive, message):
 
 
 def test_oversized_upload_is_413(client):
-    response = client.post("/api/worlds", content=b"0" * 500_000)
+    response = client.post("/api/worlds", content=b"0" * 500_000, headers=ZIP)
     assert response.status_code == 413
 
 

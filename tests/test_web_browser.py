@@ -225,3 +225,56 @@ def test_reads_on_a_phone(server, browser):
     results = browser.find_element(By.ID, "results").rect
     assert results["y"] >= controls["y"] + controls["height"] - 1  # one column, stacked
     screenshot(browser, "dashboard-phone.png")
+
+
+PAYLOAD = '"><img src=x onerror="window.__pwned = (window.__pwned || 0) + 1">'
+
+
+def _not_pwned(driver):
+    return driver.execute_script("return window.__pwned === undefined")
+
+
+def test_a_crafted_link_cannot_run_a_script(server, browser):
+    # Once, a policy's importer or the scenario name in a shared link became markup.
+    scenario = {
+        "name": "<script>window.__pwned = 1</script>" + PAYLOAD,
+        "world": "tiny",
+        "model": "caliendo-parro",
+        "deficits": "keep",
+        "policy": [{"kind": "tariff", "importer": PAYLOAD, "exporter": "FOR", "add_pct": 20}],
+        "step": [],
+    }
+    state = {"slots": {"a": scenario, "b": None}, "presets": {}, "active": "a", "compare": False}
+    browser.get(_link(server, state))
+    wait(browser, lambda d: "error" in status(d).get_attribute("class"))
+    assert _not_pwned(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, "#policies img, #panels img")
+    importer = browser.find_element(By.CSS_SELECTOR, "#policies input.importer")
+    assert importer.get_attribute("value") == PAYLOAD  # shown as the text it is
+    assert browser.find_element(By.ID, "name").get_attribute("value") == scenario["name"]
+
+
+def test_a_crafted_world_cannot_run_a_script(server, browser):
+    # Once, an uploaded world's country name became markup as soon as it was chosen.
+    import httpx
+
+    from test_web_security import ZIP, world_zip
+
+    upload = httpx.post(
+        server + "/api/worlds", content=world_zip("crafted", PAYLOAD), headers=ZIP, timeout=60
+    )
+    assert upload.status_code == 201, upload.text
+    browser.get(server + "/")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#world option")) > 3)
+    Select(browser.find_element(By.ID, "world")).select_by_value("crafted")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#country-codes option[value='HOM']"))
+    assert _not_pwned(browser)
+    names = [
+        o.get_attribute("textContent")
+        for o in browser.find_elements(By.CSS_SELECTOR, "#country-codes option")
+    ]
+    assert PAYLOAD in names
+    browser.find_element(By.ID, "run").click()
+    wait_for_results(browser)
+    assert _not_pwned(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, "#panels img")

@@ -1531,8 +1531,29 @@ def serve(
     job_timeout: Annotated[
         float | None, typer.Option(help="Seconds a job may run (default 3600).")
     ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="A secret every /api request must carry (Authorization: Bearer TOKEN); "
+            "required beyond loopback. Default $TRADEWAR_TOKEN.",
+            show_default=False,
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A host name the server answers to (repeatable; default: loopback names, "
+            "and HOST itself). '*' answers to any.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Start the web app: the dashboard at http://HOST:PORT/ and the JSON API under /api."""
+    """Start the web app: the dashboard at http://HOST:PORT/ and the JSON API under /api.
+
+    On loopback (the default) no token is needed. Listening beyond it (e.g. --host 0.0.0.0)
+    needs a token of at least 16 characters: open the dashboard at
+    http://HOST:PORT/#token=TOKEN.
+    """
     import os
 
     from pydantic import ValidationError
@@ -1543,21 +1564,36 @@ def serve(
         from tradewar.web.settings import WebSettings
     except ImportError as exc:
         _fail(f"the web app needs the web extra: pip install 'tradewar[web]' ({exc.name})", 2)
+    from tradewar.web.guard import LOOPBACK, host_name
+
+    loopback = host_name(host) in LOOPBACK
+    hosts = list(allowed_host or [])
+    if not hosts and not loopback:
+        hosts = ["*"] if host_name(host) in ("0.0.0.0", "::") else [*LOOPBACK, host_name(host)]
     try:
         settings = WebSettings.from_env(
             data_dir=data_dir,
             job_workers=job_workers,
             request_timeout_s=request_timeout,
             job_timeout_s=job_timeout,
+            token=token,
+            allowed_hosts=tuple(hosts) or None,
         )
     except ValidationError as exc:
         err = exc.errors()[0]
         _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}", 2)
     if workers < 1:
         _fail("--workers must be at least 1", 2)
+    if not loopback and not settings.token:
+        _fail(
+            f"serving on {host} exposes uploads and jobs to the network: give --token "
+            "(or TRADEWAR_TOKEN), at least 16 characters",
+            2,
+        )
     os.environ.update(settings.to_env())  # server worker processes read their settings here
+    page = f"http://{host}:{port}/" + ("#token=…" if settings.token else "")
     console.print(
-        f"tradewar {escape(_version_text())} serving on http://{escape(host)}:{port}/ "
+        f"tradewar {escape(_version_text())} serving on {escape(page)} "
         f"(data in {escape(str(settings.data_dir))}); Ctrl+C stops it"
     )
     uvicorn.run(

@@ -590,8 +590,10 @@ class Result:
     ) -> Path:
         """Write ``results.parquet`` (tidy, with detail) and ``manifest.json`` into ``directory``.
 
-        ``formats`` adds ``"csv"`` (``results.csv``, the same table) and ``"json"``
-        (``results.json``, the ``--json`` object of `to_json`) to ``"parquet"``.
+        ``formats`` adds ``"csv"`` (``results.csv``: the same table without the bilateral
+        detail by sector, which in plain text would take hundreds of MB for a world-sized
+        timeline) and ``"json"`` (``results.json``, the ``--json`` object of `to_json`) to
+        ``"parquet"``.
 
         The folder is written whole or not at all (`tradewar.folders.write_folder`): the
         manifest and the results always come from the same run, a folder holding files
@@ -634,7 +636,7 @@ class Result:
             if "parquet" in formats:
                 frame.to_parquet(tmp / "results.parquet", index=False)
             if "csv" in formats:
-                frame.to_csv(tmp / "results.csv", index=False)
+                self.to_frame().to_csv(tmp / "results.csv", index=False)
             if "json" in formats:
                 (tmp / "results.json").write_text(dumps(self.to_json()) + "\n", encoding="utf-8")
             return full

@@ -27,17 +27,22 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
+from tradewar.datasets import is_dataset
 from tradewar.errors import DataError, OutputError, ScenarioError
 from tradewar.jsonsafe import dumps
 from tradewar.policy.scenario import Scenario, load_scenario, validation_error
 from tradewar.scenarios import bundled_scenarios, scenario_path
-from tradewar.web.jobs import Busy, JobManager, UnknownJob
+from tradewar.web.guard import Guard
+from tradewar.web.jobs import Busy, Full, JobManager, UnknownJob
 from tradewar.web.settings import WebSettings
 from tradewar.web.tasks import JobRequest, checked_scenario, resolve_request
 from tradewar.web.worlds import WorldExists, WorldRegistry, check_name
 
 STATIC = Path(__file__).parent / "static"
+#: Content types an uploaded world may come as.
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
 
 
 class SafeJSONResponse(JSONResponse):
@@ -188,6 +193,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         settings.job_workers,
         settings.job_queue,
         settings.job_timeout_s,
+        retention_s=settings.job_retention_days * 86_400.0,
+        max_job_bytes=settings.max_job_bytes,
+        max_total_bytes=settings.max_jobs_bytes,
     )
     runs = RunPool(settings.run_workers, settings.run_queue)
     presets = _presets()
@@ -206,10 +214,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         "negotiations on general-equilibrium trade models.",
         default_response_class=SafeJSONResponse,
         lifespan=lifespan,
+        docs_url=None,  # served below from local assets, not from a CDN
+        redoc_url=None,
     )
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
+    app.add_middleware(GZipMiddleware, minimum_size=1_000)
+    # Added last, so it runs first: nothing reaches the app from a foreign host or origin.
+    app.add_middleware(Guard, allowed_hosts=settings.allowed_hosts, token=settings.token)
     app.state.settings, app.state.worlds, app.state.jobs, app.state.runs = (
         settings,
         worlds,
@@ -239,6 +252,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         response = error(429, f"busy: {exc}")
         response.headers["Retry-After"] = "2"
         return response
+
+    @app.exception_handler(Full)
+    async def _full(_: Request, exc: Full) -> Response:
+        return error(507, str(exc))
 
     @app.exception_handler(RunTimeout)
     async def _timeout(_: Request, exc: RunTimeout) -> Response:
@@ -274,6 +291,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> Response:
+        if swagger_assets is None:
+            return error(404, "the API documentation needs swagger-ui-bundle (tradewar[web])")
+        return FileResponse(STATIC / "docs.html", media_type="text/html")
+
+    swagger_assets = _swagger_assets()
+    if swagger_assets is not None:
+        app.mount("/docs-assets", StaticFiles(directory=swagger_assets), name="docs-assets")
+
     # ------------------------------------------------------------------ API: worlds
     @app.get("/api/health", tags=["server"])
     async def health() -> dict[str, Any]:
@@ -304,10 +331,30 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.post("/api/worlds", tags=["worlds"], status_code=201)
     async def upload_world(request: Request) -> Response:
-        """Upload a world package as a zip (body ``application/zip``); it is validated whole."""
+        """Upload a world package as a zip (body ``application/zip``); it is validated whole.
+
+        Any other content type is refused (415): a form or a plain-text body, which another
+        site's page could send without asking, never reaches the unpacker.
+        """
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in ZIP_TYPES:
+            return error(
+                415, f"upload a world as application/zip, not '{kind or 'nothing'}'", "content-type"
+            )
         data = await request.body()
         summary = await asyncio.to_thread(worlds.upload, data)
         return SafeJSONResponse(summary, status_code=201)
+
+    @app.delete("/api/worlds/{name}", tags=["worlds"])
+    async def delete_world(name: str) -> Response:
+        """Delete an uploaded world (bundled worlds stay: 403)."""
+        check_name(name, "name")
+        if name not in worlds.uploaded():
+            if is_dataset(name):
+                return error(403, f"'{name}' is a bundled world and cannot be deleted", "name")
+            return error(404, f"no uploaded world '{name}'", "name")
+        await asyncio.to_thread(worlds.delete, name)
+        return SafeJSONResponse({"name": name, "deleted": True})
 
     # ------------------------------------------------------------------ API: presets
     @app.get("/api/presets", tags=["scenarios"])
@@ -397,9 +444,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return SafeJSONResponse(jobs.get(job_id))
 
     @app.delete("/api/jobs/{job_id}", tags=["jobs"])
-    async def cancel_job(job_id: str) -> Response:
-        """Cancel a queued or running job (its worker process is stopped)."""
-        return SafeJSONResponse(jobs.cancel(job_id))
+    async def delete_job(job_id: str) -> Response:
+        """Cancel a queued or running job, or delete a final one with its files.
+
+        A running job's worker process is stopped; a deleted job answers ``"deleted": true``.
+        """
+        return SafeJSONResponse(await asyncio.to_thread(jobs.delete, job_id))
 
     @app.get("/api/jobs/{job_id}/result", tags=["jobs"])
     async def job_result(job_id: str) -> Response:
@@ -420,6 +470,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return FileResponse(jobs.file_path(job_id, name), filename=Path(name).name)
 
     return app
+
+
+def _swagger_assets() -> Path | None:
+    """The folder of Swagger UI's files (the ``swagger-ui-bundle`` package), if installed."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    return Path(swagger_ui_path)
 
 
 def _zipped(result: Any, scenario: Scenario) -> bytes:

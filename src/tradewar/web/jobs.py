@@ -11,6 +11,7 @@ jobs stay readable across restarts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -37,6 +38,28 @@ class Busy(Exception):
 
 class UnknownJob(KeyError):
     """No job with that id."""
+
+
+class Full(Exception):
+    """The jobs' disk quota is used up by jobs still running or waiting (HTTP 507)."""
+
+
+#: Fields of a job's record that stay on the server (process ids).
+PRIVATE = ("owner",)
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in PRIVATE}
+
+
+def folder_bytes(path: Path) -> int:
+    """Bytes of the files under ``path`` (0 if it is gone)."""
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
 
 
 def _now() -> str:
@@ -107,12 +130,31 @@ class JobManager:
         Jobs run at once, and jobs allowed to wait.
     timeout_s
         A running job is stopped (``timed out``) after this many seconds.
+    retention_s
+        A finished job (any final state) is deleted this many seconds after it ended.
+    max_job_bytes
+        A job whose results take more is marked ``failed`` and its results deleted.
+    max_total_bytes
+        Jobs together may keep at most this much: beyond it the oldest finished jobs are
+        deleted, and a submission that would still not fit raises `Full`.
     """
 
-    def __init__(self, folder: Path, workers: int, queue: int, timeout_s: float) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        workers: int,
+        queue: int,
+        timeout_s: float,
+        retention_s: float = 7 * 86_400.0,
+        max_job_bytes: int = 500_000_000,
+        max_total_bytes: int = 5_000_000_000,
+    ) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.workers, self.queue, self.timeout_s = workers, queue, timeout_s
+        self.retention_s = retention_s
+        self.max_job_bytes, self.max_total_bytes = max_job_bytes, max_total_bytes
+        self._last_prune = 0.0
         self._lock = threading.RLock()
         self._pending: deque[tuple[str, str]] = deque()
         self._running: dict[str, tuple[Any, float]] = {}
@@ -158,9 +200,15 @@ class JobManager:
     def submit(self, kind: str, request: dict[str, Any], resolved_json: str) -> dict[str, Any]:
         """Queue a job: ``request`` as the client sent it, ``resolved_json`` what runs.
 
-        Raises `Busy` if ``queue`` jobs are already waiting.
+        Raises `Busy` if ``queue`` jobs are already waiting, `Full` if the jobs' disk quota is
+        used up even after deleting every finished job it may.
         """
         with self._lock:
+            if self.prune() >= self.max_total_bytes:
+                raise Full(
+                    f"the jobs' disk quota of {self.max_total_bytes:,} bytes is used up by "
+                    "jobs still running or waiting; try again later"
+                )
             if len(self._pending) >= self.queue + max(self.workers - len(self._running), 0):
                 raise Busy(
                     f"{len(self._running)} jobs running and {len(self._pending)} waiting; "
@@ -201,7 +249,7 @@ class JobManager:
             if progress:
                 record.update(progress=progress["progress"], message=progress["message"])
         record["files"] = self.files(job_id) if record["status"] in FINAL else []
-        return record
+        return _public(record)
 
     def listing(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest ``limit`` jobs (records without their requests)."""
@@ -210,9 +258,46 @@ class JobManager:
             record = _read_json(path)
             if record:
                 record.pop("request", None)
-                records.append(record)
+                records.append(_public(record))
         records.sort(key=lambda r: r.get("created", ""), reverse=True)
         return records[:limit]
+
+    def delete(self, job_id: str) -> dict[str, Any]:
+        """Cancel a queued or running job (its worker is stopped); delete a final one.
+
+        Returns the job's last record, with ``deleted`` true when its folder is gone.
+        """
+        record = self.get(job_id)
+        if record["status"] in ACTIVE:
+            return self.cancel(job_id)
+        with self._lock:
+            shutil.rmtree(self.folder / job_id, ignore_errors=True)
+        return {**record, "files": [], "deleted": True}
+
+    def prune(self) -> int:
+        """Delete finished jobs past their retention, then the oldest until under the quota.
+
+        Returns the bytes the jobs keep afterwards.
+        """
+        with self._lock:
+            self._last_prune = time.monotonic()
+            now = dt.datetime.now(dt.UTC)
+            finished, total = [], 0
+            for record_path in self.folder.glob("*/job.json"):
+                size = folder_bytes(record_path.parent)
+                total += size
+                record = _read_json(record_path)
+                if not record or record.get("status") not in FINAL:
+                    continue
+                ended = dt.datetime.fromisoformat(record.get("finished") or record["created"])
+                finished.append((ended, record_path.parent, size))
+            finished.sort()
+            for ended, folder, size in finished:
+                expired = (now - ended).total_seconds() > self.retention_s
+                if expired or total > self.max_total_bytes:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    total -= size
+            return total
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel a queued or running job (its worker is stopped); a final job is returned as is."""
@@ -277,6 +362,8 @@ class JobManager:
                 self._tick()
 
     def _tick(self) -> None:
+        if time.monotonic() - self._last_prune > 60.0:
+            self.prune()
         for job_id in [j for j, _ in self._pending] + list(self._running):
             if (self.folder / job_id / "cancel").exists():
                 self._cancel_owned(job_id)
@@ -314,6 +401,14 @@ class JobManager:
             )
         elif not outcome.get("ok"):
             self._finish(job_id, "failed", error=outcome.get("error"), field=outcome.get("field"))
+        elif (size := folder_bytes(self.folder / job_id / "result")) > self.max_job_bytes:
+            shutil.rmtree(self.folder / job_id / "result", ignore_errors=True)
+            self._finish(
+                job_id,
+                "failed",
+                error=f"the results take {size:,} bytes; the limit per job is "
+                f"{self.max_job_bytes:,}",
+            )
         else:
             converged = bool(outcome.get("converged"))
             self._finish(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tradewar.web.guard import LOOPBACK
 
 #: Environment variables read by `WebSettings.from_env`, by field name.
 ENV = {
@@ -18,6 +20,11 @@ ENV = {
     "run_queue": "TRADEWAR_RUN_QUEUE",
     "job_workers": "TRADEWAR_JOB_WORKERS",
     "job_queue": "TRADEWAR_JOB_QUEUE",
+    "job_retention_days": "TRADEWAR_JOB_RETENTION_DAYS",
+    "max_job_bytes": "TRADEWAR_MAX_JOB_BYTES",
+    "max_jobs_bytes": "TRADEWAR_MAX_JOBS_BYTES",
+    "token": "TRADEWAR_TOKEN",
+    "allowed_hosts": "TRADEWAR_ALLOWED_HOSTS",
 }
 
 
@@ -37,7 +44,12 @@ class WebSettings(BaseModel):
     ``job_timeout_s`` how long a job may run before it is stopped.
     ``run_workers`` threads solve synchronous runs and ``run_queue`` more may wait; beyond that
     a run is refused with 429. ``job_workers`` processes run jobs and ``job_queue`` more may
-    wait (429 beyond).
+    wait (429 beyond). A finished job is deleted ``job_retention_days`` after it ended; one
+    whose results take more than ``max_job_bytes`` fails, and jobs together keep at most
+    ``max_jobs_bytes`` (the oldest finished ones go first; 507 when running ones fill it).
+    ``token``, when set, must come with every ``/api`` request (``tradewar serve`` requires one
+    beyond loopback); ``allowed_hosts`` are the host names the server answers to (loopback by
+    default, ``*`` for any; comma-separated in the environment). See `tradewar.web.guard`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -51,6 +63,18 @@ class WebSettings(BaseModel):
     run_queue: int = Field(32, ge=0, le=10_000)
     job_workers: int = Field(1, ge=1, le=64)
     job_queue: int = Field(16, ge=0, le=10_000)
+    job_retention_days: float = Field(7.0, gt=0)
+    max_job_bytes: int = Field(500_000_000, ge=1_000)
+    max_jobs_bytes: int = Field(5_000_000_000, ge=1_000)
+    token: str | None = Field(None, min_length=16)
+    allowed_hosts: tuple[str, ...] = LOOPBACK
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(h.strip() for h in value.split(",") if h.strip())
+        return value
 
     @classmethod
     def from_env(cls, **overrides: object) -> WebSettings:
@@ -63,4 +87,6 @@ class WebSettings(BaseModel):
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that reproduce these settings (for server workers)."""
-        return {name: str(getattr(self, field)) for field, name in ENV.items()}
+        values = {field: getattr(self, field) for field in ENV}
+        values["allowed_hosts"] = ",".join(self.allowed_hosts)
+        return {ENV[f]: str(v) for f, v in values.items() if v is not None}

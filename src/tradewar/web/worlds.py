@@ -16,6 +16,7 @@ import stat
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections import OrderedDict
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -125,6 +126,16 @@ class WorldRegistry:
                 self._cache.popitem(last=False)
         return world
 
+    def delete(self, name: str) -> None:
+        """Remove the uploaded world ``name`` and forget it (`ScenarioError` if not uploaded)."""
+        name = check_name(name, "name")
+        if name not in self.uploaded():
+            raise ScenarioError(f"no uploaded world '{name}'", key="name")
+        source = str(self.folder / name)
+        with self._lock:
+            self._cache.pop(source, None)
+        shutil.rmtree(self.folder / name)
+
     # ------------------------------------------------------------------ upload
     def upload(self, data: bytes) -> dict[str, Any]:
         """Unpack, validate and store a zipped world package; returns its summary.
@@ -141,9 +152,12 @@ class WorldRegistry:
         members = _members(data, 4 * self.max_upload_bytes)
         staging = Path(tempfile.mkdtemp(prefix=".upload-", dir=self.folder))
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                for info, name in members:
-                    (staging / name).write_bytes(archive.read(info))
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    for info, name in members:
+                        _unpack(archive, info, staging / name)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise DataError(f"a damaged zip: {exc}", file="upload") from None
             if not (staging / "world.toml").is_file():
                 raise DataError("the zip holds no world.toml", file="upload")
             try:
@@ -167,6 +181,30 @@ class WorldRegistry:
         finally:
             if staging.name.startswith(".upload-"):
                 shutil.rmtree(staging, ignore_errors=True)
+
+
+#: Bytes inflated at a time: the most an entry holds in memory while it is unpacked.
+CHUNK = 1 << 20
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    """Inflate one entry to ``target`` a chunk at a time, never past its declared size.
+
+    The declared sizes were checked against the limits (`_members`); an entry that inflates to
+    more than it declares (a zip bomb that lies in its header) is stopped at the first chunk
+    beyond, so neither memory nor disk grows past the limits.
+    """
+    written = 0
+    with archive.open(info) as source, target.open("wb") as out:
+        while chunk := source.read(CHUNK):
+            written += len(chunk)
+            if written > info.file_size:
+                raise DataError(
+                    f"'{info.filename}' inflates to more than the {info.file_size:,} bytes "
+                    "its header declares",
+                    file="upload",
+                )
+            out.write(chunk)
 
 
 def _members(data: bytes, max_unpacked: int) -> list[tuple[zipfile.ZipInfo, str]]:

@@ -3,6 +3,11 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+// Every value from data (a link's state, a world, a result) enters markup through esc: as
+// text, never as tags or attributes (and the server's Content-Security-Policy refuses inline
+// scripts should one slip through).
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+const esc = (value) => String(value ?? "").replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
 const PLOT = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 const TOP = 15;
 
@@ -36,6 +41,19 @@ function decodeState(text) {
 function saveUrl() {
   history.replaceState(null, "", "#state=" + encodeState());
 }
+// A server beyond loopback needs its token: open the page at #token=TOKEN (a fragment never
+// reaches the server's logs); it is kept for this tab and dropped from the address.
+const TOKEN_KEY = "tradewar-token";
+function takeToken() {
+  const match = location.hash.match(/^#token=([^&]+)(?:&(.*))?$/);
+  if (!match) return;
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+  history.replaceState(null, "", match[2] ? "#" + match[2] : location.pathname);
+}
+function withToken(headers) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { ...(headers || {}), Authorization: "Bearer " + token } : (headers || {});
+}
 function loadUrl() {
   const match = location.hash.match(/^#state=(.+)$/);
   if (!match) return false;
@@ -50,7 +68,7 @@ function loadUrl() {
 
 // ------------------------------------------------------------------ server
 async function api(path, options) {
-  const response = await fetch(path, options);
+  const response = await fetch(path, { ...(options || {}), headers: withToken((options || {}).headers) });
   const body = await response.json().catch(() => ({ error: "the server answered " + response.status }));
   if (!response.ok) {
     const err = new Error(body.error || "request failed (" + response.status + ")");
@@ -97,15 +115,15 @@ function renderPolicies() {
     card.className = "policy";
     card.dataset.index = index;
     const instrument = instrumentOf(p);
-    const options = INSTRUMENTS[p.kind].map(([k, label]) => `<option value="${k}" ${k === instrument ? "selected" : ""}>${label}</option>`).join("");
+    const options = INSTRUMENTS[p.kind].map(([k, label]) => `<option value="${esc(k)}" ${k === instrument ? "selected" : ""}>${esc(label)}</option>`).join("");
     const value = instrument === "ban" ? "" : (p[instrument] ?? "");
     card.innerHTML = `
-      <div class="head wide"><strong>${TITLES[p.kind]}</strong><button type="button" class="remove" aria-label="Remove policy">✕</button></div>
-      <label>Importer<input class="importer" list="country-codes" value="${selector(p.importer)}"></label>
-      <label>Exporter<input class="exporter" list="country-codes" value="${selector(p.exporter)}"></label>
-      <label class="wide">Sectors<input class="sectors" list="sector-codes" value="${selector(p.sectors)}"></label>
+      <div class="head wide"><strong>${esc(TITLES[p.kind])}</strong><button type="button" class="remove" aria-label="Remove policy">✕</button></div>
+      <label>Importer<input class="importer" list="country-codes" value="${esc(selector(p.importer))}"></label>
+      <label>Exporter<input class="exporter" list="country-codes" value="${esc(selector(p.exporter))}"></label>
+      <label class="wide">Sectors<input class="sectors" list="sector-codes" value="${esc(selector(p.sectors))}"></label>
       <label>Instrument<select class="instrument">${options}</select></label>
-      <label>Value<input class="value" type="number" step="any" value="${value}" ${instrument === "ban" ? "disabled" : ""}></label>`;
+      <label>Value<input class="value" type="number" step="any" value="${esc(value)}" ${instrument === "ban" ? "disabled" : ""}></label>`;
     card.querySelector(".remove").onclick = () => { scenario.policy.splice(index, 1); renderPolicies(); saveUrl(); };
     card.querySelectorAll("input, select").forEach((el) => { el.onchange = () => { readPolicy(card, index); saveUrl(); }; });
     box.appendChild(card);
@@ -157,8 +175,8 @@ async function renderEditor() {
   $("name").value = scenario.name || "";
   try {
     const w = await world(scenario.world);
-    $("country-codes-holder").innerHTML = `<datalist id="country-codes"><option value="*">${w.country_list.map((c) => `<option value="${c.country}">${c.name}</option>`).join("")}</datalist>`;
-    $("sector-codes").innerHTML = `<option value="*">` + w.sector_list.map((s) => `<option value="${s.sector}">${s.name}</option>`).join("");
+    $("country-codes-holder").innerHTML = `<datalist id="country-codes"><option value="*">${w.country_list.map((c) => `<option value="${esc(c.country)}">${esc(c.name)}</option>`).join("")}</datalist>`;
+    $("sector-codes").innerHTML = `<option value="*">` + w.sector_list.map((s) => `<option value="${esc(s.sector)}">${esc(s.name)}</option>`).join("");
   } catch (e) {
     setStatus(e.message, "error");
   }
@@ -191,7 +209,7 @@ async function run() {
 }
 
 async function download(format, link) {
-  const response = await fetch("/api/run?format=" + format, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(state.slots.a) });
+  const response = await fetch("/api/run?format=" + format, { method: "POST", headers: withToken({ "Content-Type": "application/json" }), body: JSON.stringify(state.slots.a) });
   if (!response.ok) { setStatus("Download failed: " + (await response.json()).error, "error"); return; }
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
@@ -218,7 +236,7 @@ function byCode(result) { return Object.fromEntries(result.countries.map((r) => 
 function panel(title, caption) {
   const el = document.createElement("div");
   el.className = "panel";
-  el.innerHTML = `<h3>${title}</h3>` + (caption ? `<p class="caption">${caption}</p>` : "");
+  el.innerHTML = `<h3>${esc(title)}</h3>` + (caption ? `<p class="caption">${esc(caption)}</p>` : "");
   return el;
 }
 function columns(parent, count) {
@@ -240,12 +258,12 @@ function welfareTable(result, slot) {
   const codes = shownCountries(result);
   const body = codes.map((c) => {
     const r = rows[c];
-    return `<tr data-country="${c}"><td>${c}</td><td class="welfare ${signClass(r.welfare_pct)}" data-value="${r.welfare_pct}">${fmt(r.welfare_pct)}</td>` +
-      `<td class="real-wage" data-value="${r.real_wage_pct}">${fmt(r.real_wage_pct)}</td><td>${fmt(r.terms_of_trade_pct)}</td><td>${fmt(r.volume_of_trade_pct)}</td>` +
-      `<td>${fmt(r.price_index_pct)}</td><td>${Number(r.tariff_revenue ?? 0).toLocaleString(undefined, { maximumFractionDigits: 0 })}</td></tr>`;
+    return `<tr data-country="${esc(c)}"><td>${esc(c)}</td><td class="welfare ${signClass(r.welfare_pct)}" data-value="${esc(r.welfare_pct)}">${fmt(r.welfare_pct)}</td>` +
+      `<td class="real-wage" data-value="${esc(r.real_wage_pct)}">${fmt(r.real_wage_pct)}</td><td>${fmt(r.terms_of_trade_pct)}</td><td>${fmt(r.volume_of_trade_pct)}</td>` +
+      `<td>${fmt(r.price_index_pct)}</td><td>${esc(Number(r.tariff_revenue ?? 0).toLocaleString(undefined, { maximumFractionDigits: 0 }))}</td></tr>`;
   }).join("");
-  return `<div class="table-wrap"><table id="welfare-table-${slot}" class="welfare-table" data-scenario="${result.scenario}">
-    <thead><tr><th>Country</th><th>Welfare %</th><th>Real wage %</th><th>ToT %</th><th>VoT %</th><th>Prices %</th><th>Tariff revenue (${result.unit})</th></tr></thead>
+  return `<div class="table-wrap"><table id="welfare-table-${esc(slot)}" class="welfare-table" data-scenario="${esc(result.scenario)}">
+    <thead><tr><th>Country</th><th>Welfare %</th><th>Real wage %</th><th>ToT %</th><th>VoT %</th><th>Prices %</th><th>Tariff revenue (${esc(result.unit)})</th></tr></thead>
     <tbody>${body}</tbody></table></div>`;
 }
 
@@ -263,9 +281,9 @@ function renderResults() {
     const r = lastResults[s];
     const last = r.steps[r.steps.length - 1];
     const box = document.createElement("div");
-    box.innerHTML = `<p><strong>${n > 1 ? s.toUpperCase() + ": " : ""}${r.scenario}</strong> — ${r.world}, ${r.model}, deficits ${r.deficits}; step “${last.label}”` +
+    box.innerHTML = `<p><strong>${n > 1 ? s.toUpperCase() + ": " : ""}${esc(r.scenario)}</strong> — ${esc(r.world)}, ${esc(r.model)}, deficits ${esc(r.deficits)}; step “${esc(last.label)}”` +
       ` <span class="badge ${r.converged ? "ok" : "bad"}" id="converged-${s}">${r.converged ? "converged" : "not converged"}</span>` +
-      ` <span class="caption">${r.iterations} iterations, max residual ${Number(r.max_residual).toExponential(1)}</span></p>` + welfareTable(r, s);
+      ` <span class="caption">${esc(r.iterations)} iterations, max residual ${esc(Number(r.max_residual).toExponential(1))}</span></p>` + welfareTable(r, s);
     sumCols.appendChild(box);
   }
   panels.appendChild(summary);
@@ -344,7 +362,7 @@ function renderResults() {
   const sect = panel("Real output by sector", "Percent change of real gross output (last step).");
   const pick = document.createElement("select");
   pick.id = "sector-country";
-  pick.innerHTML = codesAll.map((c) => `<option value="${c}" ${c === state.country ? "selected" : ""}>${c} — ${first.country_names[c] || c}</option>`).join("");
+  pick.innerHTML = codesAll.map((c) => `<option value="${esc(c)}" ${c === state.country ? "selected" : ""}>${esc(c)} — ${esc(first.country_names[c] || c)}</option>`).join("");
   pick.onchange = () => { state.country = pick.value; saveUrl(); renderResults(); };
   sect.appendChild(pick);
   const sectCols = columns(sect, n);
@@ -371,11 +389,12 @@ function renderResults() {
     })), { margin: { t: 10, r: 10, l: 50, b: 50 }, yaxis: { title: "welfare %" }, legend: { orientation: "h" } }, PLOT);
     if (r.who_won && r.who_won.length && r.focus.length === 2) {
       const [fa, fb] = r.focus;
-      const rows = r.who_won.map((w) => `<tr><td class="left">${w.date}</td><td class="left">${w.label}</td><td class="${signClass(w["welfare_pct_" + fa])}">${fmt(w["welfare_pct_" + fa])}</td>` +
-        `<td class="${signClass(w["welfare_pct_" + fb])}">${fmt(w["welfare_pct_" + fb])}</td><td>${fmt(w.welfare_gap_pts)}</td><td>${Number(w["balance_change_" + fa + "_with_" + fb]).toLocaleString(undefined, { maximumFractionDigits: 0 })}</td></tr>`).join("");
+      const rows = r.who_won.map((w) => `<tr><td class="left">${esc(w.date)}</td><td class="left">${esc(w.label)}</td><td class="${signClass(w["welfare_pct_" + fa])}">${fmt(w["welfare_pct_" + fa])}</td>` +
+        `<td class="${signClass(w["welfare_pct_" + fb])}">${fmt(w["welfare_pct_" + fb])}</td><td>${fmt(w.welfare_gap_pts)}</td><td>${esc(Number(w["balance_change_" + fa + "_with_" + fb]).toLocaleString(undefined, { maximumFractionDigits: 0 }))}</td></tr>`).join("");
       const who = document.createElement("div");
-      who.innerHTML = `<h3>Who won? ${fa} and ${fb}</h3><p class="caption">Gap: ${fa}'s welfare change minus ${fb}'s (points); balance: change of ${fa}'s bilateral balance with ${fb} (${r.unit}).</p>` +
-        `<div class="table-wrap"><table id="who-won-${s}"><thead><tr><th class="left">Date</th><th class="left">Step</th><th>${fa} welfare %</th><th>${fb} welfare %</th><th>Gap (pts)</th><th>${fa} balance change</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      const [a, b] = [esc(fa), esc(fb)];
+      who.innerHTML = `<h3>Who won? ${a} and ${b}</h3><p class="caption">Gap: ${a}'s welfare change minus ${b}'s (points); balance: change of ${a}'s bilateral balance with ${b} (${esc(r.unit)}).</p>` +
+        `<div class="table-wrap"><table id="who-won-${s}"><thead><tr><th class="left">Date</th><th class="left">Step</th><th>${a} welfare %</th><th>${b} welfare %</th><th>Gap (pts)</th><th>${a} balance change</th></tr></thead><tbody>${rows}</tbody></table></div>`;
       tl.appendChild(who);
     }
   }
@@ -397,16 +416,17 @@ async function choosePreset(id) {
 }
 
 async function init() {
+  takeToken();
   const holder = document.createElement("div");
   holder.id = "country-codes-holder";
   document.body.appendChild(holder);
   const [worlds, presets] = await Promise.all([api("/api/worlds"), api("/api/presets")]);
-  $("world").innerHTML = worlds.map((w) => `<option value="${w.name}">${w.name} (${w.countries}×${w.sectors}, ${w.year ?? ""})</option>`).join("");
+  $("world").innerHTML = worlds.map((w) => `<option value="${esc(w.name)}">${esc(w.name)} (${esc(w.countries)}×${esc(w.sectors)}, ${esc(w.year)})</option>`).join("");
   const groups = {};
   for (const p of presets) (groups[p.parent || p.id] = groups[p.parent || p.id] || []).push(p);
   $("preset").innerHTML += Object.values(groups).map((list) => list.length === 1
-    ? `<option value="${list[0].id}">${list[0].title}</option>`
-    : `<optgroup label="${list[0].title}">` + list.map((p) => `<option value="${p.id}">${p.parent ? p.title.split(" — ").slice(-1)[0] : "Full timeline (" + p.steps + " steps)"}</option>`).join("") + "</optgroup>").join("");
+    ? `<option value="${esc(list[0].id)}">${esc(list[0].title)}</option>`
+    : `<optgroup label="${esc(list[0].title)}">` + list.map((p) => `<option value="${esc(p.id)}">${esc(p.parent ? p.title.split(" — ").slice(-1)[0] : "Full timeline (" + p.steps + " steps)")}</option>`).join("") + "</optgroup>").join("");
 
   $("preset").onchange = (e) => choosePreset(e.target.value);
   $("world").onchange = async (e) => { current().world = e.target.value; state.presets[state.active] = ""; await renderEditor(); saveUrl(); };
