@@ -55,3 +55,19 @@ def test_a_folder_tradewar_did_not_make_is_never_cleared(tmp_path):
     result = _run(["cache", "--clear"], tmp_path)  # the CLI does not adopt it either
     assert result.returncode == 2 and (tmp_path / "notes.txt").exists()
     assert not (tmp_path / MARKER).exists()
+
+
+def test_clearing_an_adopted_folder_removes_only_the_cached_programs(tmp_path):
+    # An empty folder given as the cache is adopted; what the user puts there later stays.
+    cache = tmp_path / "d"
+    cache.mkdir()
+    (cache / MARKER).touch()  # as enable_compilation_cache adopts an empty folder
+    program = cache / ("jit__solve_jit-" + "0" * 64 + "-cache")
+    program.write_bytes(b"compiled")
+    (cache / "thesis.docx").write_text("four years of work")
+    (cache / "notes-cache").write_text("looks a bit like a cache entry")
+    files, size = clear_compilation_cache(cache)
+    assert (files, size) == (1, len(b"compiled"))
+    assert not program.exists()
+    assert (cache / "thesis.docx").read_text() == "four years of work"
+    assert (cache / "notes-cache").exists()

@@ -58,6 +58,32 @@ def test_out_on_a_folder_with_a_users_file_leaves_it_and_exits_2(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
 
 
+def test_a_file_added_to_or_edited_in_a_tradewar_folder_is_never_replaced(tmp_path):
+    # Once, a folder counted as tradewar's because of its manifest alone: a second run with
+    # the same --out deleted the user's keep.txt.
+    out = tmp_path / "out"
+    path = str(scenario(tmp_path))
+    assert runner.invoke(app, ["run", path, "--out", str(out)]).exit_code == 0
+    (out / "keep.txt").write_text("mine")
+    res = runner.invoke(app, ["run", path, "--out", str(out)])
+    assert res.exit_code == 2 and "keep.txt" in res.stderr
+    assert (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    assert runner.invoke(app, ["run", path, "--out", str(out)]).exit_code == 0  # whole again
+    with (out / "results.parquet").open("ab") as fh:
+        fh.write(b"an edit")  # a result file changed since tradewar wrote it
+    res = runner.invoke(app, ["run", path, "--out", str(out)])
+    assert res.exit_code == 2 and "results.parquet" in res.stderr
+    assert (out / "results.parquet").read_bytes().endswith(b"an edit")
+    sub = tmp_path / "out2"
+    assert runner.invoke(app, ["run", path, "--out", str(sub)]).exit_code == 0
+    (sub / "notes").mkdir()
+    (sub / "notes" / "draft.md").write_text("mine")
+    res = runner.invoke(app, ["run", path, "--out", str(sub)])
+    assert res.exit_code == 2 and (sub / "notes" / "draft.md").exists()
+    assert runner.invoke(app, ["run", path, "--out", str(sub), "--force"]).exit_code == 0
+
+
 def test_out_dot_and_its_parents_are_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.toml").write_text(SCENARIO)
@@ -97,9 +123,13 @@ def test_a_tradewar_folder_is_replaced_whole_and_force_replaces_a_foreign_one(tm
     out = tmp_path / "results"
     assert runner.invoke(app, ["run", str(path), "--out", str(out)]).exit_code == 0
     assert verify_folder(out)
+    assert runner.invoke(app, ["run", str(path), "--out", str(out)]).exit_code == 0
+    assert verify_folder(out)  # replaced whole
     (out / "stray.txt").write_text("left by hand")  # the manifest does not list it
     assert not verify_folder(out)
-    assert runner.invoke(app, ["run", str(path), "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["run", str(path), "--out", str(out)]).exit_code == 2
+    assert (out / "stray.txt").exists()  # a file tradewar did not write is never replaced
+    assert runner.invoke(app, ["run", str(path), "--out", str(out), "--force"]).exit_code == 0
     assert verify_folder(out) and not (out / "stray.txt").exists()
     foreign = tmp_path / "foreign"
     foreign.mkdir()

@@ -452,7 +452,7 @@ def cache(
     clear: Annotated[bool, typer.Option("--clear", help="Delete the cached programs.")] = False,
 ) -> None:
     """Show (or --clear) the cache of compiled solvers that speeds up later commands."""
-    from tradewar.compilation import MARKER, cache_dir, clear_compilation_cache
+    from tradewar.compilation import CACHE_ENTRY, cache_dir, clear_compilation_cache
 
     folder = cache_dir()
     with _exit_codes():
@@ -460,7 +460,7 @@ def cache(
             files, size = clear_compilation_cache(folder)
             console.print(f"removed {files} cached programs ({size / 1e6:.1f} MB) from {folder}")
             return
-    entries = [p for p in folder.glob("*") if p.is_file() and p.name != MARKER]
+    entries = [p for p in folder.glob("*") if p.is_file() and CACHE_ENTRY.match(p.name)]
     size = sum(p.stat().st_size for p in entries)
     console.print(
         f"{folder}: {len(entries)} cached programs, {size / 1e6:.1f} MB "

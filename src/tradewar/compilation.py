@@ -10,12 +10,15 @@ so later processes load them instead. ``TRADEWAR_NO_CACHE=1`` turns it off;
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from tradewar.errors import OutputError
 
 #: The file that marks a folder as tradewar's compilation cache (only such a folder is cleared).
 MARKER = ".tradewar-compilation-cache"
+#: The names of the files JAX's persistent cache writes (the only files a clear removes).
+CACHE_ENTRY = re.compile(r"^[A-Za-z0-9_.]+-[0-9a-f]{64}-(cache|atime)$")
 
 
 def cache_dir() -> Path:
@@ -54,8 +57,10 @@ def enable_compilation_cache(path: str | os.PathLike[str] | None = None) -> Path
 def clear_compilation_cache(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
     """Delete the cached programs; returns ``(files, bytes)`` removed.
 
-    Only a folder tradewar made (it holds the marker file) is cleared, and only its plain files;
-    anything else raises `OutputError`.
+    Only a folder tradewar made (it holds the marker file) is cleared, and in it only the
+    files JAX writes (named ``<program>-<64 hex digits>-cache``, with their ``-atime``
+    companions): anything a user put there stays. A folder without the marker raises
+    `OutputError`.
     """
     folder = Path(path) if path is not None else cache_dir()
     if not folder.exists():
@@ -66,7 +71,7 @@ def clear_compilation_cache(path: str | os.PathLike[str] | None = None) -> tuple
         )
     files, size = 0, 0
     for entry in folder.iterdir():
-        if entry.is_file() and not entry.is_symlink() and entry.name != MARKER:
+        if entry.is_file() and not entry.is_symlink() and CACHE_ENTRY.match(entry.name):
             size += entry.stat().st_size
             entry.unlink()
             files += 1

@@ -96,17 +96,49 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def _refuse_foreign(path: Path) -> None:
+    """Refuse a folder that holds anything tradewar did not write, or changed since.
+
+    A folder is tradewar's only if its manifest lists every file in it (folders aside) with the
+    digest the file still has: a file added or edited after tradewar wrote the folder would be
+    lost when it is replaced, so it is not replaced without ``--force``.
+    """
     try:
         entries = sorted(p.name for p in path.iterdir())
     except OSError as exc:
         raise OutputError(f"cannot be read: {exc.strerror}", path=str(path)) from None
-    if entries and not is_tradewar_folder(path):
-        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+    if not entries:
+        return
+    foreign = entries if not is_tradewar_folder(path) else _not_written(path)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise OutputError(
-            f"holds files tradewar did not write ({shown}); give a new or empty folder, or pass "
-            "--force (force=True) to replace it",
+            f"holds files tradewar did not write or that changed since ({shown}); give a new "
+            "or empty folder, or pass --force (force=True) to replace it",
             path=str(path),
         )
+
+
+def _not_written(path: Path) -> list[str]:
+    """Entries of a tradewar folder that its manifest does not vouch for (sorted)."""
+    try:
+        listed = json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return [MANIFEST]
+    if not isinstance(listed, dict):
+        return [MANIFEST]
+
+    def vouched(entry: Path, name: str) -> bool:
+        if entry.is_symlink():
+            return False
+        if entry.is_dir() or name == MANIFEST:
+            return True
+        return name in listed and entry.is_file() and file_digest(entry) == listed[name]
+
+    return [
+        name
+        for entry in sorted(path.rglob("*"))
+        if not vouched(entry, name := str(entry.relative_to(path)))
+    ]
 
 
 def file_digest(path: Path) -> str:
