@@ -233,3 +233,25 @@ def test_short_run_report_has_bands_decomposition_and_says_what_a_step_is(tmp_pa
     total = decomposition[[*parts, "transfers_pct"]].sum(axis=1)
     np.testing.assert_allclose(total, decomposition["welfare_pct"], atol=1e-9)
     assert "Where each side" in text and "Tariff revenue" in text
+
+
+def check_page(text: str) -> None:
+    """What a reader sees: no NaN or infinite cell, and no table without words before it.
+
+    Between one table and the next (or the page's start) there must be a heading or a
+    paragraph saying what the table is.
+    """
+    import re
+
+    body = re.sub(r"<img[^>]*>", "", text)
+    cells = [c.strip().lower() for c in re.findall(r"<td[^>]*>([^<]*)</td>", body)]
+    bad = [c for c in cells if c in ("nan", "inf", "-inf", "none")]
+    assert not bad, f"{len(bad)} empty cells: {bad[:5]}"
+    pieces = body.split("<table>")
+    for k, before in enumerate(pieces[:-1]):
+        since = before.rsplit("</table>", 1)[-1]
+        assert re.search(r"<h[1-3][ >]|<p[ >]", since), f"table {k} has nothing saying what it is"
+
+
+def test_report_pages_have_no_empty_cells_and_every_table_a_heading(scenario, tmp_path):
+    check_page(build_report(scenario, tmp_path / "rep").read_text(encoding="utf-8"))

@@ -134,3 +134,20 @@ def test_exempt_shares_are_the_ones_the_product_lists_give():
                 key = f"s232_{kind}_usmca" if usmca else f"s232_{kind}"
                 assert exempt == measures[key], step["label"]
     assert seen >= 10
+
+
+@pytest.mark.slow
+def test_the_readme_report_reads_right(tmp_path):
+    # The README's main command: no NaN cell (a sector a country does not produce is left out
+    # and the omission said), every table under a heading, the backtest and the bands there.
+    from test_report import check_page
+    from tradewar import load_scenario
+    from tradewar.report import build_report
+
+    page = build_report(load_scenario(SCENARIO), tmp_path / "report")
+    text = page.read_text(encoding="utf-8")
+    check_page(text)
+    assert "Not shown: MAG, which USA does not produce" in text
+    assert "9 of 12 held-out observations inside their band" in text
+    assert "How far the answer depends on the assumptions" in text
+    assert "more rows, for other importers, are in tables/quotas.csv" in text

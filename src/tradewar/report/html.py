@@ -85,21 +85,28 @@ def html_table(frame: pd.DataFrame, digits: int = 3, left: Sequence[str] = ()) -
     return f"<div class='wide'><table><tr>{head}</tr>{''.join(rows)}</table></div>"
 
 
-def _readable_who_won(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
-    """The "who won" table with headers for readers (the CSV keeps the column names)."""
+def _readable_who_won(frame: pd.DataFrame, a: str, b: str, unit: str) -> pd.DataFrame:
+    """The "who won" table with headers for readers (the CSV keeps the column names).
+
+    Money columns are whole numbers with thousands separators, in ``unit``.
+    """
     names = {
         "date": "Date",
         "label": "Step",
         f"welfare_pct_{a}": f"{a} welfare %",
         f"welfare_pct_{b}": f"{b} welfare %",
         "welfare_gap_pts": "Gap, points",
-        f"tariff_revenue_{a}": f"{a} tariff revenue",
-        f"tariff_revenue_{b}": f"{b} tariff revenue",
-        f"balance_{a}_with_{b}": f"{a} balance with {b}",
-        f"balance_change_{a}_with_{b}": "change",
+        f"tariff_revenue_{a}": f"{a} tariff revenue ({unit})",
+        f"tariff_revenue_{b}": f"{b} tariff revenue ({unit})",
+        f"balance_{a}_with_{b}": f"{a} balance with {b} ({unit})",
+        f"balance_change_{a}_with_{b}": f"{a} balance with {b}, change ({unit})",
     }
     order = [c for c in names if c in frame.columns]
-    return frame[order].rename(columns=names)
+    out = frame[order].copy()
+    for column in order:
+        if column.startswith(("tariff_revenue_", "balance_")):
+            out[column] = [f"{round(v) or 0:,}" for v in out[column]]  # no "-0"
+    return out.rename(columns=names)
 
 
 def embedded_image(data: bytes, alt: str) -> str:
@@ -287,9 +294,18 @@ def _write(
         )
     user_rows = critical_users or heat[:6]
     for code in (a, b):
-        path = sector_path(result, code, "output_real_pct").loc[user_rows]
+        produced = _produced(result, code, user_rows)
+        path = sector_path(result, code, "output_real_pct").loc[produced]
         path.insert(0, "name", [names[s] for s in path.index])
-        tables[f"sector_output_{code}"] = path.reset_index()
+        frame = path.reset_index()
+        frame.attrs["omitted"] = [s for s in user_rows if s not in produced]
+        tables[f"sector_output_{code}"] = frame
+    quota_rows = [
+        {"step": step.label, **row}
+        for k, step in enumerate(result.steps)
+        for row in result.quota_table(k)
+    ]
+    tables["quotas"] = pd.DataFrame(quota_rows)
 
     decomposition_html = _decomposition(result, a, b, tables)
     for name, (data, _) in figs.items():
@@ -563,6 +579,13 @@ def _variants_side_by_side(bands: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     return wide.loc[order, steps].reset_index().rename(columns={"variant": "Variant"})
 
 
+def _produced(result: Result, country: str, sectors: Sequence[str]) -> list[str]:
+    """The ``sectors`` that ``country`` produces in the baseline (the others have no change)."""
+    n = result.countries.index(country)
+    output = result.steps[0].outcome.output_before[n]
+    return [s for s in sectors if output[result.sectors.index(s)] > 0]
+
+
 def _most_changed(result: Result, country: str, count: int) -> list[str]:
     table = sector_path(result, country, "output_real_pct")
     return list(table.abs().max(axis=1).sort_values(ascending=False).index[:count])
@@ -581,6 +604,8 @@ def _sensitivity(
     progress: ProgressCallback | None = None,
 ) -> str:
     paths, rows = {}, []
+    produced = _produced(result, a, users)
+    shown_user = produced[0] if produced else None
     for number, sigma in enumerate(sigmas, start=1):
         report(progress, (number - 1) / len(sigmas), f"nest elasticity {sigma:g}")
         changed = with_nest_elasticity(scenario, sigma)
@@ -596,9 +621,9 @@ def _sensitivity(
                 f"welfare_pct_{a}": table.loc[a, "welfare_pct"],
                 f"welfare_pct_{b}": table.loc[b, "welfare_pct"],
             }
-            if users:
-                out_a = sector_path(variant, a, "output_real_pct").loc[users]
-                row[f"output_real_pct_{a}_{users[0]}"] = out_a.iloc[0, k]
+            if shown_user:
+                out_a = sector_path(variant, a, "output_real_pct").loc[[shown_user]]
+                row[f"output_real_pct_{a}_{shown_user}"] = out_a.iloc[0, k]
             rows.append(row)
     x, dated = figures.step_positions(result)
     for code in (a, b):
@@ -621,8 +646,8 @@ def _sensitivity(
                     f"welfare_pct_{a}": f"{a} welfare %",
                     f"welfare_pct_{b}": f"{b} welfare %",
                     **(
-                        {f"output_real_pct_{a}_{users[0]}": f"{a} {users[0]} real output %"}
-                        if users
+                        {f"output_real_pct_{a}_{shown_user}": f"{a} {shown_user} real output %"}
+                        if shown_user
                         else {}
                     ),
                 }
@@ -700,18 +725,30 @@ def _page(
             "max residual": [f"{s.outcome.max_residual:.1e}" for s in result.steps],
         }
     )
-    quotas = []
-    for k, step in enumerate(result.steps):
-        for row in result.quota_table(k):
-            if (row["exporter"] == b and row["importer"] == a) or (
-                row["exporter"] == a and row["importer"] == b
-            ):
-                quotas.append({"step": step.label, **row})
-    quota_html = (
-        html_table(pd.DataFrame(quotas), 1, left=("step", "exporter", "importer", "sector"))
-        if quotas
-        else "<p>No quotas in force.</p>"
+    every_quota = tables.get("quotas", pd.DataFrame())
+    pair = (every_quota.get("exporter", pd.Series(dtype=str)).isin([a, b])) & (
+        every_quota.get("importer", pd.Series(dtype=str)).isin([a, b])
     )
+    quotas = every_quota[pair] if len(every_quota) else every_quota
+    others = len(every_quota) - len(quotas)
+    if len(quotas):
+        quota_html = (
+            f"<p>Quotas between {a} and {b}"
+            + (
+                f" ({others} more rows, for other importers, are in tables/quotas.csv)"
+                if others
+                else ""
+            )
+            + ".</p>"
+            + html_table(quotas, 1, left=("step", "exporter", "importer", "sector", "rent_to"))
+        )
+    elif others:
+        quota_html = (
+            f"<p>No quotas between {a} and {b}; {others} rows for other pairs are in "
+            "tables/quotas.csv.</p>"
+        )
+    else:
+        quota_html = "<p>No quotas in force.</p>"
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(scenario.name)} — tradewar report</title>",
@@ -733,6 +770,8 @@ def _page(
         "step, cumulative, against the baseline.</p>",
         embedded_image(figs["welfare"][0], figs["welfare"][1]),
         html_table(tables["welfare_path"], 3, left=("date", "label")),
+        "<h3>Real wage</h3>",
+        "<p>The wage deflated by the consumer price index, % change from the baseline.</p>",
         embedded_image(figs["real_wage"][0], figs["real_wage"][1]),
         html_table(tables["real_wage_path"], 3, left=("date", "label")),
         f"<h2>Who won? {a} and {b}</h2>",
@@ -741,7 +780,11 @@ def _page(
         f"imports, before tariffs, {html.escape(world.unit)}). The welfare gap is {a}'s change "
         f"minus {b}'s, in points: both "
         "can lose while one loses less.</p>",
-        html_table(_readable_who_won(tables["who_won"], a, b), 3, left=("Date", "Step")),
+        html_table(
+            _readable_who_won(tables["who_won"], a, b, html.escape(world.unit)),
+            3,
+            left=("Date", "Step"),
+        ),
         decomposition_html,
         bands_html,
         "<h2>Tariff schedule</h2>",
@@ -754,7 +797,7 @@ def _page(
             "cut the importer's demand for the controlled good leave less of the quota to bind "
             "(a lower equivalent; zero when it no longer binds), and tariffs that are lifted "
             "raise it again.</p>"
-            if quotas
+            if len(quotas)
             else ""
         ),
         "<h2>Bilateral trade</h2>",
@@ -767,7 +810,18 @@ def _page(
     ]
     label = "Sectors that use the critical input" if users else "Most affected sectors"
     for code, frame in sector_tables:
-        parts += [f"<h3>{label}: {code}</h3>", html_table(frame, 2, left=("sector", "name"))]
+        omitted = frame.attrs.get("omitted", [])
+        note = (
+            f"<p>Not shown: {html.escape(', '.join(omitted))}, which {code} does not produce "
+            "in the baseline.</p>"
+            if omitted
+            else ""
+        )
+        parts += [
+            f"<h3>{label}: {code}</h3>",
+            html_table(frame, 2, left=("sector", "name")),
+            note,
+        ]
     parts += [
         "<h2>Consumer prices</h2>",
         html_table(tables["price_path"], 3, left=("date", "label")),
@@ -783,9 +837,9 @@ def _page(
     parts += [
         "<h2>Reading these numbers</h2><div class='note'>",
         f"<p>{_horizon_note(scenario)} Deficits are held fixed in units of world value added. "
-        "Terms-of-trade and volume-of-trade effects in the tables are the Caliendo–Parro "
-        "first-order decomposition; the welfare figures and their split into income parts "
-        "are exact.</p>",
+        "The welfare figures and their split into income parts are exact; the Caliendo–Parro "
+        "first-order terms-of-trade and volume-of-trade effects are beside them in "
+        "tables/welfare_decomposition.csv.</p>",
         _backtest_note(scenario),
         f"<p>Data: {html.escape(str(world.meta.get('description') or world.name))}. "
         + (
