@@ -62,7 +62,7 @@ def test_triple_difference_recovers_theta_exactly_without_noise():
     for basis in ("gross", "net"):
         est = trade_elasticity(world, "triple-difference", value_basis=basis)
         np.testing.assert_allclose(est.table["theta"], THETA, rtol=1e-8)
-        assert est.converged
+        assert est.converged and est.complete
 
 
 @pytest.mark.slow
@@ -164,7 +164,8 @@ def test_cp2015_panel_estimates_and_statuses():
     table = est.table.set_index("sector")
     assert table.loc["S07", "theta"] == pytest.approx(54.3, abs=1.0)  # petroleum, CP: 51.08
     assert table.loc["S07", "n_obs"] == 69
-    assert (table["status"] == "not positive").any() and not est.converged
+    assert (table["status"] == "not positive").any() and not est.complete
+    assert est.converged  # "not positive" is an answer, not a numerical failure
     assert table.loc[table["status"] == "not positive", "theta"].max() <= 0
     pooled = trade_elasticity("cp2015-1993", "triple-difference", pooled=True)
     assert pooled.table["sector"].tolist() == ["all"]
@@ -246,3 +247,14 @@ def test_panel_file_errors(tmp_path):
     (tmp_path / "p.csv").write_text("exporter,importer,sector,value\nA,B,S,1\n")
     with pytest.raises(DataError, match="missing column"):
         load_panel(tmp_path / "p.csv")
+
+
+def test_an_unconverged_ppml_fit_says_so():
+    # Once read from a flag pyfixest never sets to False: every fit was "converged".
+    from tradewar.estimate import ppml_elasticities
+
+    panel = panel_from_world(simulated_world(1, noise=0.3, n=8))
+    stopped = ppml_elasticities(panel, max_iterations=1)
+    assert set(stopped.table["status"]) == {"not converged"} and not stopped.converged
+    full = ppml_elasticities(panel)
+    assert "not converged" not in set(full.table["status"]) and full.converged

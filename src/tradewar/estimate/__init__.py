@@ -54,7 +54,8 @@ def trade_elasticity(
     Returns
     -------
     ElasticityEstimates
-        With a status per sector; ``converged`` is False if any sector could not be estimated.
+        With a status per sector; ``converged`` is False if an estimator failed numerically for
+        some sector, ``complete`` False if some sector has no usable estimate.
     """
     panel = data if isinstance(data, pd.DataFrame) else load_panel(data)
     if method == "ppml":

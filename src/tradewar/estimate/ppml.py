@@ -23,6 +23,7 @@ def ppml_elasticities(
     sectors: list[str] | None = None,
     countries: list[str] | None = None,
     cluster: str = "pair",
+    max_iterations: int = 100,
 ) -> ElasticityEstimates:
     """PPML estimates of each sector's trade elasticity (see the module docstring).
 
@@ -38,6 +39,9 @@ def ppml_elasticities(
         Use only trade among these countries (default: all).
     cluster
         ``"pair"`` (exporter-importer) or ``"none"`` (heteroskedasticity-robust).
+    max_iterations
+        Iterations of pyfixest's IRLS; a fit that has not converged by then gives every sector
+        the status ``not converged`` (read from pyfixest's own flag, never assumed).
     """
     try:
         import pyfixest as pf
@@ -62,8 +66,10 @@ def ppml_elasticities(
     )
     formula = "y ~ " + " + ".join(slopes) + " | exs + ims + pair"
     vcov = {"CRV1": "pair"} if cluster == "pair" else "hetero"
-    fit = pf.fepois(formula, data=data, vcov=vcov)
-    converged = bool(getattr(fit, "_convergence", True))
+    fit = pf.fepois(formula, data=data, vcov=vcov, iwls_maxiter=max_iterations)
+    # pyfixest sets `convergence` True only when IRLS met its tolerance; anything else
+    # (False, or a version without the flag) counts as not converged.
+    converged = getattr(fit, "convergence", None) is True
     coef, se = fit.coef(), fit.se()
     n_obs = frame.groupby("sector", sort=False).size()
     shift = 0.0 if value_basis == "gross" else -1.0

@@ -40,7 +40,17 @@ class ElasticityEstimates:
 
     @property
     def converged(self) -> bool:
-        """True when every sector's status is ``estimated``."""
+        """True when no sector's estimator failed numerically (``not converged``, ``not finite``).
+
+        The same flag as ``"converged"`` in ``tradewar estimate --json`` (exit 1 when False). A
+        sector ``not identified`` or ``not positive`` is an answer, not a failure: see
+        `complete`.
+        """
+        return not bool(self.table["status"].isin(["not converged", "not finite"]).any())
+
+    @property
+    def complete(self) -> bool:
+        """True when every sector's status is ``estimated`` (a usable elasticity for each)."""
         return bool((self.table["status"] == "estimated").all())
 
     def to_frame(self) -> pd.DataFrame:
