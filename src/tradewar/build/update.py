@@ -55,10 +55,13 @@ class Targets:
 
 @dataclass(frozen=True)
 class UpdateReport:
-    """What the update changed and how close the re-solved world is to the targets."""
+    """What the update changed and how close the re-solved world is to the targets.
+
+    A report exists only for a balancing that converged (`update_baseline` raises
+    `DataError` otherwise), so it carries the measured gap, not a flag that could only be true.
+    """
 
     ras_iterations: int
-    ras_converged: bool
     ras_max_gap: float
     gdp_max_gap_pct: float
     trade_median_gap_pct: float
@@ -69,8 +72,8 @@ class UpdateReport:
     def lines(self) -> list[str]:
         """A short, printable account of the update."""
         return [
-            f"RAS: {'converged' if self.ras_converged else 'NOT converged'} in "
-            f"{self.ras_iterations} iterations (largest relative gap {self.ras_max_gap:.2e})",
+            f"RAS: converged in {self.ras_iterations} iterations (largest relative gap "
+            f"{self.ras_max_gap:.2e})",
             f"value added vs GDP targets: largest gap {self.gdp_max_gap_pct:.2e}%",
             "goods trade vs targets after re-solving: median gap "
             f"{self.trade_median_gap_pct:.2f}%, "
@@ -305,7 +308,6 @@ def update_baseline(
     )
     report = UpdateReport(
         ras_iterations=iterations,
-        ras_converged=converged,
         ras_max_gap=gap,
         gdp_max_gap_pct=float(100 * gdp_gap.max()),
         trade_median_gap_pct=float(100 * np.median(pair_gap)) if pair_gap.size else 0.0,
