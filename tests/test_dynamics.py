@@ -35,7 +35,20 @@ def test_tit_for_tat_against_tit_for_tat_stays_cooperative():
     result = simulate(config([{"country": "HOM", **tft}, {"country": "FOR", **tft}]))
     levels = [s["policies"][c]["tariff_level_pct"] for s in result.steps for c in ("HOM", "FOR")]
     assert max(abs(v) for v in levels) == 0.0
-    assert result.outcome["converged"]
+    assert "converged" not in result.outcome  # a negotiation that returns solved every round
+
+
+def test_a_round_whose_equilibrium_is_not_found_stops_the_negotiation(monkeypatch):
+    import importlib
+
+    from tradewar.errors import ConvergenceError
+    from tradewar.model.solver import SolverOptions
+
+    simulation = importlib.import_module("tradewar.dynamics.simulate")
+    monkeypatch.setattr(simulation, "SolverOptions", lambda: SolverOptions(max_iterations=1))
+    escalate = {"strategy": "tit_for_tat", "params": {"initial_pct": 10}}
+    with pytest.raises(ConvergenceError, match=r"did not converge|not converged|iterations"):
+        simulate(config([{"country": "HOM", **escalate}, {"country": "FOR", **escalate}]))
 
 
 def test_tit_for_tat_follows_an_escalation():
@@ -163,7 +176,7 @@ def test_bundled_negotiation_is_converged_and_deterministic():
     assert first.exit_code == 0, first.stderr
     assert first.stdout == second.stdout
     data = json.loads(first.stdout)
-    assert data["outcome"]["converged"] and data["outcome"]["deal"]
+    assert data["outcome"]["deal"]
     assert len(data["steps"]) == 52
     step = data["steps"][0]
     assert {"date", "policies", "events", "countries"} <= set(step)

@@ -157,20 +157,36 @@ def test_writers_killed_at_random_points_leave_the_old_or_the_new_folder(tmp_pat
         (tmp / "part0.txt").write_text("old\n")
         return {"run": "old"}
 
+    def leftovers() -> list[Path]:
+        return [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp-")]
+
     write_folder(target, old)
     rng = random.Random(20251129)
     outcomes = set()
     for trial in range(24):
         before = run_id(target)
         proc = _start_writer(target, f"run{trial}", 0.25)
-        time.sleep(rng.uniform(0.0, 0.45))
+        time.sleep(rng.uniform(0.0, 0.8))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert verify_folder(target), trial  # complete: manifest and files from one run
         now = run_id(target)
         assert now in (before, f"run{trial}")
-        outcomes.add("new" if now != before else "old")
-    assert outcomes == {"old", "new"}  # the kills landed both before and after the swap
+        left = leftovers()
+        assert len(left) <= 1, trial  # the next writer removed the previous kill's leftovers
+        if left:  # killed while its files were being written: the target is untouched
+            assert now == before, trial
+            outcomes.add("mid-write")
+        else:
+            outcomes.add("new" if now != before else "old")
+    # The kills landed before the swap, mid-write, and after the swap.
+    assert {"mid-write", "new"} <= outcomes
+    write_folder(target, old)
+    assert leftovers() == [] and run_id(target) == "old"
+    foreign = tmp_path / ".out.tmp-notours"  # not the exact name tradewar gives: left alone
+    foreign.mkdir()
+    write_folder(target, old)
+    assert foreign.exists()
 
 
 def test_two_writers_one_wins_whole_the_other_fails_cleanly(tmp_path):

@@ -153,7 +153,14 @@ def test_summary_probabilities_and_who_won(scenario_file):
     assert hom["p_negative"] == result.probability("HOM") == float((values < 0).mean())
     who = result.who_won()
     assert list(who.columns[:4]) == ["step", "date", "label", "p_HOM_ahead"]
-    assert 0.5 <= who.probability.iloc[0] <= 1.0
+    # Recomputed from the draws: each run's welfare gap between the two focus countries.
+    welfare = result.values[result.values.variable == "welfare_pct"]
+    wide = welfare.pivot_table(index=result.run_column, columns="country", values="value")
+    ahead = float((wide["HOM"] > wide["FOR"]).mean())
+    assert who.p_HOM_ahead.iloc[0] == pytest.approx(ahead)
+    assert who.winner.iloc[0] == ("HOM" if ahead >= 0.5 else "FOR")
+    assert who.probability.iloc[0] == pytest.approx(max(ahead, 1 - ahead))
+    assert who.median_gap_pts.iloc[0] == pytest.approx(float((wide["HOM"] - wide["FOR"]).median()))
     json.dumps(result.to_json())  # plain JSON
 
 
@@ -361,9 +368,23 @@ def test_report_of_a_scenario_with_an_uncertainty_table(tmp_path):
     assert (tmp_path / "report" / "figures" / "uncertainty.png").stat().st_size > 10_000
     bands = pd.read_csv(tmp_path / "report" / "tables" / "uncertainty_welfare.csv")
     assert list(bands.columns) == ["country", "central", "mean", "q5", "q50", "q95", "P(loses)"]
-    assert (bands.q5 <= bands.q50).all() and (bands.q50 <= bands.q95).all()
+    # The same seed drawn again: the report's bands are the quantiles of those draws.
+    draws = monte_carlo(scenario, scheduler="none")
+    last = draws.values[
+        (draws.values.variable == "welfare_pct") & (draws.values.step == draws.values.step.max())
+    ]
+    for row in bands.itertuples():
+        values = last[last.country == row.country].value.to_numpy()
+        assert len(values) == 6
+        assert row.q5 == pytest.approx(np.quantile(values, 0.05), abs=1e-6)
+        assert row.q95 == pytest.approx(np.quantile(values, 0.95), abs=1e-6)
+        assert row.mean == pytest.approx(values.mean(), abs=1e-6)
     who = pd.read_csv(tmp_path / "report" / "tables" / "uncertainty_who_won.csv")
-    assert len(who) == 2 and who.probability.between(0.5, 1.0).all()
+    expected = draws.who_won()
+    assert len(who) == 2
+    np.testing.assert_allclose(who.probability, expected.probability, atol=1e-9)
+    manifest = json.loads((tmp_path / "report" / "manifest.json").read_text())
+    assert manifest["monte_carlo"] == {"draws": 6, "failed": 0}
 
 
 def test_theta_se_is_read_checked_and_written(tmp_path):
@@ -445,7 +466,8 @@ def test_negotiation_draws_give_a_distribution_of_deal_dates(tmp_path):
     assert out.exit_code == 0, out.output
     payload = json.loads(out.stdout)
     assert payload["draws"] == 4 and payload["failed"] == 0
-    assert 0.0 <= payload["p_deal"] <= 1.0
+    runs = pd.DataFrame(payload["runs"])
+    assert payload["p_deal"] == pytest.approx(float(runs.deal.mean()))
     runs = pd.DataFrame(payload["runs"])
     assert (
         runs["parameters.theta.MAN"].between(2.0, 8.0).all()
@@ -459,3 +481,23 @@ def test_negotiation_draws_give_a_distribution_of_deal_dates(tmp_path):
         app, ["negotiate", str(tmp_path / "talks.toml"), "--draws", "2", "--scheduler", "none"]
     )
     assert missing.exit_code == 2 and "key 'uncertainty'" in missing.output
+
+
+def test_a_report_whose_draws_failed_is_not_called_converged(tmp_path):
+    from tradewar.report import build_report
+    from tradewar.web.tasks import report_status
+
+    failing = UNCERTAIN.replace("draws = 6", "draws = 8").replace("seed = 7", "seed = 1") + (
+        '[[uncertainty.parameter]]\npath = "solver.max_iterations"\ndistribution = "choice"\n'
+        "values = [1, 500]\n"
+    )
+    path = tmp_path / "failing.toml"
+    path.write_text(failing, encoding="utf-8")
+    page = build_report(tw.load_scenario(path), tmp_path / "report", scheduler="none")
+    manifest = json.loads((page.parent / "manifest.json").read_text())
+    failed = manifest["monte_carlo"]["failed"]
+    assert manifest["monte_carlo"]["draws"] == 8 and 0 < failed < 8
+    assert f"{failed} did not converge and are left out" in page.read_text(encoding="utf-8")
+    status = report_status(manifest)
+    assert status["converged"] is False
+    assert status["reason"].startswith(f"{failed} of 8 Monte Carlo draws did not converge")

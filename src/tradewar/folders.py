@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -206,6 +207,7 @@ def write_folder(
     lock = _lock(path)
     tmp: Path | None = None
     try:
+        _remove_stale_temporaries(path)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
         tmp.chmod(0o755)
         manifest = fill(tmp)
@@ -226,6 +228,20 @@ def write_folder(
     finally:
         os.close(lock)
     return path
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary folders that killed writers of ``path`` left beside it.
+
+    Called with ``path``'s lock held: a writer takes the lock before it makes its temporary
+    folder and removes that folder before it lets go, so every ``.NAME.tmp-XXXXXXXX`` folder
+    (the exact name `tempfile.mkdtemp` gives ours) found now belongs to a writer that died.
+    Links and anything not named that way are left alone.
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.tmp-[A-Za-z0-9_]{{8}}")
+    for candidate in path.parent.iterdir():
+        if pattern.fullmatch(candidate.name) and candidate.is_dir() and not candidate.is_symlink():
+            shutil.rmtree(candidate, ignore_errors=True)
 
 
 def _lock(path: Path) -> int:

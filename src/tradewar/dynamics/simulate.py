@@ -516,7 +516,6 @@ class Negotiation:
             ),
             "welfare_vs_start_pct": {names[i]: self.welfare_pct(final, i) for i in players},
             "final_tariff_level_pct": {names[i]: self.levels[i][-1] for i in players},
-            "converged": all(s.outcome.converged for s in self.step_results),
         }
         return NegotiationResult(
             config=self.config, steps=steps, outcome=outcome_json, result=result, seed=self.seed

@@ -32,8 +32,8 @@ from tradewar.registry import NASH_TOL_PCT
 #: minimise ``OBJECTIVE_SCALE * (-log payoff)``, so a relative change of 1e-10 is about 1e-12 of
 #: log payoff, seven orders below the Nash gap tolerance; tighter tests (1e-12) only chased
 #: round-off along tariffs on negligible flows (40% more evaluations in Ossa's Nash, same gaps).
-TIGHT_TOLERANCES = {"ftol": 1e-10, "gtol": 1e-6}
-LOOSE_TOLERANCES = {"ftol": 1e-9, "gtol": 1e-5}
+TIGHT_TOLERANCES = {"ftol": 1e-10, "gtol": 1e-6, "stationarity_tol": 1e-6}
+LOOSE_TOLERANCES = {"ftol": 1e-9, "gtol": 1e-5, "stationarity_tol": 1e-5}
 
 #: Default Nash search tolerance: the largest tariff change over a round, percentage points.
 

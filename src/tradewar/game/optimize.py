@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,10 @@ class BoundedSearch:
     """The end of a bounded search, in the caller's units.
 
     ``x`` tariffs, ``value`` the objective, ``grad`` its gradient in tariffs; ``success`` the
-    optimiser's own test, ``stationary`` that test or a vanishing projected gradient.
+    optimiser's own stopping test (which L-BFGS-B also passes when the objective merely stopped
+    falling), ``stationary`` the measured test alone: the projected gradient at ``x`` is below
+    `STATIONARITY_TOL`. ``restarts`` counts the searches restarted from their end point because
+    they stopped on the function change with a projected gradient still above it.
     """
 
     x: np.ndarray
@@ -31,6 +34,17 @@ class BoundedSearch:
     stationary: bool
     message: str
     iterations: int
+    restarts: int = 0
+
+
+#: Largest projected gradient of a stationary point, objective units per unit of tariff (for the
+#: games' objective, minus the log payoff: moving any free tariff by one percentage point changes
+#: the payoff by less than 1e-8 of itself to first order).
+STATIONARITY_TOL = 1e-6
+
+#: How many times a search that stopped on the function change away from a stationary point is
+#: restarted from where it stopped (a fresh L-BFGS-B memory often finishes the last digits).
+MAX_RESTARTS = 3
 
 
 def bounded_minimize(
@@ -44,8 +58,28 @@ def bounded_minimize(
     ftol: float,
     gtol: float,
     maxiter: int,
+    stationarity_tol: float = STATIONARITY_TOL,
 ) -> BoundedSearch:
     """Minimise ``fun(t) -> (value, gradient)`` for ``t`` in ``[lo, hi]`` from ``x0``.
+
+    Parameters
+    ----------
+    fun
+        Objective and its gradient at tariffs ``t`` (same shape as ``x0``).
+    x0, lo, hi
+        Start and bounds, in tariffs.
+    scale, objective_scale
+        The optimiser works on ``t * scale`` and ``objective_scale * fun``.
+    ftol, gtol, maxiter
+        L-BFGS-B's own stopping rules (in the scaled problem).
+    stationarity_tol
+        Largest projected gradient, in the caller's units, of a point called stationary.
+
+    Returns
+    -------
+    BoundedSearch
+        The end point; ``stationary`` is the projected-gradient test alone, so a search that
+        stopped because the objective stopped falling is not called stationary unless it is.
 
     Exceptions raised by ``fun`` (e.g. an evaluation that failed) propagate.
     """
@@ -57,24 +91,37 @@ def bounded_minimize(
         value, grad = fun(x / scale)
         return objective_scale * value, objective_scale * np.asarray(grad) / scale
 
-    res = minimize(
-        scaled,
-        np.clip(x0, low, high) * scale,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=list(zip(low * scale, high * scale, strict=True)),
-        options={"maxiter": maxiter, "ftol": ftol, "gtol": gtol},
-    )
-    x = res.x / scale
-    grad = res.jac * scale / objective_scale
+    def search(start: np.ndarray) -> tuple[OptimizeResult, np.ndarray, np.ndarray]:
+        res = minimize(
+            scaled,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(low * scale, high * scale, strict=True)),
+            options={"maxiter": maxiter, "ftol": ftol, "gtol": gtol},
+        )
+        return res, res.x / scale, res.jac * scale / objective_scale
+
+    res, x, grad = search(np.clip(x0, low, high) * scale)
+    iterations, restarts = int(res.nit), 0
+    while (
+        not projected_stationary(x, grad, low, high, stationarity_tol) and restarts < MAX_RESTARTS
+    ):
+        again, x_again, grad_again = search(res.x)
+        restarts += 1
+        iterations += int(again.nit)
+        if not again.fun <= res.fun:
+            break
+        res, x, grad = again, x_again, grad_again
     return BoundedSearch(
         x=x,
         value=float(res.fun) / objective_scale,
         grad=grad,
         success=bool(res.success),
-        stationary=bool(res.success) or projected_stationary(x, grad, low, high),
+        stationary=projected_stationary(x, grad, low, high, stationarity_tol),
         message=str(res.message),
-        iterations=int(res.nit),
+        iterations=iterations,
+        restarts=restarts,
     )
 
 
@@ -83,9 +130,14 @@ def projected_stationary(
     g: np.ndarray,
     lo: float | np.ndarray,
     hi: float | np.ndarray,
-    tol: float = 1e-6,
+    tol: float = STATIONARITY_TOL,
 ) -> bool:
-    """Projected-gradient test: no feasible direction improves the objective."""
+    """Projected-gradient test: no feasible direction improves the objective.
+
+    ``g`` is the gradient in the caller's units; a component at a bound counts only if it points
+    into the box. NaN in ``g`` fails the test.
+    """
     projected = np.where((x <= lo + 1e-12) & (g > 0), 0.0, g)
     projected = np.where((x >= hi - 1e-12) & (g < 0), 0.0, projected)
-    return bool(np.max(np.abs(projected), initial=0.0) < tol)
+    largest = float(np.max(np.abs(projected), initial=0.0))
+    return bool(np.isfinite(projected).all() and largest < tol)

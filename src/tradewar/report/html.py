@@ -342,6 +342,11 @@ def _write(
         "max_residual": result.max_residual,
         "focus": [a, b],
         "figures": sorted(f"figures/{n}.png" for n in figs),
+        **(
+            {}
+            if uncertainty is None
+            else {"monte_carlo": {"draws": len(uncertainty.runs), "failed": uncertainty.failed}}
+        ),
     }
 
 

@@ -73,8 +73,6 @@ def _outcome_html(outcome: dict) -> str:
         )
     else:
         head = "<p><b>No deal</b> within the simulated rounds.</p>"
-    if not outcome.get("converged", True):
-        head += "<p><b>Not every round's equilibrium was found</b>: read the numbers with care.</p>"
     table = pd.DataFrame(
         {
             "country": list(outcome["welfare_vs_start_pct"]),

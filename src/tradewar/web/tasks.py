@@ -10,6 +10,7 @@ into what the engine loads, through the `WorldRegistry`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -198,26 +199,42 @@ def execute(request: Any, out: Path, progress: ProgressCallback | None = None) -
         from tradewar.report import build_report
 
         report(progress, 0.05, "solving the scenario and drawing the report")
-        build_report(
+        page = build_report(
             request.scenario,
             out,
             focus=request.focus,
             nest_elasticities=request.nest_elasticities,
             version=__version__,
         )
-        return {"converged": True, "reason": ""}
+        manifest = json.loads((page.parent / "manifest.json").read_text(encoding="utf-8"))
+        return report_status(manifest)
     if isinstance(request, NegotiationJob):
         from tradewar.dynamics import simulate
 
         negotiation = simulate(request.config, seed=request.seed, progress=progress)
         payload = negotiation.to_json()
         _write_json(out, payload, {"request": request.model_dump(mode="json")})
-        converged = bool(payload["outcome"].get("converged", False))
-        return {
-            "converged": converged,
-            "reason": "" if converged else "a round's equilibrium was not found",
-        }
+        # Every round's equilibrium was found: a round whose solve fails raises
+        # ConvergenceError, which the job runner records as "not converged".
+        return {"converged": True, "reason": ""}
     return _game(request, out, progress)
+
+
+def report_status(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A report job's status from the report's manifest.
+
+    The scenario's own solve is checked by `build_report` (it raises when it fails); a report
+    whose Monte Carlo section left draws out because they did not converge is "not converged",
+    with the count in the reason, since its bands rest on fewer draws than were asked for.
+    """
+    reason = "" if manifest.get("converged") else "the scenario's equilibrium was not found"
+    drawn = manifest.get("monte_carlo")
+    if not reason and drawn and drawn["failed"]:
+        reason = (
+            f"{drawn['failed']} of {drawn['draws']} Monte Carlo draws did not converge and are "
+            "left out of the report's bands"
+        )
+    return {"converged": not reason, "reason": reason}
 
 
 def _game(request: Any, out: Path, progress: ProgressCallback | None) -> dict[str, Any]:
