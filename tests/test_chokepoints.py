@@ -252,7 +252,6 @@ def test_unknown_limited_sector_and_missing_sectors_are_errors(choke_world):
 
 
 def test_report_draws_the_choke_curve_for_a_scenario_with_limits(choke_world, tmp_path):
-    pytest.importorskip("matplotlib")
     from tradewar.report import build_report
 
     folder = tmp_path / "choke-world"

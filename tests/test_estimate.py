@@ -89,8 +89,8 @@ def no_small_sample_factors(pf):
 
 
 def test_pyfixest_equals_a_direct_glm_fit_on_a_small_case():
-    sm = pytest.importorskip("statsmodels.api")
     import pyfixest as pf
+    import statsmodels.api as sm
 
     world = simulated_world(3, noise=0.3, n=6)
     panel = panel_from_world(world)

@@ -4,13 +4,13 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 import tradewar as tw
 
 
 def test_to_xarray_round_trips_to_the_tidy_frame(tiny):
-    xr = pytest.importorskip("xarray")
+    import xarray as xr
+
     scenario = tw.Scenario.model_validate(
         {
             "name": "two steps",

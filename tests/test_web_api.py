@@ -10,17 +10,15 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 
-httpx = pytest.importorskip("httpx")
-pytest.importorskip("fastapi")
-
-import tradewar as tw  # noqa: E402
-from helpers.live_server import live_server  # noqa: E402
-from tradewar.datasets import dataset_path  # noqa: E402
-from tradewar.web import WebSettings  # noqa: E402
-from tradewar.web.jobs import JobManager  # noqa: E402
+import tradewar as tw
+from helpers.live_server import live_server
+from tradewar.datasets import dataset_path
+from tradewar.web import WebSettings
+from tradewar.web.jobs import JobManager
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 TINY_TARIFF = {

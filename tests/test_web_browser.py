@@ -17,16 +17,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-pytest.importorskip("fastapi")
-webdriver = pytest.importorskip("selenium.webdriver")
-
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-from helpers.live_server import live_server  # noqa: E402
-from tradewar.web import WebSettings  # noqa: E402
+from helpers.live_server import live_server
+from tradewar.web import WebSettings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,19 +14,16 @@ import struct
 import time
 import zipfile
 
+import httpx
 import pytest
+from typer.testing import CliRunner
 
-httpx = pytest.importorskip("httpx")
-pytest.importorskip("fastapi")
-
-from typer.testing import CliRunner  # noqa: E402
-
-from helpers.live_server import live_server  # noqa: E402
-from tradewar.cli import app as cli  # noqa: E402
-from tradewar.datasets import dataset_path  # noqa: E402
-from tradewar.web import WebSettings  # noqa: E402
-from tradewar.web.guard import CONTENT_SECURITY_POLICY  # noqa: E402
-from tradewar.web.jobs import JobManager, folder_bytes  # noqa: E402
+from helpers.live_server import live_server
+from tradewar.cli import app as cli
+from tradewar.datasets import dataset_path
+from tradewar.web import WebSettings
+from tradewar.web.guard import CONTENT_SECURITY_POLICY
+from tradewar.web.jobs import JobManager, folder_bytes
 
 ZIP = {"content-type": "application/zip"}
 TOKEN = "a-test-token-of-some-length"
