@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import tradewar as tw
 from tradewar.cli import app
 from tradewar.datasets import dataset_path
 
@@ -67,6 +68,15 @@ def test_run_json_contract(tmp_path):
     ):
         assert key in row
     assert {r["country"] for r in data["countries"]} == {"HOM", "FOR", "ROW"}
+    # The values are the library's: the same scenario solved through the Python API.
+    result = tw.run_scenario(write(tmp_path, GOOD))
+    table = result.country_table()
+    assert data["iterations"] == result.iterations
+    assert data["max_residual"] == pytest.approx(result.max_residual, rel=1e-12)
+    for row in data["countries"]:
+        for key, value in row.items():
+            if key != "country" and isinstance(value, float):
+                assert value == pytest.approx(table.loc[row["country"], key], rel=1e-12, abs=1e-15)
 
 
 def test_nafta_json_gives_table2(tmp_path):

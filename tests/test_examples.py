@@ -59,3 +59,31 @@ def test_uncertainty_example_runs(capsys, tmp_path):
     assert alone[0] == pytest.approx(0.0, abs=1e-9) == matched[0]
     assert max(alone) > 0  # a small tariff gains when China does not respond
     assert all(m < a for m, a in zip(matched[1:], alone[1:], strict=True))
+
+
+def _readme_python_blocks() -> list[str]:
+    text = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    return [part.split("```", 1)[0] for part in text.split("```python\n")[1:]]
+
+
+def test_the_readme_has_its_python_snippets():
+    assert len(_readme_python_blocks()) == 3
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_each_readme_snippet_runs_exactly_as_printed(index, tmp_path):
+    """Each ```python block, as printed, in a fresh interpreter started in the repository."""
+    import subprocess
+    import sys
+
+    block = _readme_python_blocks()[index]
+    script = tmp_path / f"snippet{index}.py"
+    script.write_text(block, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=EXAMPLES.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]

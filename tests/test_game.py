@@ -148,6 +148,24 @@ def test_nash_json_contract():
     assert set(data["average"]) == {"median_tariff_pct", "welfare_pct", "gov_welfare_pct"}
     assert {t["importer"] for t in data["tariffs"]} == {"HOM", "FOR"}
     assert data["converged"] is True
+    # The values are the library's: the same game solved through the Python API.
+    from tradewar.game.build import build_game
+
+    world = tw.load_world("tiny")
+    result = nash_tariffs(build_game(world), ["HOM", "FOR"], against="players")
+    table = result.country_table()
+    assert data["rounds"] == result.rounds
+    for row in data["countries"]:
+        for key in ("median_tariff_pct", "mean_tariff_pct", "welfare_pct", "gov_welfare_pct"):
+            expected = table.loc[row["country"], key]
+            if row[key] is None:  # JSON has no NaN: a country that sets no tariff has no median
+                assert np.isnan(expected), (row["country"], key)
+            else:
+                assert row[key] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    for t in data["tariffs"]:
+        n, i = world.country_index(t["importer"]), world.country_index(t["exporter"])
+        k = world.sectors.index(t["sector"])
+        assert t["tariff_pct"] == pytest.approx(100 * result.tariffs[n, i, k], rel=1e-9, abs=1e-12)
 
 
 @pytest.mark.parametrize(

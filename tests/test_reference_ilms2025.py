@@ -357,7 +357,13 @@ def test_baci2023_reproduces_the_studys_calibration_checkpoints():
 
 @pytest.mark.slow
 def test_the_true_us_optimum_beats_the_formula():
-    """docs/ilms2025.md: the uniform US best response is 25.12% (+1.806%), not 21.80% (+1.790%)."""
+    """The uniform US best response of the solved model, against the study's formula.
+
+    Reference: the replication notes shipped with the study's data (MODEL.md, "These formula
+    values are not the numerical optima"): the optimum is "about 25.1%, giving US welfare
+    +1.806%", while the formula's 21.8% gives +1.790%. Compared at half a unit of the notes'
+    last printed digit.
+    """
     from tradewar.api import scenario_margins
     from tradewar.game import GameSettings, TariffGame, optimal_tariffs
 
@@ -372,9 +378,9 @@ def test_the_true_us_optimum_beats_the_formula():
     usa = world.country_index("USA")
     chosen = result.player_tariffs(usa)
     assert np.ptp(chosen) < 1e-9  # MFN: one rate for every partner
-    assert chosen[0] == pytest.approx(25.12, abs=0.01)
+    assert chosen[0] == pytest.approx(25.1, abs=0.05)
     welfare = 100.0 * (result.welfare_hat[usa] - 1.0)
-    assert welfare == pytest.approx(1.806, abs=0.001)
+    assert welfare == pytest.approx(1.806, abs=0.0005)
     formula, _ = solved("liberation_day_2025_optimal")
     assert welfare > formula.loc["USA", "welfare_pct"] + 0.01
 
@@ -408,21 +414,3 @@ def test_margins_payoff_gradients_match_finite_differences():
         e[n, i, 0] = h
         fd = (float(payoff(tau0 + e)) - float(payoff(tau0 - e))) / (2 * h)
         assert grad[n, i, 0] == pytest.approx(fd, rel=1e-6, abs=1e-12)
-
-
-def test_us_china_timeline_on_2023_data():
-    """docs/ilms2025.md: peak -0.64 / -0.75, Geneva -0.36 / -0.52, Busan -0.28 / -0.50."""
-    result = tw.run_scenario(ROOT / "scenarios" / "us_china_2025_baci2023.toml")
-    assert result.converged
-    labels = [s.label for s in result.steps]
-    wiod = tw.load_scenario(ROOT / "scenarios" / "us_china_2025.toml")
-    assert set(labels) <= {s.label for s in wiod.step}  # the same dated steps
-    expected = {
-        "US 145% / China 125%": (-0.64, -0.75),
-        "Geneva: 30% / 10%": (-0.36, -0.52),
-        "Busan truce: 20% / 10%": (-0.28, -0.50),
-    }
-    for label, (usa, chn) in expected.items():
-        table = result.country_table(labels.index(label))
-        assert table.loc["USA", "welfare_pct"] == pytest.approx(usa, abs=0.005)
-        assert table.loc["CHN", "welfare_pct"] == pytest.approx(chn, abs=0.005)

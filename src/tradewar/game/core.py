@@ -77,7 +77,7 @@ class GameSettings:
     lower_pct: float = 0.0
     upper_pct: float = 1000.0
     tol_pct: float = NASH_TOL_PCT
-    max_rounds: int = 50
+    max_rounds: int = 30
     gap_tol_pct: float = 1e-3
     deficits: str = "zero"
     allow_binding_bounds: bool = False
@@ -477,7 +477,9 @@ class TariffGame:
                     " (with deficits kept as fixed transfers, welfare can rise without bound in "
                     "the tariff; use deficits = 'zero')"
                     if self.settings.deficits == "keep" and self.margins is None
-                    else "; raise the upper bound"
+                    else "; raise the upper bound, or accept tariffs on the bound with "
+                    "allow_binding_bounds=True (--allow-binding-bounds), as prohibitive "
+                    "tariffs on flows that barely matter often are"
                 )
             )
         elif at_lower.any():
