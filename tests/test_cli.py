@@ -375,3 +375,51 @@ def test_game_tables_show_players_first_and_the_threat_point():
     assert rows == ["HOM", "FOR"]  # the players, and no more than --top rows
     text = " ".join(result.output.split())
     assert "2 of 3 countries" in text and "threat point (welfare): HOM" in text
+
+
+def test_the_table_says_when_balanced_trade_equates_exports_and_imports(tmp_path):
+    nafta = runner.invoke(app, ["run", str(SCENARIOS / "cp2015_nafta.toml")], terminal_width=200)
+    assert nafta.exit_code == 0, nafta.output
+    said = " ".join(nafta.stdout.split())
+    assert "trade is balanced (deficits=zero), so each country's exports and imports" in said
+    data = json.loads(
+        runner.invoke(app, ["run", str(SCENARIOS / "cp2015_nafta.toml"), "--json"]).stdout
+    )
+    for row in data["countries"]:  # the identity the sentence states
+        assert row["exports_pct"] == pytest.approx(row["imports_pct"], abs=1e-6)
+    kept = tmp_path / "kept.toml"
+    kept.write_text(
+        (SCENARIOS / "cp2015_nafta.toml")
+        .read_text()
+        .replace('deficits = "zero"', 'deficits = "keep"')
+    )
+    assert 'deficits = "keep"' in kept.read_text()
+    other = runner.invoke(app, ["run", str(kept)], terminal_width=200)
+    assert other.exit_code == 0 and "trade is balanced" not in " ".join(other.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "nope.toml"],
+        ["report", "nope.toml", "--out", "rep"],
+        ["compare", "nope.toml", "nope2.toml"],
+        ["uncertainty", "nope.toml"],
+        ["sweep", "nope.toml", "--set", "policy[0].add_pct=0:10:5"],
+        ["backtest", "nope.toml"],
+        ["negotiate", "nope.toml"],
+    ],
+)
+def test_a_missing_file_is_refused_before_the_heavy_imports(args, tmp_path):
+    probe = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom tradewar.cli import app\n"
+        f"res = CliRunner().invoke(app, {args!r})\n"
+        "print(res.exit_code, 'jax' in sys.modules, 'pandas' in sys.modules)\n"
+        "print(res.output)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    first, output = done.stdout.split("\n", 1)
+    assert first == "2 False False", done.stdout + done.stderr
+    assert "nope.toml: no such" in output

@@ -84,6 +84,16 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _require_file(path: Path, what: str) -> None:
+    """Exit 2 at once, before any heavy import, when ``path`` is not an existing file.
+
+    The message is the one the scenario reader gives (``PATH: no such scenario file``), so a
+    mistyped path costs a few milliseconds instead of loading JAX and pandas first.
+    """
+    if not path.is_file():
+        _fail(f"{path}: {'not a file' if path.exists() else f'no such {what} file'}", 2)
+
+
 def _print_json(obj: object) -> None:
     from tradewar.jsonsafe import dumps
 
@@ -142,6 +152,7 @@ def run(
     quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
 ) -> None:
     """Solve a scenario and print its results (a table, or JSON with --json)."""
+    _require_file(scenario, "scenario")
     from tradewar.api import run_scenario
     from tradewar.data.io import load_world
     from tradewar.errors import ConvergenceError
@@ -207,6 +218,8 @@ def compare(
     top: Annotated[int, typer.Option(help="Rows to show: the largest differences.")] = 15,
 ) -> None:
     """Solve several scenarios and show their results side by side, with differences."""
+    for path in scenarios:
+        _require_file(path, "scenario")
     from tradewar.api import compare as compare_scenarios
     from tradewar.errors import ScenarioError
     from tradewar.folders import check_output_folder
@@ -284,6 +297,12 @@ def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
                 f"changes in %, tariff revenue in {escape(result.unit)}, rents in points of "
                 "welfare; "
                 f"{min(top, len(table))} of {len(table)} countries, largest changes first"
+                + (
+                    "; trade is balanced (deficits=zero), so each country's exports and "
+                    "imports change by the same %"
+                    if result.deficits == "zero"
+                    else ""
+                )
             ),
         )
         t.add_column("Country", style="bold")
@@ -318,6 +337,7 @@ def backtest(
     quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
 ) -> None:
     """Hold a scenario's predictions against observed outcomes (docs/backtest.md)."""
+    _require_file(scenario, "scenario")
     from tradewar.backtest import backtest as run_backtest
     from tradewar.backtest.output import score_line, table_rows, write_backtest
     from tradewar.folders import check_output_folder
@@ -387,6 +407,7 @@ def report(
     quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
 ) -> None:
     """Solve a scenario and write a self-contained HTML report with PNG figures."""
+    _require_file(scenario, "scenario")
     import tomllib
 
     from tradewar import __version__
@@ -965,6 +986,7 @@ def negotiate(
     horizon: Annotated[str | None, _HORIZON] = None,
 ) -> None:
     """Simulate a dated negotiation: tariffs, pressure, offers and a deal (or none)."""
+    _require_file(config, "negotiation")
     from tradewar.dynamics import load_negotiation, simulate
 
     if draws is not None or uncertainty is not None:
@@ -1114,6 +1136,7 @@ def uncertainty(
     top: Annotated[int, typer.Option(help="Countries to show.")] = 15,
 ) -> None:
     """Monte Carlo: solve the scenario for many draws of its uncertain parameters."""
+    _require_file(scenario, "scenario")
     from tradewar.folders import check_output_folder
     from tradewar.policy.scenario import load_scenario
     from tradewar.uncertainty import monte_carlo
@@ -1160,6 +1183,7 @@ def sweep(
     force: Annotated[bool, _FORCE] = False,
 ) -> None:
     """Solve the scenario at every point of a grid over its fields (one row per point)."""
+    _require_file(scenario, "scenario")
     from tradewar.errors import ScenarioError
     from tradewar.folders import check_output_folder
     from tradewar.policy.scenario import load_scenario

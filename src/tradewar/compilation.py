@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from tradewar.errors import OutputError
@@ -46,11 +47,20 @@ def enable_compilation_cache(path: str | os.PathLike[str] | None = None) -> Path
         (folder / MARKER).touch()
     except OSError:
         return None
-    import jax
-
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    settings = {
+        "jax_compilation_cache_dir": str(folder),
+        "jax_persistent_cache_min_compile_time_secs": 0.0,
+        "jax_persistent_cache_min_entry_size_bytes": 0,
+    }
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        for name, value in settings.items():
+            jax.config.update(name, value)
+    else:
+        # JAX reads its settings from the environment when it is first imported: a command
+        # that never solves (bad input, --help, describe) does not pay for importing JAX here.
+        for name, value in settings.items():
+            os.environ[name.upper()] = str(value)
     return folder
 
 
