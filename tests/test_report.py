@@ -92,6 +92,48 @@ def test_report_writes_html_png_tables_and_manifest(scenario, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_report_tables_hold_the_librarys_numbers(scenario, result, tmp_path):
+    """Every number in the report's tables against the same scenario solved by the library."""
+    out = build_report(scenario, tmp_path / "rep", nest_elasticities=[0.05, 0.5]).parent
+    tables = {p.stem: pd.read_csv(p) for p in (out / "tables").glob("*.csv")}
+    frame = result.to_frame()
+    for name, variable in (
+        ("welfare_path", "welfare_pct"),
+        ("price_path", "price_index_pct"),
+        ("real_wage_path", "real_wage_pct"),
+    ):
+        table = tables[name]
+        assert list(table.label) == [step.label for step in result.steps]
+        for k in range(len(result.steps)):
+            expected = result.country_table(k)[variable]
+            for code in ("HOM", "FOR", "ROW"):
+                assert table.loc[k, code] == pytest.approx(expected[code], abs=1e-9), (name, k)
+    who = tables["who_won"]
+    for k in range(len(result.steps)):
+        countries = result.country_table(k)
+        assert who.loc[k, "welfare_gap_pts"] == pytest.approx(
+            countries.loc["HOM", "welfare_pct"] - countries.loc["FOR", "welfare_pct"], abs=1e-9
+        )
+        for code in ("HOM", "FOR"):
+            assert who.loc[k, f"tariff_revenue_{code}"] == pytest.approx(
+                countries.loc[code, "tariff_revenue"], rel=1e-9
+            )
+    for code in ("HOM", "FOR"):
+        sectors = tables[f"sector_output_{code}"].set_index("sector")
+        for k, step in enumerate(result.steps):
+            rows = frame[
+                (frame.step == k) & (frame.country == code) & (frame.variable == "output_real_pct")
+            ]
+            expected = rows.set_index("sector")["value"]
+            for sector in sectors.index:
+                assert sectors.loc[sector, step.label] == pytest.approx(expected[sector], abs=1e-9)
+    # The decomposition's parts add up to the welfare change (an identity, not a snapshot).
+    parts = tables["welfare_decomposition"]
+    names = ("factor_income", "tariff_revenue", "rents", "capacity_rents", "transfers")
+    total = parts[[f"{name}_pct" for name in names]].sum(axis=1)
+    np.testing.assert_allclose(total, parts.welfare_pct, atol=1e-9)
+
+
 def test_figures_have_labelled_axes_and_legends(result):
     checks = [
         figures.welfare_path_figure(result, ["HOM", "FOR", "ROW"]),
