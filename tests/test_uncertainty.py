@@ -501,3 +501,28 @@ def test_a_report_whose_draws_failed_is_not_called_converged(tmp_path):
     status = report_status(manifest)
     assert status["converged"] is False
     assert status["reason"].startswith(f"{failed} of 8 Monte Carlo draws did not converge")
+
+
+def test_when_every_draw_fails_the_json_still_comes_and_says_so(scenario_file, tmp_path):
+    failing = tmp_path / "all_fail.toml"
+    failing.write_text(
+        UNCERTAIN.replace("draws = 6", "draws = 3") + "\n[solver]\nmax_iterations = 1\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["uncertainty", str(failing), "--scheduler", "none", "--json"])
+    assert res.exit_code == 1
+    payload = json.loads(res.stdout)
+    assert payload["failed_runs"] == 3 and payload["who_won"] == []
+    assert "3 of 3 draws did not converge" in res.stderr
+    result = monte_carlo(failing, scheduler="none")
+    with pytest.raises(tw.ScenarioError, match="no run converged"):
+        result.probability("HOM")
+
+
+@pytest.mark.parametrize("count", ["0", "1000001", "1000000000"])
+def test_draws_are_bounded_on_the_command_line_as_in_the_file(scenario_file, count):
+    res = CliRunner().invoke(
+        app, ["uncertainty", str(scenario_file), "--draws", count, "--scheduler", "none"]
+    )
+    assert res.exit_code == 2
+    assert "draws must be between 1 and 1,000,000" in res.stderr

@@ -18,6 +18,10 @@ DISTRIBUTIONS = {
 }
 
 
+#: The most draws a Monte Carlo run takes (the TOML table, --draws and the API alike).
+MAX_DRAWS = 1_000_000
+
+
 class ThetaDraws(BaseModel):
     """Trade elasticities drawn from the world's published estimates (``theta_se.csv``).
 
@@ -94,7 +98,7 @@ class UncertaintySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    draws: int = Field(200, ge=1, le=1_000_000)
+    draws: int = Field(200, ge=1, le=MAX_DRAWS)
     seed: int = Field(0, ge=0)
     quantiles: list[float] = Field(default_factory=lambda: [5.0, 50.0, 95.0], min_length=1)
     theta: ThetaDraws | None = None

@@ -20,7 +20,7 @@ import pandas as pd
 from tradewar.dynamics.config import NegotiationConfig
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.policy.scenario import Scenario, load_scenario
-from tradewar.policy.uncertainty import UncertaintySettings
+from tradewar.policy.uncertainty import MAX_DRAWS, UncertaintySettings
 from tradewar.progress import ProgressCallback
 from tradewar.uncertainty.cluster import run_chunks
 from tradewar.uncertainty.engine import apply_values, cached_world
@@ -154,8 +154,10 @@ def negotiation_draws(
     start = Scenario.model_validate(start_data)
     settings = settings_for(start, parameters)
     count = settings.draws if draws is None else draws
-    if count < 1:
-        raise ScenarioError(f"draws must be at least 1, got {count}", key="draws")
+    if not 1 <= count <= MAX_DRAWS:
+        raise ScenarioError(
+            f"draws must be between 1 and {MAX_DRAWS:,}, got {count:,}", key="draws"
+        )
     chosen_seed = settings.seed if seed is None else seed
     world = cached_world(start.world)
     values = draw_parameters(settings, world, count, chosen_seed)

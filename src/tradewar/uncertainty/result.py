@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tradewar.errors import ScenarioError
 from tradewar.folders import write_folder
 from tradewar.results.result import Result
 
@@ -105,6 +106,11 @@ class UncertaintyResult:
         ``probability("USA")`` is P(USA loses) at the last step.
         """
         steps = sorted(self.values["step"].unique())
+        if not steps:
+            raise ScenarioError(
+                f"no run converged ({self.failed} failed): there is no probability to give",
+                key="draws",
+            )
         chosen = steps[step]
         part = self.values[
             (self.values.step == chosen)
@@ -126,6 +132,9 @@ class UncertaintyResult:
                 return pd.DataFrame()
             a, b = self.focus[0], self.focus[1]
         welfare = self.values[self.values.variable == "welfare_pct"]
+        if welfare.empty:  # no run converged: no step to compare, not an error
+            columns = ["step", "date", "label", f"p_{a}_ahead", "median_gap_pts", "winner"]
+            return pd.DataFrame(columns=[*columns, "probability"])
         wide = welfare.pivot_table(
             index=["step", "date", "label", self.run_column], columns="country", values="value"
         )

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from tradewar.errors import ScenarioError
 from tradewar.policy.scenario import Scenario, load_scenario, validation_error
-from tradewar.policy.uncertainty import UncertaintySettings
+from tradewar.policy.uncertainty import MAX_DRAWS, UncertaintySettings
 from tradewar.progress import ProgressCallback
 from tradewar.uncertainty.cluster import run_chunks
 from tradewar.uncertainty.engine import ChunkResult, apply_values, cached_world, solve_chunk
@@ -97,8 +97,10 @@ def monte_carlo(
     spec = _scenario(scenario)
     settings = settings_for(spec, parameters)
     count = settings.draws if draws is None else draws
-    if count < 1:
-        raise ScenarioError(f"draws must be at least 1, got {count}", key="draws")
+    if not 1 <= count <= MAX_DRAWS:
+        raise ScenarioError(
+            f"draws must be between 1 and {MAX_DRAWS:,}, got {count:,}", key="draws"
+        )
     chosen_seed = settings.seed if seed is None else seed
     if chosen_seed < 0:
         raise ScenarioError(f"the seed must not be negative, got {chosen_seed}", key="seed")
