@@ -526,3 +526,46 @@ def test_draws_are_bounded_on_the_command_line_as_in_the_file(scenario_file, cou
     )
     assert res.exit_code == 2
     assert "draws must be between 1 and 1,000,000" in res.stderr
+
+
+@pytest.fixture
+def silent_listener():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+@pytest.fixture
+def http_server():
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"tcp://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("kind", ["silent_listener", "http_server"])
+@pytest.mark.parametrize("command", ["uncertainty", "sweep"])
+def test_a_server_that_does_not_speak_dask_is_exit_2_in_seconds(
+    kind, command, scenario_file, request, monkeypatch
+):
+    import tradewar.uncertainty.cluster as cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 2.0)
+    address = request.getfixturevalue(kind)
+    extra = ["--set", "policy[0].add_pct=0:10:5"] if command == "sweep" else ["--draws", "2"]
+    started = time.perf_counter()
+    res = CliRunner().invoke(
+        app, [command, str(scenario_file), *extra, "--scheduler", address, "--json"]
+    )
+    assert res.exit_code == 2, res.output
+    assert f"cannot talk to a Dask scheduler at {address}" in res.stderr
+    assert "scheduler" in res.stderr and time.perf_counter() - started < 30

@@ -65,6 +65,7 @@ def run_chunks(
                 "'local' or 'none'",
                 key="scheduler",
             )
+        check_scheduler(scheduler, CONNECT_TIMEOUT_S)
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
@@ -85,3 +86,49 @@ def run_chunks(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise `ScenarioError` (key ``scheduler``) unless a Dask scheduler answers at ``address``.
+
+    Connects, shakes hands and asks for the scheduler's identity, all within ``timeout``
+    seconds, on a thread of its own (so it works where an event loop already runs, as in
+    Jupyter). A port where nothing listens, a listener that never answers, and a server that
+    speaks another protocol (HTTP, say) are all refused here, instead of hanging the run or
+    failing deep inside Dask.
+    """
+    import asyncio
+    import threading
+
+    from distributed.comm import connect
+
+    outcome: dict[str, Any] = {}
+
+    async def identity() -> Any:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    def ask() -> None:
+        try:
+            outcome["reply"] = asyncio.run(asyncio.wait_for(identity(), timeout))
+        except BaseException as exc:  # any failure to talk Dask is the answer
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=ask, name="tradewar-scheduler-check", daemon=True)
+    thread.start()
+    thread.join(timeout + 2.0)
+    reply = outcome.get("reply")
+    if isinstance(reply, dict) and reply.get("type") == "Scheduler":
+        return
+    if thread.is_alive() or isinstance(outcome.get("error"), TimeoutError):
+        why = f"no answer within {timeout:g} s"
+    elif "error" in outcome:
+        error = outcome["error"]
+        why = f"{type(error).__name__}: {str(error)[:200]}" if str(error) else type(error).__name__
+    else:
+        why = "the server there is not a Dask scheduler"
+    raise ScenarioError(f"cannot talk to a Dask scheduler at {address} ({why})", key="scheduler")
