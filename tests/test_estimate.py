@@ -266,3 +266,70 @@ def test_an_unconverged_ppml_fit_says_so():
     assert set(stopped.table["status"]) == {"not converged"} and not stopped.converged
     full = ppml_elasticities(panel)
     assert "not converged" not in set(full.table["status"]) and full.converged
+
+
+def _panel(case: str) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    codes = ["A", "B", "C", "D"]
+    rows = [
+        (e, m, s, float(rng.uniform(1, 10)), float(rng.uniform(0, 20)))
+        for e in codes
+        for m in codes
+        for s in ("s1", "s2", "s3")
+        if e != m
+    ]
+    panel = pd.DataFrame(rows, columns=["exporter", "importer", "sector", "value", "tariff_pct"])
+    if case == "all zero":
+        panel["value"] = 0.0
+    elif case == "one exporter":
+        panel = panel[panel.exporter == "A"].reset_index(drop=True)
+    elif case == "one sector zero":
+        panel.loc[panel.sector == "s1", "value"] = 0.0
+    elif case == "one sector flat":
+        panel.loc[panel.sector == "s3", "tariff_pct"] = 5.0
+    return panel
+
+
+@pytest.mark.parametrize("case", ["all zero", "one exporter"])
+def test_ppml_on_a_panel_with_nothing_to_identify_says_so_in_process(case):
+    # These aborted the whole process (a panic inside pyfixest's solver, exit 134).
+    est = trade_elasticity(_panel(case), "ppml")
+    assert set(est.table.status) == {"not identified"} and not est.complete
+    assert est.table.theta.isna().all()
+
+
+def test_ppml_on_one_sector_is_not_identified_under_pair_effects():
+    est = trade_elasticity("cp2015-1993", "ppml", sectors=["S07"])
+    assert est.table.status.tolist() == ["not identified"]
+
+
+@pytest.mark.parametrize("method", ["ppml", "triple-difference"])
+def test_a_sector_without_tariff_variation_is_reported_not_dropped(method):
+    est = trade_elasticity(_panel("one sector flat"), method)
+    table = est.table.set_index("sector")
+    assert set(table.index) == {"s1", "s2", "s3"}
+    assert table.loc["s3", "status"] == "not identified" and np.isnan(table.loc["s3", "theta"])
+    assert table.loc[["s1", "s2"], "theta"].notna().all()
+
+
+def test_ppml_drops_only_what_cannot_be_identified():
+    # A sector whose flows are all zero goes; the others keep the estimates pyfixest gives on
+    # the rows that identify them (recomputed here without the zero sector).
+    full = trade_elasticity(_panel("one sector zero"), "ppml").table.set_index("sector")
+    assert full.loc["s1", "status"] == "not identified"
+    alone = _panel("one sector zero").query("sector != 's1'")
+    direct = trade_elasticity(alone, "ppml").table.set_index("sector")
+    np.testing.assert_allclose(full.loc[["s2", "s3"], "theta"], direct.theta, rtol=1e-8)
+
+
+def test_panel_files_refuse_duplicates_and_corruption(tmp_path):
+    (tmp_path / "dup.csv").write_text(
+        "exporter,importer,sector,value,tariff_pct\nA,B,S,1,5\nA,C,S,2,5\nA,B,S,1,5\n"
+    )
+    with pytest.raises(DataError, match=r"dup.csv, row 4: a second row for exporter A, "):
+        load_panel(tmp_path / "dup.csv")
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
+    with pytest.raises(DataError, match=r"bad\.parquet: cannot be read"):
+        load_panel(tmp_path / "bad.parquet")
+    res = runner.invoke(app, ["estimate", str(tmp_path / "bad.parquet")])
+    assert res.exit_code == 2 and "bad.parquet: cannot be read" in res.output

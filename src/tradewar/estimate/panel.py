@@ -69,8 +69,16 @@ def load_panel(source: str | Path | World) -> pd.DataFrame:
         "value": "float",
         "tariff_pct": "float",
     }
-    head = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, nrows=0)
-    if "year" in head.columns:
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            names = list(pq.read_schema(path).names)
+        else:
+            names = list(pd.read_csv(path, nrows=0).columns)
+    except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot be read: {str(exc)[:200]}", file=path.name) from None
+    if "year" in names:
         columns["year"] = "str"
     frame = read_table(path, columns)
     for field, bad, what in (
@@ -85,8 +93,22 @@ def load_panel(source: str | Path | World) -> pd.DataFrame:
                 row=r + frame.attrs["row_offset"],
                 field=field,
             )
+    keys = ["exporter", "importer", "sector", *(["year"] if "year" in columns else [])]
+    repeated = frame.duplicated(keys, keep="first").to_numpy()
+    if repeated.any():
+        r = int(np.flatnonzero(repeated)[0])
+        row = frame.iloc[r]
+        first = int(np.flatnonzero((frame[keys] == row[keys]).all(axis=1).to_numpy())[0])
+        raise DataError(
+            "a second row for "
+            + ", ".join(f"{k} {row[k]}" for k in keys)
+            + f" (first at row {first + frame.attrs['row_offset']}): each flow once",
+            file=path.name,
+            row=r + frame.attrs["row_offset"],
+        )
+    offset = frame.attrs["row_offset"]
     frame = frame[frame["exporter"] != frame["importer"]].reset_index(drop=True)
-    frame.attrs["source"] = str(path)
+    frame.attrs.update(source=str(path), row_offset=offset)
     return frame
 
 
@@ -132,11 +154,13 @@ def estimation_sample(
         if unknown:
             raise DataError(f"unknown sector '{unknown[0]}' (not in the panel)", field="sector")
         frame = frame[frame["sector"].isin(sectors)]
-    else:  # sectors without any tariff variation cannot be estimated
-        varies = frame.groupby("sector", sort=False)["tariff_pct"].transform(
-            lambda t: (t != t.iloc[0]).any()
-        )
-        frame = frame[varies.astype(bool)]
+    # A sector whose tariffs never vary cannot be estimated: it leaves the sample and is
+    # reported "not identified" (with its rows counted) by the estimators.
+    varies = frame.groupby("sector", sort=False)["tariff_pct"].transform(
+        lambda t: (t != t.iloc[0]).any()
+    )
+    constant = frame[~varies.astype(bool)]
+    frame = frame[varies.astype(bool)]
     if frame.empty:
         raise DataError(
             "no cross-border rows with tariff variation to estimate from", field="tariff_pct"
@@ -144,4 +168,6 @@ def estimation_sample(
     y = frame["value"].to_numpy() * (
         1.0 + frame["tariff_pct"].to_numpy() / 100.0 if value_basis == "gross" else 1.0
     )
-    return frame.assign(y=y).reset_index(drop=True)
+    sample = frame.assign(y=y).reset_index(drop=True)
+    sample.attrs["no_tariff_variation"] = constant.groupby("sector", sort=False).size().to_dict()
+    return sample

@@ -64,16 +64,22 @@ def ppml_elasticities(
             "pair": frame["exporter"] + "|" + frame["importer"],
         }
     )
-    formula = "y ~ " + " + ".join(slopes) + " | exs + ims + pair"
-    vcov = {"CRV1": "pair"} if cluster == "pair" else "hetero"
-    fit = pf.fepois(formula, data=data, vcov=vcov, iwls_maxiter=max_iterations)
-    # pyfixest sets `convergence` True only when IRLS met its tolerance; anything else
-    # (False, or a version without the flag) counts as not converged.
-    converged = getattr(fit, "convergence", None) is True
-    coef, se = fit.coef(), fit.se()
+    keep, identified = identified_sample(data, codes, frame["sector"].to_numpy())
     n_obs = frame.groupby("sector", sort=False).size()
-    shift = 0.0 if value_basis == "gross" else -1.0
     rows = []
+    coef = se = pd.Series(dtype=float)
+    converged = True
+    if identified:
+        used = [f"lt_{codes.index(code)}" for code in identified]
+        formula = "y ~ " + " + ".join(used) + " | exs + ims + pair"
+        vcov = {"CRV1": "pair"} if cluster == "pair" else "hetero"
+        sample = data[keep].reset_index(drop=True)
+        fit = pf.fepois(formula, data=sample, vcov=vcov, iwls_maxiter=max_iterations)
+        # pyfixest sets `convergence` True only when IRLS met its tolerance; anything else
+        # (False, or a version without the flag) counts as not converged.
+        converged = getattr(fit, "convergence", None) is True
+        coef, se = fit.coef(), fit.se()
+    shift = 0.0 if value_basis == "gross" else -1.0
     for k, code in enumerate(codes):
         name = f"lt_{k}"
         if name not in coef.index:
@@ -83,5 +89,49 @@ def ppml_elasticities(
         s = float(se[name])
         status = status_of(theta, s, converged)
         rows.append((code, theta, s, int(n_obs[code]), status))
+    for code, count in frame.attrs.get("no_tariff_variation", {}).items():
+        rows.append((code, np.nan, np.nan, int(count), "not identified"))
     table = pd.DataFrame(rows, columns=["sector", "theta", "se", "n_obs", "status"])
     return ElasticityEstimates("ppml", value_basis, table, panel.attrs.get("source", ""))
+
+
+def identified_sample(
+    data: pd.DataFrame, codes: list[str], sector: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """The rows PPML can use and the sectors whose elasticity they identify.
+
+    Drops, until nothing changes, every row in a fixed-effect group (``exs``, ``ims``,
+    ``pair``) whose flows are all zero (the effect would run to minus infinity: separation) or
+    that is alone in its group (fitted exactly, it says nothing about the slopes), and every
+    sector whose remaining rows have a single tariff (its slope is absorbed). This is what
+    the estimator would do anyway; doing it first means a sample with nothing left (all flows
+    zero, one exporter, one sector under pair effects) is reported "not identified" instead of
+    reaching pyfixest, whose solver aborts the process on an empty problem.
+
+    Returns
+    -------
+    keep : ndarray of bool, shape (rows,)
+        The rows to estimate from.
+    identified : list of str
+        The sectors (of ``codes``, in order) whose slope those rows identify.
+    """
+    keep = np.ones(len(data), dtype=bool)
+    slopes = {code: data[f"lt_{k}"].to_numpy() for k, code in enumerate(codes)}
+    while True:
+        sub = data[keep]
+        drop = np.zeros(len(sub), dtype=bool)
+        for effect in ("exs", "ims", "pair"):
+            groups = sub.groupby(effect, sort=False)["y"]
+            drop |= groups.transform("sum").to_numpy() <= 0
+            drop |= groups.transform("size").to_numpy() < 2
+        rows = np.flatnonzero(keep)
+        for code in codes:
+            mine = sector[rows] == code
+            values = slopes[code][rows][mine & ~drop]
+            if values.size and np.ptp(values) == 0.0:
+                drop |= mine
+        if not drop.any():
+            break
+        keep[rows[drop]] = False
+    present = set(sector[keep])
+    return keep, [code for code in codes if code in present]

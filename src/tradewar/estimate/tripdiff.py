@@ -99,6 +99,9 @@ def triple_difference_elasticities(
         se = float(np.sqrt(n / (n - 1) * np.sum(x**2 * e**2)) / sxx)
         theta = -beta + shift
         rows.append((code, theta, se, n, status_of(theta, se)))
+    if not pooled:
+        for code in frame.attrs.get("no_tariff_variation", {}):  # no triple formed
+            rows.append((code, np.nan, np.nan, 0, "not identified"))
     table = pd.DataFrame(rows, columns=["sector", "theta", "se", "n_obs", "status"])
     return ElasticityEstimates(
         "triple-difference", value_basis, table, panel.attrs.get("source", "")
