@@ -423,3 +423,28 @@ def test_a_missing_file_is_refused_before_the_heavy_imports(args, tmp_path):
     first, output = done.stdout.split("\n", 1)
     assert first == "2 False False", done.stdout + done.stderr
     assert "nope.toml: no such" in output
+
+
+def test_a_failed_zero_deficit_baseline_still_gives_iterations_and_residual(tmp_path):
+    text = (SCENARIOS / "cp2015_nafta.toml").read_text()
+    failing = tmp_path / "one_iteration.toml"
+    failing.write_text(
+        text.replace('deficits = "zero"', 'deficits = "zero"\n[solver]\nmax_iterations = 1', 1)
+    )
+    res = runner.invoke(app, ["run", str(failing), "--json"])
+    assert res.exit_code == 1
+    data = json.loads(res.stdout)
+    assert data["converged"] is False and data["iterations"] == 1
+    assert data["max_residual"] > 1e-10  # the residual that was not small enough
+    assert "baseline could not be re-solved" in data["error"]
+
+
+@pytest.mark.parametrize("command", [["run", "SCENARIO"], ["nash", "tiny"], ["compare"]])
+@pytest.mark.parametrize("top", ["0", "-1"])
+def test_top_must_show_at_least_one_row(command, top):
+    nafta = str(SCENARIOS / "cp2015_nafta.toml")
+    args = [nafta if a == "SCENARIO" else a for a in command]
+    if command == ["compare"]:
+        args += [nafta, nafta]
+    res = runner.invoke(app, [*args, "--top", top])
+    assert res.exit_code == 2 and "--top" in res.output

@@ -297,3 +297,29 @@ def check_page(text: str) -> None:
 
 def test_report_pages_have_no_empty_cells_and_every_table_a_heading(scenario, tmp_path):
     check_page(build_report(scenario, tmp_path / "rep").read_text(encoding="utf-8"))
+
+
+def test_every_figure_draws_names_as_text_not_math():
+    """A name such as ``$\\foo{x}$`` (unknown TeX) crashed matplotlib's math parser."""
+    import inspect
+
+    drawn = [
+        name
+        for name, function in inspect.getmembers(figures, inspect.isfunction)
+        if name.endswith("_figure") and function.__module__ == figures.__name__
+    ]
+    assert "choke_curve_figure" in drawn
+    for name in drawn:  # each drawn under LITERAL_TEXT (a context decorator wraps it)
+        assert hasattr(getattr(figures, name), "__wrapped__"), name
+    curve = pd.DataFrame(
+        {
+            "country": ["HOM"] * 2,
+            "variable": ["output_real_pct"] * 2,
+            "sector": ["MAN"] * 2,
+            "cut_pct": [50.0, 100.0],
+            "value": [-1.0, -3.0],
+        }
+    )
+    names = {"MAN": "$\\foo{x}$"}
+    data = figures.png(figures.choke_curve_figure(curve, "HOM", ["MAN"], names, "$\\bar{x}$"))
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"

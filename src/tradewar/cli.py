@@ -115,7 +115,15 @@ def _exit_codes(json_failure: dict | None = None) -> Iterator[None]:
         _fail(str(exc).replace("\n", " "), 2)
     except ConvergenceError as exc:
         if json_failure is not None:
-            _print_json({**json_failure, "converged": False, "error": str(exc)})
+            _print_json(
+                {
+                    **json_failure,
+                    "converged": False,
+                    "iterations": exc.iterations,
+                    "max_residual": exc.max_residual,
+                    "error": str(exc),
+                }
+            )
         _fail(str(exc), 1)
     except ImportError as exc:  # an optional extra that is not installed
         _fail(str(exc), 2)
@@ -147,7 +155,9 @@ def run(
         Path | None, typer.Option("--out", help="Write results.parquet and manifest.json here.")
     ] = None,
     force: Annotated[bool, _FORCE] = False,
-    top: Annotated[int, typer.Option(help="Rows to show: the countries most affected.")] = 15,
+    top: Annotated[
+        int, typer.Option(min=1, help="Rows to show: the countries most affected.")
+    ] = 15,
     horizon: Annotated[str | None, _HORIZON] = None,
     quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
 ) -> None:
@@ -215,7 +225,7 @@ def compare(
     variable: Annotated[
         str, typer.Option(help="Country variable to show side by side.")
     ] = "welfare_pct",
-    top: Annotated[int, typer.Option(help="Rows to show: the largest differences.")] = 15,
+    top: Annotated[int, typer.Option(min=1, help="Rows to show: the largest differences.")] = 15,
 ) -> None:
     """Solve several scenarios and show their results side by side, with differences."""
     for path in scenarios:
@@ -744,7 +754,7 @@ _BOUNDS = typer.Option(
     "the problem, as Ossa's 0-1000%); by default such a best response is a failure.",
 )
 _CES = typer.Option(help="For --model ces-network: a TOML file whose ces table names the nests.")
-_TOP = typer.Option(help="Rows to show: the players, then the largest welfare changes.")
+_TOP = typer.Option(min=1, help="Rows to show: the players, then the largest welfare changes.")
 
 
 @app.command()
@@ -1133,7 +1143,7 @@ def uncertainty(
     json_out: Annotated[bool, _JSON] = False,
     out: Annotated[Path | None, _RUNS_OUT] = None,
     force: Annotated[bool, _FORCE] = False,
-    top: Annotated[int, typer.Option(help="Countries to show.")] = 15,
+    top: Annotated[int, typer.Option(min=1, help="Countries to show.")] = 15,
 ) -> None:
     """Monte Carlo: solve the scenario for many draws of its uncertain parameters."""
     _require_file(scenario, "scenario")

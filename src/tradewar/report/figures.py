@@ -258,6 +258,7 @@ def sensitivity_chart_figure(
     return fig
 
 
+@LITERAL_TEXT
 def choke_curve_figure(
     curve: pd.DataFrame, country: str, sectors: Sequence[str], names: dict[str, str], source: str
 ) -> plt.Figure:
