@@ -136,3 +136,12 @@ def test_unknown_world_is_an_error():
 def test_unknown_country_lookup(tiny):
     with pytest.raises(tw.DataError, match="unknown country 'USA'"):
         tiny.country_index("USA")
+
+
+def test_a_flows_table_that_misses_rows_is_blamed_on_flows(tmp_path):
+    world = tmp_path / "short"
+    shutil.copytree(dataset_path("tiny"), world)
+    lines = (world / "flows.csv").read_text().splitlines()
+    (world / "flows.csv").write_text("\n".join(lines[:2]) + "\n")
+    with pytest.raises(tw.DataError, match=r"^flows\.csv against value_added\.csv"):
+        tw.load_world(world)

@@ -333,3 +333,9 @@ def test_panel_files_refuse_duplicates_and_corruption(tmp_path):
         load_panel(tmp_path / "bad.parquet")
     res = runner.invoke(app, ["estimate", str(tmp_path / "bad.parquet")])
     assert res.exit_code == 2 and "bad.parquet: cannot be read" in res.output
+
+
+def test_estimate_errors_name_the_panel():
+    res = runner.invoke(app, ["estimate", "cp2015-1993", "--sectors", "S99"])
+    assert res.exit_code == 2
+    assert "cp2015-1993, field 'sector': unknown sector 'S99'" in " ".join(res.output.split())

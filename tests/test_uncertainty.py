@@ -525,7 +525,20 @@ def test_draws_are_bounded_on_the_command_line_as_in_the_file(scenario_file, cou
         app, ["uncertainty", str(scenario_file), "--draws", count, "--scheduler", "none"]
     )
     assert res.exit_code == 2
-    assert "draws must be between 1 and 1,000,000" in res.stderr
+    assert "Invalid value for '--draws'" in res.output
+    # The API bounds it the same way.
+    with pytest.raises(tw.ScenarioError, match="draws must be between 1 and 1,000,000"):
+        monte_carlo(scenario_file, draws=int(count), scheduler="none")
+
+
+def test_errors_about_the_uncertainty_table_name_the_file(tmp_path):
+    bad = tmp_path / "bad_path.toml"
+    bad.write_text(UNCERTAIN.replace('path = "policy[0].add_pct"', 'path = "policy[5].add_pct"'))
+    res = CliRunner().invoke(app, ["uncertainty", str(bad), "--scheduler", "none"])
+    assert res.exit_code == 2
+    assert f"{bad}, key 'parameter policy[5].add_pct'" in " ".join(res.stderr.split())
+    help_text = CliRunner().invoke(app, ["uncertainty", "--help"]).output
+    assert "Scenario TOML file with an [uncertainty] table" in " ".join(help_text.split())
 
 
 @pytest.fixture

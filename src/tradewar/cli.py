@@ -27,6 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts name TOML tables ([uncertainty], [chokepoints]): plain text, never markup.
+    rich_markup_mode=None,
 )
 console = Console()
 if not console.is_terminal:
@@ -101,17 +103,23 @@ def _print_json(obj: object) -> None:
 
 
 @contextmanager
-def _exit_codes(json_failure: dict | None = None) -> Iterator[None]:
+def _exit_codes(json_failure: dict | None = None, source: object = None) -> Iterator[None]:
     """Turn bad input into exit 2 (one line naming file and key) and non-convergence into 1.
 
     With ``json_failure`` (``--json``), a convergence failure also prints that object with
-    ``"converged": false`` and the ``"error"``, so a script always gets valid JSON.
+    ``"converged": false`` and the ``"error"``, so a script always gets valid JSON. With
+    ``source`` (the file or bundled name the command read), an error about its content that
+    names no file is told with that name.
     """
     from tradewar.errors import ConvergenceError, DataError, OutputError, ScenarioError
 
     try:
         yield
     except (DataError, ScenarioError, OutputError) as exc:
+        if source is not None and isinstance(exc, DataError) and exc.file is None:
+            exc = DataError(exc.reason, file=str(source), row=exc.row, field=exc.field)
+        elif source is not None and isinstance(exc, ScenarioError) and exc.file is None:
+            exc = ScenarioError(exc.reason, file=str(source), key=exc.key)
         _fail(str(exc).replace("\n", " "), 2)
     except ConvergenceError as exc:
         if json_failure is not None:
@@ -981,8 +989,10 @@ def negotiate(
     draws: Annotated[
         int | None,
         typer.Option(
+            min=1,
+            max=1_000_000,
             help="Run the negotiation for this many draws of the start scenario's uncertain "
-            "parameters and report the distribution of deal dates."
+            "parameters and report the distribution of deal dates.",
         ),
     ] = None,
     uncertainty: Annotated[
@@ -1136,7 +1146,10 @@ def uncertainty(
     scenario: Annotated[
         Path, typer.Argument(help="Scenario TOML file with an [uncertainty] table.")
     ],
-    draws: Annotated[int | None, typer.Option(help="Draws (default: the table's).")] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(min=1, max=1_000_000, help="Draws (default: the table's; at most 1,000,000)."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the table's).")] = None,
     scheduler: Annotated[str, _SCHEDULER] = "local",
     chunk_size: Annotated[int | None, typer.Option(help="Draws per task (default 25).")] = None,
@@ -1151,7 +1164,7 @@ def uncertainty(
     from tradewar.policy.scenario import load_scenario
     from tradewar.uncertainty import monte_carlo
 
-    with _exit_codes({"scenario": str(scenario)} if json_out else None):
+    with _exit_codes({"scenario": str(scenario)} if json_out else None, source=scenario):
         if out is not None:
             check_output_folder(out, force)
         spec = load_scenario(scenario)
@@ -1200,7 +1213,7 @@ def sweep(
     from tradewar.uncertainty import parse_grid
     from tradewar.uncertainty import sweep as run_sweep
 
-    with _exit_codes({"scenario": str(scenario)} if json_out else None):
+    with _exit_codes({"scenario": str(scenario)} if json_out else None, source=scenario):
         if out is not None:
             check_output_folder(out, force)
         grid: dict = {}
@@ -1491,7 +1504,7 @@ def estimate(
             from tradewar.errors import DataError
 
             raise DataError("--world and --write-world come together", field="write-world")
-        with _spinner(f"Estimating by {method}", quiet=json_out):
+        with _exit_codes(source=data), _spinner(f"Estimating by {method}", quiet=json_out):
             result = trade_elasticity(
                 data,
                 method,

@@ -393,7 +393,7 @@ def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
         output,
         cost,
         rtol,
-        "value_added.csv + intermediates.csv",
+        "flows.csv against value_added.csv + intermediates.csv",
         "gross output (sum of flows over importers) differs from value added plus inputs",
     )
     _report_gap(
@@ -401,7 +401,7 @@ def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
         spend,
         use,
         rtol,
-        "final_demand.csv + intermediates.csv",
+        "flows.csv + tariffs.csv against final_demand.csv + intermediates.csv",
         "expenditure (flows with tariffs) differs from intermediate plus final use",
     )
 
