@@ -30,6 +30,7 @@ _EXPORTS = {
     "list_datasets": "tradewar.datasets",
     "load_negotiation": "tradewar.dynamics",
     "simulate": "tradewar.dynamics",
+    "ArgumentError": "tradewar.errors",
     "ConvergenceError": "tradewar.errors",
     "DataError": "tradewar.errors",
     "OutputError": "tradewar.errors",
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from tradewar.datasets import list_datasets
     from tradewar.dynamics import load_negotiation, simulate
     from tradewar.errors import (
+        ArgumentError,
         ConvergenceError,
         DataError,
         OutputError,
@@ -114,6 +116,7 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "CESSettings",
     "ChokepointSettings",
     "ConvergenceError",

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.economies import economy_for, horizon_economy, scenario_world
-from tradewar.errors import ConvergenceError, ScenarioError
+from tradewar.errors import ArgumentError, ConvergenceError, ScenarioError, describe_value
 from tradewar.model.arrays import on_device
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Economy, Shock, economy_from_world
@@ -82,10 +82,18 @@ def solve(
     -------
     Result
     """
+    _check_world(world, "world", required=True)
+    _check_options(options)
+    if isinstance(policies, (str, bytes)) or not isinstance(policies, Sequence):
+        raise ArgumentError(
+            "policies", f"must be a list of policies, not {describe_value(policies)}"
+        )
+    if ces is not None and model != "ces-network":
+        raise ArgumentError("ces", f"applies to model 'ces-network' only, not '{model}'")
     try:
         scenario = Scenario(
             name=name,
-            world=world if isinstance(world, str) else world.name,
+            world=world.name if isinstance(world, World) else os.fspath(world),
             model=model,  # type: ignore[arg-type]
             deficits=deficits,  # type: ignore[arg-type]
             policy=list(policies),
@@ -112,6 +120,12 @@ def run_scenario(
     from the baseline, warm-started from nothing, so results do not depend on step order.
     ``progress(fraction, message)`` is called after each step.
     """
+    if not isinstance(scenario, (Scenario, str, os.PathLike)):
+        raise ArgumentError(
+            "scenario", f"must be a Scenario or a TOML path, not {describe_value(scenario)}"
+        )
+    _check_world(world, "world", required=False)
+    _check_options(options)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     try:
@@ -120,6 +134,23 @@ def run_scenario(
         if exc.file is None and scenario.source_file is not None:
             raise ScenarioError(exc.reason, file=scenario.source_file, key=exc.key) from None
         raise
+
+
+def _check_world(world: object, argument: str, *, required: bool) -> None:
+    """`ArgumentError` unless ``world`` is a `World`, a bundled name or a path (or None)."""
+    if world is None and not required:
+        return
+    if not isinstance(world, (World, str, os.PathLike)):
+        raise ArgumentError(
+            argument,
+            f"must be a World, a bundled world's name or a world-package path, not "
+            f"{describe_value(world)}",
+        )
+
+
+def _check_options(options: object) -> None:
+    if options is not None and not isinstance(options, SolverOptions):
+        raise ArgumentError("options", f"must be a tw.SolverOptions, not {describe_value(options)}")
 
 
 def _run(
@@ -269,6 +300,17 @@ def compare(
     """
     from tradewar.results.compare import compare_results
 
+    for k, scenario in enumerate(scenarios):
+        if not isinstance(scenario, (Scenario, str, os.PathLike)):
+            raise ArgumentError(
+                f"scenarios[{k}]",
+                f"must be a Scenario or a TOML path, not {describe_value(scenario)} (pass the "
+                "scenarios one by one: compare(a, b))",
+            )
+    if len(scenarios) < 2:
+        raise ArgumentError(
+            "scenarios", f"compare needs two or more scenarios (given {len(scenarios)})"
+        )
     results = [run_scenario(s, strict=strict) for s in scenarios]
     return compare_results(results, step, labels)
 

@@ -92,6 +92,8 @@ def _require_file(path: Path, what: str) -> None:
     The message is the one the scenario reader gives (``PATH: no such scenario file``), so a
     mistyped path costs a few milliseconds instead of loading JAX and pandas first.
     """
+    if path.is_dir():
+        _fail(f"{path}: is a folder, not a {what} file", 2)
     if not path.is_file():
         _fail(f"{path}: {'not a file' if path.exists() else f'no such {what} file'}", 2)
 

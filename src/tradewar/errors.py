@@ -122,3 +122,25 @@ class OutputError(TradewarError, ValueError):
     def __init__(self, message: str, *, path: str) -> None:
         self.path, self.reason = path, message
         super().__init__(f"{path}: {message}")
+
+
+class ArgumentError(TradewarError, TypeError, ValueError):
+    """A function of the public API was called with an argument it cannot use.
+
+    Parameters
+    ----------
+    argument
+        The argument's name, e.g. ``world`` or ``options.tol``.
+    message
+        What is wrong with it, and what would be right.
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        self.argument, self.reason = argument, message
+        super().__init__(f"argument '{argument}': {message}")
+
+
+def describe_value(value: object) -> str:
+    """A short account of a wrong value for an error message: its type and its start."""
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"

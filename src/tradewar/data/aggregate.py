@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -30,7 +31,7 @@ def membership(
 
 
 def aggregate(
-    world: World,
+    world: World | str | os.PathLike[str],
     countries: Mapping[str, str] | None = None,
     sectors: Mapping[str, str] | None = None,
     name: str | None = None,
@@ -40,7 +41,7 @@ def aggregate(
     Parameters
     ----------
     world
-        The world to aggregate.
+        The world to aggregate, or a bundled world's name or a world-package path.
     countries, sectors
         Maps from an existing code to its group code; unmapped codes stay as they are. A group
         code may equal one of its members (e.g. ``{"AUT": "EU", "DEU": "EU"}``).
@@ -56,6 +57,16 @@ def aggregate(
     weighted by their cross-border trade (by gross output where there is none), and it is
     tradable if any member is.
     """
+    if isinstance(world, (str, os.PathLike)):
+        from tradewar.data.io import load_world
+
+        world = load_world(world)
+    elif not isinstance(world, World):
+        from tradewar.errors import ArgumentError, describe_value
+
+        raise ArgumentError(
+            "world", f"must be a World, a name or a path, not {describe_value(world)}"
+        )
     C, new_c, new_cn = membership(world.countries, world.country_names, countries, "country")
     S, new_s, new_sn = membership(world.sectors, world.sector_names, sectors, "sector")
 

@@ -42,6 +42,13 @@ def load_world(source: str | os.PathLike[str]) -> World:
     """
     from tradewar.datasets import dataset_path, is_dataset
 
+    if not isinstance(source, (str, os.PathLike)):
+        from tradewar.errors import ArgumentError, describe_value
+
+        raise ArgumentError(
+            "source",
+            "must be a bundled world's name or a world-package path, not " + describe_value(source),
+        )
     text = os.fspath(source)
     if "\x00" in text:
         raise DataError("not a usable path: it contains a NUL byte", file=repr(text))

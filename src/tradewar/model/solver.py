@@ -81,6 +81,33 @@ class SolverOptions:
     adaptive_inner: bool = True
 
     def __post_init__(self) -> None:
+        import numbers
+
+        from tradewar.errors import ArgumentError, describe_value
+
+        for name, kind in (
+            ("tol", numbers.Real),
+            ("max_iterations", numbers.Integral),
+            ("inner_tol", numbers.Real),
+            ("max_inner", numbers.Integral),
+            ("damping", numbers.Real),
+            ("anderson_memory", numbers.Integral),
+            ("linear_solver", str),
+            ("linear_tol", numbers.Real),
+            ("linear_maxiter", numbers.Integral),
+            ("adaptive_inner", bool),
+        ):
+            value = getattr(self, name)
+            wrong_bool = isinstance(value, bool) and kind is not bool
+            if wrong_bool or not isinstance(value, kind):
+                names: dict[type, str] = {
+                    numbers.Real: "a number",
+                    numbers.Integral: "a whole number",
+                }
+                wanted = names.get(kind, kind.__name__)
+                raise ArgumentError(
+                    f"options.{name}", f"must be {wanted}, not {describe_value(value)}"
+                )
         checks = [
             (0 < self.tol < 1, "tol must be in (0, 1)"),
             (self.max_iterations >= 1, "max_iterations must be >= 1"),
@@ -97,7 +124,8 @@ class SolverOptions:
         ]
         for ok, message in checks:
             if not ok:
-                raise ValueError(f"SolverOptions: {message}")
+                name = message.split(" ", 1)[0]
+                raise ArgumentError(f"options.{name}", f"SolverOptions: {message}")
 
     def limits(self) -> _Limits:
         """The numeric limits as traced data for the compiled solver."""

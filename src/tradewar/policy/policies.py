@@ -7,16 +7,53 @@ trade policy.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
-Selector = str | list[str]
+
+def _not_a_bool(value: Any) -> Any:
+    """Refuse ``True``/``False`` where a number is meant (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is needed, not true/false")
+    return value
+
+
+#: A rate, factor or share: a finite number, never a boolean.
+Number = Annotated[float, BeforeValidator(_not_a_bool)]
+
+
+def _selects_something(value: str | list[str]) -> str | list[str]:
+    """Refuse an empty code or an empty list: they would select nothing, silently."""
+    if value == "" or value == [] or (isinstance(value, list) and "" in value):
+        raise ValueError("selects nothing: give a code, a list of codes, or '*' for all")
+    return value
+
+
+#: One code, a non-empty list of codes, or ``"*"``.
+Selector = Annotated[str | list[str], AfterValidator(_selects_something)]
 
 
 class _Policy(BaseModel):
     # NaN and infinite rates are refused: they would reach the solver as a shock it cannot solve.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    def __init__(self, **data: Any) -> None:
+        """Validate; a wrong field is a `ScenarioError` naming it (as in a scenario file)."""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            from tradewar.policy.scenario import validation_error
+
+            raise validation_error(exc, None) from None
 
 
 class Tariff(_Policy):
@@ -38,10 +75,10 @@ class Tariff(_Policy):
     importer: Selector
     exporter: Selector
     sectors: Selector = "*"
-    set_pct: float | None = None
-    add_pct: float | None = None
+    set_pct: Number | None = None
+    add_pct: Number | None = None
     set_from: str | None = None
-    exempt_pct: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] | None = None
+    exempt_pct: dict[str, Annotated[Number, Field(ge=0.0, le=100.0)]] | None = None
 
     @model_validator(mode="after")
     def _one_rate(self) -> Tariff:
@@ -68,8 +105,8 @@ class TradeCost(_Policy):
     importer: Selector
     exporter: Selector
     sectors: Selector = "*"
-    factor: float | None = None
-    add_pct: float | None = None
+    factor: Number | None = None
+    add_pct: Number | None = None
 
     @model_validator(mode="after")
     def _one_change(self) -> TradeCost:
@@ -117,10 +154,10 @@ class ExportControl(_Policy):
     importer: Selector = "*"
     sectors: Selector = "*"
     ban: bool | None = None
-    tax_pct: float | None = None
-    quota_pct_of_baseline: float | None = None
+    tax_pct: Number | None = None
+    quota_pct_of_baseline: Number | None = None
     rent: RentRegime | None = None
-    premium_cap_pct: float | None = Field(default=None, ge=0.0)
+    premium_cap_pct: Number | None = Field(default=None, ge=0.0)
 
     @model_validator(mode="after")
     def _one_instrument(self) -> ExportControl:

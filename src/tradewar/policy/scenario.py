@@ -337,6 +337,10 @@ def validation_error(exc: ValidationError, file: str | None) -> ScenarioError:
     """The first pydantic error of a TOML file as a `ScenarioError` naming the key."""
     err = exc.errors()[0]
     message = err["msg"]
+    inner = err.get("ctx", {}).get("error")
+    if isinstance(inner, ScenarioError):  # a policy validated by its own constructor
+        key = ".".join(k for k in (_loc(tuple(err["loc"])), inner.key or "") if k)
+        return ScenarioError(inner.reason, file=file, key=key.replace(".[", "["))
     if err["type"] == "extra_forbidden":
         message = "unknown key"
     elif err["type"] == "missing":
@@ -353,6 +357,10 @@ def validation_error(exc: ValidationError, file: str | None) -> ScenarioError:
 
 def read_toml(path: str | os.PathLike[str], what: str) -> tuple[Path, dict]:
     """Read a TOML file; a missing file or malformed TOML is a `ScenarioError` naming it."""
+    if not isinstance(path, (str, os.PathLike)):
+        from tradewar.errors import ArgumentError, describe_value
+
+        raise ArgumentError("path", f"must be a {what} file path, not {describe_value(path)}")
     p = Path(path)
     try:
         with p.open("rb") as fh:

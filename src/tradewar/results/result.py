@@ -166,6 +166,23 @@ class Result:
         return self.summary()
 
     # ------------------------------------------------------------------ tables
+    def step_result(self, step: int = -1) -> StepResult:
+        """One step's result; ``step`` counts from 0, negative from the end (-1 the last).
+
+        Raises `ArgumentError` for a step that is not a whole number or not in the result.
+        """
+        from tradewar.errors import ArgumentError, describe_value
+
+        count = len(self.steps)
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise ArgumentError("step", f"must be a whole number, not {describe_value(step)}")
+        if not -count <= step < count:
+            raise ArgumentError(
+                "step",
+                f"{step} is not a step of this result (0 to {count - 1}, or -1 for the last)",
+            )
+        return self.steps[int(step)]
+
     def country_table(self, step: int = -1) -> pd.DataFrame:
         """Country results of one step (default: the last), one row per country, contract order."""
         return pd.DataFrame(
@@ -173,7 +190,7 @@ class Result:
         )
 
     def _country_arrays(self, step: int) -> dict[str, np.ndarray]:
-        o = self.steps[step].outcome
+        o = self.step_result(step).outcome
         deficit_before = o.imports_before - o.exports_before
         deficit_after = o.imports_after - o.exports_after
         exports = _safe_ratio(o.exports_after, o.exports_before)
@@ -222,7 +239,7 @@ class Result:
 
     def trade(self, step: int = -1) -> pd.DataFrame:
         """Bilateral trade by sector before and after (before tariffs), long format."""
-        o = self.steps[step].outcome
+        o = self.step_result(step).outcome
         n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
         c, s = np.array(self.countries), np.array(self.sectors)
         before, after = o.flows_before[n, i, j], o.flows_after[n, i, j]
@@ -246,6 +263,10 @@ class Result:
         With ``detail=True`` bilateral trade by sector (``trade``, ``trade_pct``) is included too.
         Built from arrays in one pass (a 1,000-step timeline takes about a second).
         """
+        if not isinstance(detail, bool):
+            from tradewar.errors import ArgumentError, describe_value
+
+            raise ArgumentError("detail", f"must be True or False, not {describe_value(detail)}")
         parts = [self._step_parts(k, detail) for k in range(len(self.steps))]
         columns = {
             name: np.concatenate([p[name] for p in parts])
@@ -301,7 +322,7 @@ class Result:
 
     def _step_parts(self, step: int, detail: bool) -> dict[str, np.ndarray]:
         """The tidy rows of one step as arrays (see `to_frame`)."""
-        o = self.steps[step].outcome
+        o = self.step_result(step).outcome
         c = np.array(self.countries, dtype=object)
         s = np.array(self.sectors, dtype=object)
         N, J = len(c), len(s)
@@ -382,7 +403,7 @@ class Result:
 
     def quota_table(self, step: int = -1) -> list[dict[str, Any]]:
         """Quotas in force at a step and their export-tax equivalents (percent)."""
-        st = self.steps[step]
+        st = self.step_result(step)
         if st.policies is None:
             return []
         quota = st.policies.quota
@@ -415,7 +436,7 @@ class Result:
         shadow price of capacity: the premium over unit cost that rations demand, percent) and
         ``producer_price_pct`` (unit cost times premium). Empty without limits.
         """
-        o = self.steps[step].outcome
+        o = self.step_result(step).outcome
         columns = ["output_real_pct", "capacity_premium_pct", "producer_price_pct"]
         rows = []
         if o.capacity_rent is not None:
@@ -445,7 +466,7 @@ class Result:
         (the mean over limited sectors). ``country`` keeps one country's sectors. Empty without
         limits.
         """
-        o = self.steps[step].outcome
+        o = self.step_result(step).outcome
         columns = ["output_real_pct", "input_price_pct"]
         limited = [self.sectors.index(code) for code in self.chokepoint_sectors]
         if not limited or o.capacity_rent is None:
@@ -476,7 +497,7 @@ class Result:
         flows with imports or duties; revenue summed over partners is each importer's
         ``tariff_revenue`` in `country_table`.
         """
-        o = self.steps[step].outcome
+        o = self.step_result(step).outcome
         paid, flows = duties(o), o.flows_after
         if not by_sector:
             paid, flows = paid.sum(axis=2, keepdims=True), flows.sum(axis=2, keepdims=True)
@@ -505,7 +526,7 @@ class Result:
         first-order Caliendo–Parro ``terms_of_trade_pct`` and ``volume_of_trade_pct`` for
         comparison (`tradewar.results.income`).
         """
-        o = self.steps[step].outcome
+        o = self.step_result(step).outcome
         table = pd.DataFrame(
             {"welfare_pct": _pct(o.welfare_hat), **welfare_decomposition(o)},
             index=pd.Index(self.countries, name="country"),
@@ -516,7 +537,7 @@ class Result:
 
     def welfare_drivers(self, step: int = -1) -> list[dict[str, Any]]:
         """Plain sentences for the countries whose welfare sign a rent or transfer decides."""
-        return welfare_drivers(self.countries, self.steps[step].outcome)
+        return welfare_drivers(self.countries, self.step_result(step).outcome)
 
     # ------------------------------------------------------------------ JSON
     def countries_json(self, step: int) -> list[dict[str, Any]]:
