@@ -216,3 +216,50 @@ def test_non_finite_game_bounds_and_weights_are_refused(tiny):
     with pytest.raises(tw.ScenarioError, match="deficits"):
         GameSettings(deficits="maybe")
     assert np.isfinite(GameSettings().upper_pct)
+
+
+def _tiny_copy(tmp_path):
+    import shutil
+
+    from tradewar.datasets import dataset_path
+
+    world = tmp_path / "world"
+    shutil.copytree(dataset_path("tiny"), world)
+    return world
+
+
+@pytest.mark.parametrize("damage", ["all NULs", "valid then NULs"])
+def test_a_table_holding_nul_bytes_is_refused_before_parsing(tmp_path, damage):
+    import resource
+
+    world = _tiny_copy(tmp_path)
+    flows = world / "flows.csv"
+    size = 300 * 2**20  # sparse: no disk used; a parser read it as one 300 MB field
+    if damage == "all NULs":
+        flows.write_bytes(b"")
+        offset = 0
+    else:
+        offset = flows.stat().st_size
+    with flows.open("r+b") as handle:
+        handle.truncate(offset + size)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(tw.DataError) as caught:
+        tw.load_world(world)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    message = str(caught.value)
+    assert message.startswith("flows.csv: not a text table: a NUL byte at byte")
+    assert f"byte {offset:,}" in message and len(message) < 300
+    assert grown_mb < 100  # read a chunk at a time, never the whole file
+    res = runner.invoke(
+        app,
+        ["build-world", str(flows), "--from", "long", "--out", str(tmp_path / "out")],
+    )
+    assert res.exit_code == 2 and "NUL byte" in res.output and len(res.output) < 600
+
+
+def test_an_error_quotes_at_most_a_little_of_a_file(tmp_path):
+    world = _tiny_copy(tmp_path)
+    (world / "countries.csv").write_text("x" * 1_000_000 + "\nHOM\n")
+    with pytest.raises(tw.DataError) as caught:
+        tw.load_world(world)
+    assert "missing column" in str(caught.value) and len(str(caught.value)) < 500

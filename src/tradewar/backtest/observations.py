@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tradewar.data.tables import check_text_table, quoted
 from tradewar.errors import DataError
 
 #: The roles an observation can have; only ``held-out`` observations are scored.
@@ -116,12 +117,13 @@ def read_observations(path: str | Path) -> list[Observation]:
     """
     path = Path(path)
     file = str(path)
+    if not path.is_file():
+        raise DataError("no such observations file", file=file)
+    check_text_table(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise DataError("no such observations file", file=file) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot be read as CSV: {exc}", file=file) from None
+        raise DataError(f"cannot be read as CSV: {quoted(exc)}", file=file) from None
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise DataError(f"missing column(s): {', '.join(missing)}", file=file)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from tradewar.build.mrio import MrioBlocks, tables_from_blocks
 from tradewar.build.shares import SourceTables
+from tradewar.data.tables import check_text_table, quoted
 from tradewar.errors import DataError
 
 #: Final-use categories of the ICIO editions; INVNT is the change in inventories.
@@ -98,6 +99,12 @@ def read_oecd_icio(
         is not a number, a missing country block or a negative output.
     """
     file, source = _find_csv(Path(path), year)
+    if isinstance(source, bytes):
+        if b"\0" in source:
+            at = source.index(b"\0")
+            raise DataError(f"not a text table: a NUL byte at byte {at:,}", file=file)
+    else:
+        check_text_table(Path(source))
     try:
         frame = pd.read_csv(
             io.BytesIO(source) if isinstance(source, bytes) else source,
@@ -106,7 +113,7 @@ def read_oecd_icio(
             na_values=[],
         )
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot be read as CSV: {exc}", file=file) from None
+        raise DataError(f"cannot be read as CSV: {quoted(exc)}", file=file) from None
     row_labels = [str(r).strip() for r in frame.index]
     col_labels = [str(c).strip() for c in frame.columns]
 

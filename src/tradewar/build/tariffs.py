@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradewar.data.tables import read_table
+from tradewar.data.tables import check_text_table, quoted, read_table
 from tradewar.errors import DataError
 
 BASELINE = "baseline"
@@ -55,8 +55,18 @@ def tariff_tables_from_long(
     path = Path(path)
     if not path.is_file():
         raise DataError("no such file", file=str(path))
-    head = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, nrows=0)
-    by_product = "product" in head.columns
+    if path.suffix != ".parquet":
+        check_text_table(path)
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            names = list(pq.read_schema(path).names)
+        else:
+            names = list(pd.read_csv(path, nrows=0).columns)
+    except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot be read: {quoted(exc)}", file=path.name) from None
+    by_product = "product" in names
     if by_product and concordance is None:
         raise DataError(
             "rows are by product: give a concordance (product, sector) with --concordance",
@@ -65,12 +75,12 @@ def tariff_tables_from_long(
         )
     columns = {"importer": "str", "exporter": "str", "tariff_pct": "float"}
     columns["product" if by_product else "sector"] = "str"
-    if "weight" in head.columns:
+    if "weight" in names:
         columns["weight"] = "float"
     frame = read_table(path, columns)
     offset, file = frame.attrs["row_offset"], frame.attrs["file"]
     frame["table"] = (
-        _read_labels(path) if "table" in head.columns else pd.Series([BASELINE] * len(frame))
+        _read_labels(path) if "table" in names else pd.Series([BASELINE] * len(frame))
     )
     frame.attrs.update(row_offset=offset, file=file)
     bad = np.flatnonzero(frame["tariff_pct"].to_numpy() <= -100.0)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from tradewar.build.mrio import MrioBlocks, tables_from_blocks
 from tradewar.build.shares import SourceTables
+from tradewar.data.tables import quoted, read_csv_checked
 from tradewar.errors import DataError
 
 #: Final-use columns after the industries, in the release's order.
@@ -43,9 +44,9 @@ def _read_frame(path: Path) -> pd.DataFrame:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix == ".csv":
-            return pd.read_csv(path, keep_default_na=False, na_values=[])
+            return read_csv_checked(path, keep_default_na=False, na_values=[])
     except (OSError, ValueError) as exc:
-        raise DataError(f"cannot be read: {exc}", file=path.name) from None
+        raise DataError(f"cannot be read: {quoted(exc)}", file=path.name) from None
     raise DataError(
         "expected a .dta, .csv or .parquet file (the WIOD 2016 Stata/R layout)", file=path.name
     )

@@ -21,6 +21,56 @@ def table_path(directory: Path, stem: str) -> Path | None:
     return None
 
 
+#: Bytes read at a time when a text table is checked before parsing.
+SCAN_CHUNK_BYTES = 16 * 2**20
+#: The most characters of a file's own content an error message quotes.
+QUOTE_CHARS = 200
+
+
+def quoted(text: object, limit: int = QUOTE_CHARS) -> str:
+    """``text`` for an error message, cut at ``limit`` characters (a file can hold anything)."""
+    value = str(text)
+    return value if len(value) <= limit else f"{value[:limit]}... ({len(value):,} characters)"
+
+
+def check_text_table(path: Path) -> None:
+    """Refuse a CSV that holds NUL bytes before any parser sees it.
+
+    A text table never contains NUL; a file that does is binary, truncated with zeros, or a
+    sparse placeholder, and a CSV parser would read it as one enormous field (gigabytes of
+    memory, then an error quoting it). The file is read in `SCAN_CHUNK_BYTES` pieces, so the
+    check needs no more memory than one piece.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the byte offset of the first NUL.
+    """
+    offset = 0
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(SCAN_CHUNK_BYTES):
+                at = chunk.find(b"\0")
+                if at >= 0:
+                    raise DataError(
+                        f"not a text table: a NUL byte at byte {offset + at:,} (binary data, "
+                        "or a file padded with zeros)",
+                        file=path.name,
+                    )
+                offset += len(chunk)
+    except OSError as exc:
+        raise DataError(f"cannot be read: {quoted(exc.strerror or exc)}", file=path.name) from None
+
+
+def read_csv_checked(path: Path, **options: object) -> pd.DataFrame:
+    """`pandas.read_csv` after `check_text_table`, with parser errors as a short `DataError`."""
+    check_text_table(path)
+    try:
+        return pd.read_csv(path, **options)
+    except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot be read: {quoted(exc)}", file=path.name) from None
+
+
 def read_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     """Read ``path`` and check that it has ``columns`` (name -> "str" | "float" | "bool").
 
@@ -28,18 +78,22 @@ def read_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     A column that is missing, or a number that is not finite, raises `DataError` naming the
     file, the row (the line in a CSV, header = line 1; the 1-based record in Parquet) and field.
     """
+    if path.suffix != ".parquet":
+        check_text_table(path)
     try:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
             _release_arrow_memory()
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot be read: {exc}", file=path.name) from None
+    except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot be read: {quoted(exc)}", file=path.name) from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
+        found = [quoted(c, 40) for c in list(frame.columns)[:12]]
+        more = f" and {len(frame.columns) - 12} more" if len(frame.columns) > 12 else ""
         raise DataError(
-            f"missing column(s) {missing}; found {list(frame.columns)}",
+            f"missing column(s) {missing}; found {found}{more}",
             file=path.name,
             field=missing[0],
         )

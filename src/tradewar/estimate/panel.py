@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradewar.data.tables import read_table
+from tradewar.data.tables import check_text_table, read_table
 from tradewar.data.world import World
 from tradewar.errors import DataError
 
@@ -69,6 +69,8 @@ def load_panel(source: str | Path | World) -> pd.DataFrame:
         "value": "float",
         "tariff_pct": "float",
     }
+    if path.suffix != ".parquet":
+        check_text_table(path)
     try:
         if path.suffix == ".parquet":
             import pyarrow.parquet as pq
