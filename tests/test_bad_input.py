@@ -263,3 +263,30 @@ def test_an_error_quotes_at_most_a_little_of_a_file(tmp_path):
     with pytest.raises(tw.DataError) as caught:
         tw.load_world(world)
     assert "missing column" in str(caught.value) and len(str(caught.value)) < 500
+
+
+def test_values_whose_totals_overflow_are_bad_input_naming_the_file(tmp_path):
+    import itertools
+
+    rows = ["exporter,importer,sector,value"]
+    for e, m, s in itertools.product("ABC", "ABC", ["S1", "S2"]):
+        rows.append(f"{e},{m},{s},{50.0 if e == m else 10.0}")
+    rows[1], rows[2] = "A,A,S1,1e308", "A,A,S2,1e308"  # each finite; their sum is not
+    (tmp_path / "flows.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "theta.csv").write_text("sector,theta\nS1,5\nS2,5\n")
+    res = runner.invoke(
+        app,
+        [
+            "build-world",
+            str(tmp_path / "flows.csv"),
+            "--from",
+            "long",
+            "--theta",
+            str(tmp_path / "theta.csv"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert res.exit_code == 2, res.output
+    assert "flows.csv, field 'value': values too large" in " ".join(res.output.split())
+    assert not (tmp_path / "out").exists()

@@ -79,9 +79,7 @@ def tariff_tables_from_long(
         columns["weight"] = "float"
     frame = read_table(path, columns)
     offset, file = frame.attrs["row_offset"], frame.attrs["file"]
-    frame["table"] = (
-        _read_labels(path) if "table" in names else pd.Series([BASELINE] * len(frame))
-    )
+    frame["table"] = _read_labels(path) if "table" in names else pd.Series([BASELINE] * len(frame))
     frame.attrs.update(row_offset=offset, file=file)
     bad = np.flatnonzero(frame["tariff_pct"].to_numpy() <= -100.0)
     if bad.size:

@@ -130,6 +130,7 @@ def build_world(
         tables = read_wiod(path, year)
     else:
         tables = read_long(path, inputs, value_added, meta={"year": year})
+    _require_finite_totals(tables, Path(path).name)
     country_map = (
         region_map(tables.countries, regions or "", keep) if regions or keep is not None else {}
     )
@@ -240,3 +241,28 @@ def _from_world(
         tariff_tables={**world.tariff_tables, **tables},
     )
     return world, BuildReport((), 0.0, tuple(tables))
+
+
+def _require_finite_totals(tables: SourceTables, file: str) -> None:
+    """`DataError` naming ``file`` when the tables' totals overflow double precision.
+
+    Each value may be finite (1e308 is) while a country's output, the sum of its sales, is
+    not; the world built from them would fail inside the solver as "not finite".
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = {
+            "flows": tables.flows.sum(axis=(0, 2)),
+            "inputs": tables.inputs.sum(axis=(1, 2)),
+            "value added": tables.value_added.sum(axis=1),
+        }
+        overflow = {k: v for k, v in totals.items() if not np.isfinite(v.sum())}
+    if overflow:
+        what, values = next(iter(overflow.items()))
+        bad = np.flatnonzero(~np.isfinite(values))
+        where = f" (country {tables.countries[int(bad[0])]})" if bad.size else ""
+        raise DataError(
+            f"values too large: the {what} totals overflow double precision{where}; rescale "
+            "the data (e.g. to millions)",
+            file=file,
+            field="value",
+        )
