@@ -87,7 +87,7 @@ def ppml_elasticities(
             continue
         theta = -float(coef[name]) + shift
         s = float(se[name])
-        status = status_of(theta, s, converged)
+        status = status_of(theta, s, converged=converged)
         rows.append((code, theta, s, int(n_obs[code]), status))
     for code, count in frame.attrs.get("no_tariff_variation", {}).items():
         rows.append((code, np.nan, np.nan, int(count), "not identified"))

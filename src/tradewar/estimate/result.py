@@ -100,8 +100,12 @@ class ElasticityEstimates:
         )
 
 
-def status_of(theta: float, se: float, converged: bool = True) -> str:
-    """The status of one estimate (see `STATUSES`)."""
+def status_of(theta: float, se: float, *, converged: bool) -> str:
+    """The status of one estimate (see `STATUSES`).
+
+    ``converged`` is the estimator's own verdict on its iterations (pyfixest's IRLS flag); an
+    estimator in closed form passes True and says so where it calls this.
+    """
     if not converged:
         return "not converged"
     if not (np.isfinite(theta) and np.isfinite(se)):

@@ -98,7 +98,8 @@ def triple_difference_elasticities(
         e = y - beta * x
         se = float(np.sqrt(n / (n - 1) * np.sum(x**2 * e**2)) / sxx)
         theta = -beta + shift
-        rows.append((code, theta, se, n, status_of(theta, se)))
+        # OLS in closed form: nothing iterates, so only a non-finite answer can fail.
+        rows.append((code, theta, se, n, status_of(theta, se, converged=True)))
     if not pooled:
         for code in frame.attrs.get("no_tariff_variation", {}):  # no triple formed
             rows.append((code, np.nan, np.nan, 0, "not identified"))
