@@ -24,6 +24,7 @@ from tradewar.errors import DataError
 from tradewar.model.outcomes import Outcome
 from tradewar.results.income import duties
 from tradewar.results.result import Result
+from tradewar.results.tariffs import unit_price_change
 
 
 def step_weights(result: Result, start: dt.date, end: dt.date) -> np.ndarray:
@@ -176,11 +177,7 @@ def import_price_pct(result: Result, world: World, obs: Observation) -> float:
     weights = result.steps[0].outcome.flows_after[cells]
 
     def price(o: Outcome) -> float:
-        premium = 1.0 if o.capacity_rent is None else 1.0 + o.capacity_rent[None, :, :]
-        unit = np.broadcast_to(
-            o.c_hat[None, :, :] * premium * (1.0 + o.export_tax), o.flows_after.shape
-        )
-        return float((unit[cells] * weights).sum() / weights.sum())
+        return float((unit_price_change(o)[cells] * weights).sum() / weights.sum())
 
     return _change(result, obs, price)
 

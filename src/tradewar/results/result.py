@@ -25,6 +25,12 @@ from tradewar.results.income import (
     welfare_decomposition,
     welfare_drivers,
 )
+from tradewar.results.tariffs import (
+    equivalent_variation,
+    import_prices,
+    importer_tariffs,
+    pair_tariffs,
+)
 
 PCT = "percent"
 
@@ -183,6 +189,11 @@ class Result:
             )
         return self.steps[int(step)]
 
+    def _index(self, step: int) -> int:
+        """``step`` as a non-negative index, checked as `step_result` checks it."""
+        self.step_result(step)
+        return int(step) % len(self.steps)
+
     def country_table(self, step: int = -1) -> pd.DataFrame:
         """Country results of one step (default: the last), one row per country, contract order."""
         return pd.DataFrame(
@@ -228,6 +239,9 @@ class Result:
                 _safe_ratio(o.imports_after / o.gdp_after, o.imports_before / o.gdp_before)
             ),
             "gdp": o.gdp_after,
+            "equivalent_variation": equivalent_variation(o),
+            **importer_tariffs(o),
+            **import_prices(o),
             **welfare_decomposition(o),
             "export_control_rents": control_rents(o),
             "capacity_rents": capacity_rents(o),
@@ -516,6 +530,73 @@ class Result:
             frame.insert(2, "sector", np.array(self.sectors, dtype=object)[j])
         return frame
 
+    def effective_tariffs(self, step: int | None = None) -> pd.DataFrame:
+        """Effective tariff rates by importer and partner at each step (or at ``step``).
+
+        Columns ``step, date, label, importer, partner, statutory_pct, realised_pct,
+        imports_before, imports_after, tariff_revenue``: the tariffs in force weighted by the
+        baseline's imports (before substitution) and the duties collected over imports after
+        the shock (after substitution), percent; imports at customs value and duties in world
+        units. ``partner`` ``"all"`` is the importer's rate on all its imports. Pairs with no
+        trade before or after are left out (`tradewar.results.tariffs`).
+        """
+        steps = range(len(self.steps)) if step is None else [self._index(step)]
+        codes = np.array(self.countries, dtype=object)
+        parts = []
+        for k in steps:
+            st = self.steps[k]
+            pairs = pair_tariffs(st.outcome)
+            n, i = np.nonzero((pairs["imports_before"] > 0) | (pairs["imports_after"] > 0))
+            frame = pd.DataFrame(
+                {
+                    "importer": codes[n],
+                    "partner": codes[i],
+                    **{name: values[n, i] for name, values in pairs.items()},
+                }
+            )
+            total = pd.DataFrame(
+                {
+                    "importer": codes,
+                    "partner": "all",
+                    "statutory_pct": importer_tariffs(st.outcome)["statutory_tariff_pct"],
+                    "realised_pct": importer_tariffs(st.outcome)["realised_tariff_pct"],
+                    "imports_before": pairs["imports_before"].sum(axis=1),
+                    "imports_after": pairs["imports_after"].sum(axis=1),
+                    "tariff_revenue": pairs["tariff_revenue"].sum(axis=1),
+                }
+            )
+            both = pd.concat([total, frame], ignore_index=True)
+            both.insert(0, "label", st.label)
+            both.insert(0, "date", st.date.isoformat() if st.date else "")
+            both.insert(0, "step", k)
+            parts.append(both)
+        return pd.concat(parts, ignore_index=True)
+
+    def tariffs_in_force(self, step: int = -1, changed_only: bool = True) -> pd.DataFrame:
+        """The tariff schedule in force at ``step``, largest changes first.
+
+        Columns ``importer, exporter, sector, baseline_pct, in_force_pct, change_pts``, one
+        row per cross-border cell (by default only the cells whose tariff differs from the
+        baseline's).
+        """
+        o = self.step_result(step).outcome
+        before, after = 100.0 * o.tariffs_before, 100.0 * o.tariffs_after
+        cross = ~np.eye(len(self.countries), dtype=bool)[:, :, None]
+        keep = cross & ((np.abs(after - before) > 1e-9) if changed_only else True)
+        n, i, j = np.nonzero(np.broadcast_to(keep, after.shape))
+        frame = pd.DataFrame(
+            {
+                "importer": np.array(self.countries, dtype=object)[n],
+                "exporter": np.array(self.countries, dtype=object)[i],
+                "sector": np.array(self.sectors, dtype=object)[j],
+                "baseline_pct": before[n, i, j],
+                "in_force_pct": after[n, i, j],
+                "change_pts": after[n, i, j] - before[n, i, j],
+            }
+        )
+        order = frame["change_pts"].abs().sort_values(ascending=False, kind="stable").index
+        return frame.loc[order].reset_index(drop=True)
+
     def welfare_decomposition(self, step: int = -1) -> pd.DataFrame:
         """Each country's welfare change split exactly into the parts of its income.
 
@@ -547,6 +628,26 @@ class Result:
         for code, row in table.iterrows():
             rows.append({"country": code, **{k: _num(v) for k, v in row.items()}})
         return rows
+
+    def _effective_tariffs_json(self, step: int) -> list[dict[str, Any]]:
+        """Each importer's rate on all imports, and each pair whose schedule moved."""
+        o = self.steps[step].outcome
+        moved = np.abs(o.tariffs_after - o.tariffs_before).max(axis=2) > 1e-12
+        table = self.effective_tariffs(step)
+        index = {code: n for n, code in enumerate(self.countries)}
+        keep = [
+            row.partner == "all" or bool(moved[index[row.importer], index[row.partner]])
+            for row in table.itertuples()
+        ]
+        columns = ["importer", "partner", "statutory_pct", "realised_pct", "imports_before"]
+        columns += ["imports_after", "tariff_revenue"]
+        return [
+            {
+                c: (getattr(row, c) if c in ("importer", "partner") else _num(getattr(row, c)))
+                for c in columns
+            }
+            for row in table[keep].itertuples()
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` object of docs/formats.md (a plain dict; `json.dumps` it)."""
@@ -585,6 +686,7 @@ class Result:
                         {key: row[key] for key in ("country", "part", "sentence")}
                         for row in self.welfare_drivers(k)
                     ],
+                    "effective_tariffs": self._effective_tariffs_json(k),
                 }
             )
         return {
