@@ -308,6 +308,7 @@ def _write(
     tables["quotas"] = pd.DataFrame(quota_rows)
 
     decomposition_html = _decomposition(result, a, b, tables)
+    tariffs_html = _tariffs_and_prices(result, a, b, tables, world.unit)
     for name, (data, _) in figs.items():
         (tmp / "figures" / f"{name}.png").write_bytes(data)
     for name, frame in tables.items():
@@ -329,6 +330,7 @@ def _write(
         bands_html,
         decomposition_html,
         backtest_html,
+        tariffs_html,
     )
     (tmp / "report.html").write_text(page, encoding="utf-8")
     report(progress, 1.0, "report written")
@@ -520,6 +522,71 @@ def _decomposition(result: Result, a: str, b: str, tables: dict) -> str:
         "real value of the trade deficit).</p>"
         + html_table(shown, 3, left=("Step", "Country"))
         + "".join(f"<p>{html.escape(t)}</p>" for t in drivers)
+    )
+
+
+def _tariffs_and_prices(result: Result, a: str, b: str, tables: dict, unit: str) -> str:
+    """Effective tariff rates of the focus pair, import prices and welfare in money, by step."""
+    rates = result.effective_tariffs().set_index(["step", "importer", "partner"])
+    rows = []
+    for k, step in enumerate(result.steps):
+        countries = result.country_table(k)
+        row: dict = {"step": k, "label": step.label}
+        for importer, partner in ((a, b), (b, a), (a, "all"), (b, "all")):
+            key = (k, importer, partner)
+            found = key in rates.index
+            for kind in ("statutory", "realised"):
+                row[f"{kind}_pct_{importer}_on_{partner}"] = (
+                    float(rates.loc[key, f"{kind}_pct"]) if found else float("nan")
+                )
+        for code in (a, b):
+            row[f"import_price_duty_paid_pct_{code}"] = countries.loc[
+                code, "import_price_duty_paid_pct"
+            ]
+            row[f"pass_through_pct_{code}"] = countries.loc[code, "pass_through_pct"]
+            row[f"equivalent_variation_{code}"] = countries.loc[code, "equivalent_variation"]
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    tables["effective_tariffs"] = frame
+    focus = result.effective_tariffs()
+    tables["effective_tariffs_all_pairs"] = focus[focus.importer.isin([a, b])]
+    shown = pd.DataFrame(
+        {
+            "Step": frame.label,
+            f"{a} on {b}, statutory %": frame[f"statutory_pct_{a}_on_{b}"],
+            f"{a} on {b}, realised %": frame[f"realised_pct_{a}_on_{b}"],
+            f"{b} on {a}, statutory %": frame[f"statutory_pct_{b}_on_{a}"],
+            f"{b} on {a}, realised %": frame[f"realised_pct_{b}_on_{a}"],
+            f"{a} on all, statutory %": frame[f"statutory_pct_{a}_on_all"],
+            f"{a} on all, realised %": frame[f"realised_pct_{a}_on_all"],
+        }
+    )
+    money = pd.DataFrame(
+        {
+            "Step": frame.label,
+            f"{a} welfare ({unit})": frame[f"equivalent_variation_{a}"].round(0),
+            f"{b} welfare ({unit})": frame[f"equivalent_variation_{b}"].round(0),
+            f"{a} duty-paid import prices %": frame[f"import_price_duty_paid_pct_{a}"],
+            f"{a} pass-through %": frame[f"pass_through_pct_{a}"],
+            f"{b} duty-paid import prices %": frame[f"import_price_duty_paid_pct_{b}"],
+            f"{b} pass-through %": frame[f"pass_through_pct_{b}"],
+        }
+    )
+    blank = money.isna().any().any() or shown.isna().any().any()
+    return (
+        "<h3>Effective tariff rates</h3>"
+        "<p>Statutory: the tariffs in force weighted by the baseline's imports (the rate before "
+        "buyers substitute). Realised: duties collected over imports after the shock (after "
+        "substitution; what customs receipts show). Percent; every pair and step in "
+        "tables/effective_tariffs_all_pairs.csv.</p>"
+        + html_table(shown, 2, left=("Step",))
+        + "<h3>Welfare in money, import prices and pass-through</h3>"
+        f"<p>Welfare as an equivalent variation ({unit}, at baseline prices); duty-paid import "
+        "prices weighted by the baseline's imports; pass-through is the share of the change in "
+        "duties that reaches duty-paid import prices (in logs)"
+        + (", left blank where duties moved by less than 0.5%" if blank else "")
+        + " (tables/effective_tariffs.csv).</p>"
+        + html_table(money.fillna(""), 2, left=("Step",))
     )
 
 
@@ -717,6 +784,7 @@ def _page(
     bands_html: str = "",
     decomposition_html: str = "",
     backtest_html: str = "",
+    tariffs_html: str = "",
 ) -> str:
     fig_a, fig_b = figs[f"sectors_{a}"], figs[f"sectors_{b}"]
     sector_tables = [(html.escape(c), tables[f"sector_output_{c}"]) for c in (a, b)]
@@ -794,6 +862,7 @@ def _page(
         bands_html,
         "<h2>Tariff schedule</h2>",
         embedded_image(figs["tariffs"][0], figs["tariffs"][1]),
+        tariffs_html,
         "<h2>Export controls</h2>",
         quota_html,
         (
