@@ -35,9 +35,11 @@ def test_statutory_rates_are_the_schedule_weighted_by_the_worlds_own_flows(world
         expected = 100 * (tariffs[n, i] * flows[n, i]).sum() / flows[n, i].sum()
         assert table.loc[("HOM", partner), "statutory_pct"] == pytest.approx(expected, rel=1e-12)
     cross = ~np.eye(3, dtype=bool)
-    expected_all = 100 * (tariffs[n] * flows[n] * cross[n][:, None]).sum() / (
-        flows[n] * cross[n][:, None]
-    ).sum()
+    expected_all = (
+        100
+        * (tariffs[n] * flows[n] * cross[n][:, None]).sum()
+        / (flows[n] * cross[n][:, None]).sum()
+    )
     assert table.loc[("HOM", "all"), "statutory_pct"] == pytest.approx(expected_all, rel=1e-12)
     countries = result.country_table()
     assert countries.loc["HOM", "statutory_tariff_pct"] == pytest.approx(expected_all, rel=1e-12)
