@@ -1,16 +1,22 @@
 """A bounded load test of ``tradewar serve`` on loopback.
 
-Starts the server (one uvicorn process, default limits: 2 solving threads, 32 waiting runs),
-then
-1. sends 100 concurrent ``POST /api/run`` requests of a scenario on ``wiod2014-s3`` (44 x 3):
-   each must succeed (200) or be refused cleanly (429); prints counts, p50/p95/max latency and
-   the server's peak memory (RSS high-water mark);
-2. sends 1,000 sequential requests and prints the server's RSS after 100 and after 1,000, to
-   show that memory does not grow with requests.
+Starts the server (one uvicorn process, default limits: 2 solving threads, 32 waiting runs,
+16 jobs), then
+1. sends ``--concurrent`` (default 50) concurrent ``POST /api/run`` requests of a scenario on
+   ``wiod2014-s3`` (44 x 3): each must succeed (200) or be refused cleanly (429); prints
+   counts, p50/p95/max latency and the server's peak memory (RSS high-water mark);
+2. submits ``--jobs`` (default 20) scenario jobs at once (``POST /api/jobs``): each must be
+   accepted (202) or refused cleanly (429); waits for every accepted job and prints the
+   submission latency, the time to finish (p50/p95/max) and the final statuses (all must be
+   ``finished``);
+3. sends ``--sequential`` (default 1,000) sequential requests and prints the server's RSS after
+   the 100th (or the middle one, for fewer) and after the last, to show that memory does not
+   grow with requests.
 
-Run: ``python benchmarks/bench_web_load.py [--concurrent 100] [--sequential 1000]``.
-Exits 1 if any response is neither 200 nor 429, or if RSS grows by more than 10% from request
-100 to request 1,000.
+Run: ``python benchmarks/bench_web_load.py [--concurrent 50] [--jobs 20] [--sequential 1000]``,
+or ``--smoke`` for a tiny run (4 concurrent, 2 jobs, 20 sequential) that CI executes so this
+script cannot rot. Exits 1 on any error (a response other than 200/202/429, a job that does not
+finish, or RSS growing by more than 10% from that request to the last).
 """
 
 from __future__ import annotations
@@ -69,11 +75,48 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+async def _submit_jobs(url: str, count: int) -> tuple[list[int], list[float], list[str]]:
+    """Submit ``count`` scenario jobs at once: status codes, latencies, accepted job ids."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+
+        async def one() -> tuple[int, float, str]:
+            start = time.perf_counter()
+            job_request = {"kind": "scenario", "scenario": SCENARIO}
+            response = await client.post("/api/jobs", json=job_request)
+            job = response.json().get("id", "") if response.status_code == 202 else ""
+            return response.status_code, time.perf_counter() - start, job
+
+        results = await asyncio.gather(*(one() for _ in range(count)))
+    return [r[0] for r in results], [r[1] for r in results], [r[2] for r in results if r[2]]
+
+
+def _wait_for_jobs(
+    url: str, ids: list[str], limit_s: float = 600.0
+) -> dict[str, tuple[str, float]]:
+    """Poll until every job is final: ``{id: (status, seconds from the first poll)}``."""
+    start = time.perf_counter()
+    done: dict[str, tuple[str, float]] = {}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        while len(done) < len(ids) and time.perf_counter() - start < limit_s:
+            for job in ids:
+                if job in done:
+                    continue
+                status = client.get(f"/api/jobs/{job}").json()["status"]
+                if status not in ("queued", "running"):
+                    done[job] = (status, time.perf_counter() - start)
+            time.sleep(0.2)
+    return done
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--concurrent", type=int, default=100)
+    parser.add_argument("--concurrent", type=int, default=50)
+    parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--sequential", type=int, default=1000)
+    parser.add_argument("--smoke", action="store_true", help="A tiny run, for CI.")
     args = parser.parse_args()
+    if args.smoke:
+        args.concurrent, args.jobs, args.sequential = 4, 2, 20
     port = _port()
     url = f"http://127.0.0.1:{port}"
     data = tempfile.mkdtemp(prefix="tradewar-bench-")
@@ -117,20 +160,38 @@ def main() -> int:
         )
         failed |= not set(counts) <= {200, 429}
 
+        start = time.perf_counter()
+        job_codes, submit_latency, ids = asyncio.run(_submit_jobs(url, args.jobs))
+        finished = _wait_for_jobs(url, ids)
+        job_counts = {c: job_codes.count(c) for c in sorted(set(job_codes))}
+        statuses = [status for status, _ in finished.values()]
+        times = [t for _, t in finished.values()] or [float("nan")]
+        print(
+            f"{args.jobs} job submissions: status counts {job_counts}, submission p50 "
+            f"{_quantile(submit_latency, 0.5):.3f} s, p95 {_quantile(submit_latency, 0.95):.3f} s; "
+            f"{len(ids)} accepted, final statuses "
+            f"{ {s: statuses.count(s) for s in sorted(set(statuses))} }, time to finish p50 "
+            f"{_quantile(times, 0.5):.1f} s, p95 {_quantile(times, 0.95):.1f} s, max "
+            f"{max(times):.1f} s (all in {time.perf_counter() - start:.1f} s)"
+        )
+        failed |= not set(job_counts) <= {202, 429}
+        failed |= len(finished) != len(ids) or any(s != "finished" for s in statuses)
+
         rss = {}
+        checkpoint = min(100, max(1, args.sequential // 2))
         start = time.perf_counter()
         with httpx.Client(base_url=url, timeout=300) as client:
             for k in range(1, args.sequential + 1):
                 response = client.post("/api/run", json=SCENARIO)
                 failed |= response.status_code != 200
-                if k in (100, args.sequential):
+                if k in (checkpoint, args.sequential):
                     rss[k] = _memory_mb(server.pid)[0]
         wall = time.perf_counter() - start
-        growth = 100.0 * (rss[args.sequential] / rss[100] - 1.0)
+        growth = 100.0 * (rss[args.sequential] / rss[checkpoint] - 1.0)
         print(
             f"{args.sequential} sequential requests in {wall:.1f} s "
-            f"({1000 * wall / args.sequential:.1f} ms each); server RSS after 100: "
-            f"{rss[100]:.0f} MB, after {args.sequential}: {rss[args.sequential]:.0f} MB "
+            f"({1000 * wall / args.sequential:.1f} ms each); server RSS after {checkpoint}: "
+            f"{rss[checkpoint]:.0f} MB, after {args.sequential}: {rss[args.sequential]:.0f} MB "
             f"({growth:+.1f}%)"
         )
         failed |= growth > 10.0
