@@ -581,7 +581,8 @@ def _tariffs_and_prices(result: Result, a: str, b: str, tables: dict, unit: str)
         "tables/effective_tariffs_all_pairs.csv.</p>"
         + html_table(shown, 2, left=("Step",))
         + "<h3>Welfare in money, import prices and pass-through</h3>"
-        f"<p>Welfare as an equivalent variation ({unit}, at baseline prices); duty-paid import "
+        f"<p>Welfare as an equivalent variation ({html.escape(unit)}, at baseline prices); "
+        "duty-paid import "
         "prices weighted by the baseline's imports; pass-through is the share of the change in "
         "duties that reaches duty-paid import prices (in logs)"
         + (", left blank where duties moved by less than 0.5%" if blank else "")
