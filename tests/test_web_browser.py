@@ -146,6 +146,19 @@ def test_us_china_preset_matches_the_cli(server, browser):
     assert browser.find_elements(By.CSS_SELECTOR, "#chart-timeline-a .main-svg")
     who = browser.find_elements(By.CSS_SELECTOR, "#who-won-a tbody tr")
     assert len(who) == 18
+    # The focus pair's effective tariff rates at every step, as the library computes them.
+    steps = json.loads(cli.stdout)["steps"]
+    rates = browser.find_elements(By.CSS_SELECTOR, "#effective-tariffs-a tbody tr")
+    assert len(rates) == len(steps) == 18
+    for row, step in zip(rates, steps, strict=True):
+        us_on_china = next(
+            e for e in step["effective_tariffs"] if (e["importer"], e["partner"]) == ("USA", "CHN")
+        )
+        cells = row.find_elements(By.CSS_SELECTOR, "td.statutory")
+        assert float(cells[0].get_attribute("data-value")) == pytest.approx(
+            us_on_china["statutory_pct"], rel=1e-9
+        )
+    assert browser.find_elements(By.ID, "timeline-countries-a")
     # The truce's driver sentence (tariff revenue decides the US sign), as text.
     last = json.loads(cli.stdout)["steps"][-1]["welfare_drivers"]
     drivers = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "p.driver")]
@@ -275,3 +288,79 @@ def test_a_crafted_world_cannot_run_a_script(server, browser):
     wait_for_results(browser)
     assert _not_pwned(browser)
     assert not browser.find_elements(By.CSS_SELECTOR, "#panels img")
+
+
+TINY_RUN = {
+    "name": "HOM tariff 20",
+    "world": "tiny",
+    "model": "caliendo-parro",
+    "deficits": "keep",
+    "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 20}],
+    "step": [],
+}
+
+
+def test_the_welfare_table_shows_names_money_prices_and_effective_tariffs(server, browser):
+    import tradewar as tw
+
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    world = tw.load_world("tiny")
+    expected = tw.run_scenario(tw.parse_scenario(TINY_RUN)).country_table()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#welfare-table-a tbody tr")
+    assert len(rows) == 3
+    for row in rows:
+        code = row.get_attribute("data-country")
+        name_cell = row.find_element(By.CSS_SELECTOR, "td")
+        assert name_cell.text == world.country_names[world.country_index(code)]
+        assert name_cell.get_attribute("title") == code  # the code on hover
+        for css, column in (
+            ("ev", "equivalent_variation"),
+            ("import-prices", "import_price_duty_paid_pct"),
+            ("statutory", "statutory_tariff_pct"),
+            ("realised", "realised_tariff_pct"),
+        ):
+            shown = float(
+                row.find_element(By.CSS_SELECTOR, f"td.{css}").get_attribute("data-value")
+            )
+            assert shown == pytest.approx(expected.loc[code, column], rel=1e-9, abs=1e-9), css
+
+
+def test_a_failed_run_clears_the_old_results(server, browser):
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    assert browser.find_element(By.ID, "downloads").is_displayed()
+    importer = browser.find_element(By.CSS_SELECTOR, ".policy .importer")
+    importer.clear()
+    importer.send_keys("XXX")
+    browser.find_element(By.ID, "run").click()
+    wait(browser, lambda d: "error" in status(d).get_attribute("class"))
+    assert not browser.find_elements(By.ID, "welfare-table-a")  # nothing stale left on screen
+    assert not browser.find_element(By.ID, "downloads").is_displayed()
+
+
+def test_editing_a_policy_keeps_the_keyboard_focus(server, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    importer = browser.find_element(By.CSS_SELECTOR, ".policy .importer")
+    importer.clear()
+    importer.send_keys("ROW", Keys.TAB)  # the change event fires as focus moves on
+    active = browser.switch_to.active_element
+    assert "exporter" in active.get_attribute("class")
+    assert browser.find_element(By.CSS_SELECTOR, ".policy .importer") == importer  # not rebuilt
+
+
+def test_a_step_preset_shows_the_policies_in_force(server, browser):
+    browser.get(server + "/")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#preset option")) > 10)
+    Select(browser.find_element(By.ID, "preset")).select_by_value("us_china_2025@12")
+    wait(browser, lambda d: "Preset loaded" in status(d).text)
+    import tradewar as tw
+
+    scenario = tw.load_scenario(ROOT / "scenarios" / "us_china_2025.toml").as_of(12)
+    cards = browser.find_elements(By.CSS_SELECTOR, "#policies .policy")
+    assert len(cards) == len(scenario.step[0].policy) > 0
+    note = browser.find_element(By.ID, "timeline-note").text
+    assert note.startswith("Every policy in force on")

@@ -17,9 +17,12 @@ const state = {
   active: "a",
   compare: false,
   country: "",
+  timeline: [],
 };
 const worldCache = {};
 let lastResults = { a: null, b: null };
+// The scenarios behind the results on screen: downloads give exactly these, not later edits.
+let shownScenarios = { a: null, b: null };
 
 function blankScenario(world) {
   return { name: "My scenario", world: world || "wiod2014", model: "caliendo-parro", deficits: "keep", policy: [], step: [] };
@@ -106,11 +109,21 @@ function instrumentOf(p) {
   return INSTRUMENTS[p.kind].map(([k]) => k).find((k) => p[k] !== undefined && p[k] !== null) || INSTRUMENTS[p.kind][0][0];
 }
 
+// The policies the editor shows and changes: the scenario's own, or, for a step preset (one dated
+// step holding every policy in force at that date), that step's.
+function editable(scenario) {
+  const steps = scenario.step || [];
+  if (steps.length === 1 && !(scenario.policy || []).length) return steps[0].policy;
+  scenario.policy = scenario.policy || [];
+  return scenario.policy;
+}
+
 function renderPolicies() {
   const scenario = current();
+  const policies = editable(scenario);
   const box = $("policies");
   box.innerHTML = "";
-  (scenario.policy || []).forEach((p, index) => {
+  policies.forEach((p, index) => {
     const card = document.createElement("div");
     card.className = "policy";
     card.dataset.index = index;
@@ -124,22 +137,27 @@ function renderPolicies() {
       <label class="wide">Sectors<input class="sectors" list="sector-codes" value="${esc(selector(p.sectors))}"></label>
       <label>Instrument<select class="instrument">${options}</select></label>
       <label>Value<input class="value" type="number" step="any" value="${esc(value)}" ${instrument === "ban" ? "disabled" : ""}></label>`;
-    card.querySelector(".remove").onclick = () => { scenario.policy.splice(index, 1); renderPolicies(); saveUrl(); };
+    card.querySelector(".remove").onclick = () => { policies.splice(index, 1); renderPolicies(); saveUrl(); };
+    // An edit updates the scenario in place: the cards are not rebuilt, so focus stays put.
     card.querySelectorAll("input, select").forEach((el) => { el.onchange = () => { readPolicy(card, index); saveUrl(); }; });
     box.appendChild(card);
   });
   const note = $("timeline-note");
   const steps = scenario.step || [];
   note.hidden = steps.length === 0;
-  note.textContent = steps.length
-    ? `Timeline of ${steps.length} dated steps (from the preset; their policies are applied on top of those below): ` +
-      steps.map((s) => `${s.date} ${s.label}`).join(" · ")
-    : "";
+  if (steps.length === 1 && policies === steps[0].policy) {
+    note.textContent = `Every policy in force on ${steps[0].date || "this step"} (${steps[0].label}): change them below.`;
+  } else {
+    note.textContent = steps.length
+      ? `Timeline of ${steps.length} dated steps (from the preset; their policies are applied on top of those below): ` +
+        steps.map((s) => `${s.date} ${s.label}`).join(" · ")
+      : "";
+  }
 }
 
 function readPolicy(card, index) {
-  const scenario = current();
-  const old = scenario.policy[index];
+  const policies = editable(current());
+  const old = policies[index];
   const instrument = card.querySelector(".instrument").value;
   const p = { kind: old.kind, importer: parseSelector(card.querySelector(".importer").value), exporter: parseSelector(card.querySelector(".exporter").value), sectors: parseSelector(card.querySelector(".sectors").value) };
   if (instrument === "ban") p.ban = true;
@@ -147,17 +165,20 @@ function readPolicy(card, index) {
     const raw = card.querySelector(".value").value;
     p[instrument] = raw === "" ? null : Number(raw);
   }
-  scenario.policy[index] = p;
-  renderPolicies();
+  // Keep what the model carries beyond the editor's fields (exemptions, a quota's rent regime).
+  for (const key of ["exempt_pct", "rent", "premium_cap_pct", "set_from"]) if (old[key] !== undefined && p[key] === undefined) p[key] = old[key];
+  policies[index] = p;
+  const value = card.querySelector(".value");
+  value.disabled = instrument === "ban";
+  if (instrument === "ban") value.value = "";
 }
 
 function addPolicy(kind) {
-  const scenario = current();
-  scenario.policy = scenario.policy || [];
+  const policies = editable(current());
   const p = kind === "export_control"
     ? { kind, exporter: "CHN", importer: "USA", sectors: "*", ban: true }
     : { kind, importer: "USA", exporter: "CHN", sectors: "*", add_pct: kind === "tariff" ? 25 : 20 };
-  scenario.policy.push(p);
+  policies.push(p);
   renderPolicies();
   saveUrl();
 }
@@ -195,22 +216,32 @@ async function run() {
   $("run").disabled = true;
   setStatus("Solving " + slots.map((s) => state.slots[s].name).join(" and ") + "…", "");
   try {
+    const sent = slots.map((s) => JSON.parse(JSON.stringify(state.slots[s])));
     const out = await Promise.all(slots.map(runSlot));
     lastResults = { a: out[0], b: out[1] || null };
+    shownScenarios = { a: sent[0], b: sent[1] || null };
     const bad = out.filter((r) => !r.converged);
     setStatus(bad.length ? "Not converged: the numbers below are not an equilibrium." : "Solved.", bad.length ? "error" : "ok");
     renderResults();
     updateDownloads();
   } catch (e) {
+    // Never leave the previous run's charts on screen as if they answered this one.
+    lastResults = { a: null, b: null };
+    shownScenarios = { a: null, b: null };
+    renderResults();
+    updateDownloads();
     setStatus((e.field ? `[${e.field}] ` : "") + e.message, "error");
   } finally {
     $("run").disabled = false;
   }
 }
 
-async function download(format, link) {
-  const response = await fetch("/api/run?format=" + format, { method: "POST", headers: withToken({ "Content-Type": "application/json" }), body: JSON.stringify(state.slots.a) });
+async function download(format) {
+  if (!shownScenarios.a) return;
+  setStatus(`Preparing ${format === "csv" ? "the CSV" : "the Parquet file"} of the results shown (the scenario is solved again on the server)…`, "");
+  const response = await fetch("/api/run?format=" + format, { method: "POST", headers: withToken({ "Content-Type": "application/json" }), body: JSON.stringify(shownScenarios.a) });
   if (!response.ok) { setStatus("Download failed: " + (await response.json()).error, "error"); return; }
+  setStatus("Downloaded.", "ok");
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
@@ -226,10 +257,23 @@ const fmt = (v, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? "�
 const signClass = (v) => (v < 0 ? "neg" : v > 0 ? "pos" : "");
 
 function shownCountries(result) {
+  // Side by side, both columns show A's countries in A's order, so rows and bars line up.
+  if (lastResults.a && result !== lastResults.a && lastResults.a.countries.length === result.countries.length) {
+    return shownCountries(lastResults.a);
+  }
   const rows = result.countries.slice().sort((x, y) => Math.abs(y.welfare_pct ?? 0) - Math.abs(x.welfare_pct ?? 0));
   const codes = rows.slice(0, TOP).map((r) => r.country);
   for (const c of result.focus || []) if (!codes.includes(c)) codes.unshift(c);
   return codes;
+}
+// Names for readers, codes on hover.
+const nameOf = (result, code) => (result.country_names || {})[code] || code;
+// One value range for every side of a comparison, so equal bars are equal heights.
+function sharedRange(slots, values) {
+  const all = slots.flatMap(values).filter((v) => v !== null && v !== undefined && Number.isFinite(v));
+  if (!all.length) return undefined;
+  const lo = Math.min(0, ...all), hi = Math.max(0, ...all), pad = 0.08 * (hi - lo || 1);
+  return [lo - pad, hi + pad];
 }
 function byCode(result) { return Object.fromEntries(result.countries.map((r) => [r.country, r])); }
 
@@ -258,12 +302,21 @@ function welfareTable(result, slot) {
   const codes = shownCountries(result);
   const body = codes.map((c) => {
     const r = rows[c];
-    return `<tr data-country="${esc(c)}"><td>${esc(c)}</td><td class="welfare ${signClass(r.welfare_pct)}" data-value="${esc(r.welfare_pct)}">${fmt(r.welfare_pct)}</td>` +
-      `<td class="real-wage" data-value="${esc(r.real_wage_pct)}">${fmt(r.real_wage_pct)}</td><td>${fmt(r.terms_of_trade_pct)}</td><td>${fmt(r.volume_of_trade_pct)}</td>` +
-      `<td>${fmt(r.price_index_pct)}</td><td>${esc(Number(r.tariff_revenue ?? 0).toLocaleString(undefined, { maximumFractionDigits: 0 }))}</td></tr>`;
+    const money = (v) => esc(Number(v ?? 0).toLocaleString(undefined, { maximumFractionDigits: 0 }));
+    return `<tr data-country="${esc(c)}"><td class="left" title="${esc(c)}">${esc(nameOf(result, c))}</td><td class="welfare ${signClass(r.welfare_pct)}" data-value="${esc(r.welfare_pct)}">${fmt(r.welfare_pct)}</td>` +
+      `<td class="ev ${signClass(r.equivalent_variation)}" data-value="${esc(r.equivalent_variation)}">${money(r.equivalent_variation)}</td>` +
+      `<td class="real-wage" data-value="${esc(r.real_wage_pct)}">${fmt(r.real_wage_pct)}</td>` +
+      `<td class="prices" data-value="${esc(r.price_index_pct)}">${fmt(r.price_index_pct)}</td>` +
+      `<td class="import-prices" data-value="${esc(r.import_price_duty_paid_pct)}">${fmt(r.import_price_duty_paid_pct)}</td>` +
+      `<td class="statutory" data-value="${esc(r.statutory_tariff_pct)}">${fmt(r.statutory_tariff_pct, 2)}</td>` +
+      `<td class="realised" data-value="${esc(r.realised_tariff_pct)}">${fmt(r.realised_tariff_pct, 2)}</td>` +
+      `<td>${fmt(r.terms_of_trade_pct)}</td><td>${fmt(r.volume_of_trade_pct)}</td>` +
+      `<td>${money(r.tariff_revenue)}</td></tr>`;
   }).join("");
   return `<div class="table-wrap"><table id="welfare-table-${esc(slot)}" class="welfare-table" data-scenario="${esc(result.scenario)}">
-    <thead><tr><th>Country</th><th>Welfare %</th><th>Real wage %</th><th>ToT %</th><th>VoT %</th><th>Prices %</th><th>Tariff revenue (${esc(result.unit)})</th></tr></thead>
+    <thead><tr><th class="left">Country</th><th>Welfare %</th><th title="equivalent variation at baseline prices">Welfare (${esc(result.unit)})</th><th>Real wage %</th><th>Consumer prices %</th><th title="duty-paid, weighted by the baseline's imports">Import prices %</th>` +
+    `<th title="tariffs in force weighted by the baseline's imports (before substitution)">Tariff, statutory %</th><th title="duties over imports after the shock (after substitution)">Tariff, realised %</th>` +
+    `<th>ToT %</th><th>VoT %</th><th>Tariff revenue (${esc(result.unit)})</th></tr></thead>
     <tbody>${body}</tbody></table></div>`;
 }
 
@@ -272,6 +325,7 @@ function renderResults() {
   const panels = $("panels");
   panels.innerHTML = "";
   $("placeholder").hidden = slots.length > 0;
+  if (!slots.length) return;
   const n = slots.length;
 
   // Summary and welfare tables
@@ -292,12 +346,13 @@ function renderResults() {
   const bars = panel("Welfare and real wage", "Percent change by country.");
   const barCols = columns(bars, n);
   panels.appendChild(bars);
+  const barRange = sharedRange(slots, (s) => { const r = lastResults[s], rows = byCode(r); return shownCountries(r).flatMap((c) => [rows[c].welfare_pct, rows[c].real_wage_pct]); });
   for (const s of slots) {
-    const r = lastResults[s], rows = byCode(r), codes = shownCountries(r);
+    const r = lastResults[s], rows = byCode(r), codes = shownCountries(r), names = codes.map((c) => nameOf(r, c));
     Plotly.react(chart(barCols, "chart-welfare-" + s), [
-      { type: "bar", name: "Welfare", x: codes, y: codes.map((c) => rows[c].welfare_pct) },
-      { type: "bar", name: "Real wage", x: codes, y: codes.map((c) => rows[c].real_wage_pct) },
-    ], { barmode: "group", title: { text: n > 1 ? s.toUpperCase() : "", font: { size: 13 } }, margin: { t: 30, r: 10, l: 50, b: 60 }, yaxis: { title: "%" }, legend: { orientation: "h" } }, PLOT);
+      { type: "bar", name: "Welfare", x: names, y: codes.map((c) => rows[c].welfare_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Welfare</extra>" },
+      { type: "bar", name: "Real wage", x: names, y: codes.map((c) => rows[c].real_wage_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Real wage</extra>" },
+    ], { barmode: "group", title: { text: n > 1 ? s.toUpperCase() : "", font: { size: 13 } }, margin: { t: 30, r: 10, l: 50, b: 90 }, yaxis: { title: "%", range: barRange }, legend: { orientation: "h", y: 1.12 } }, PLOT);
   }
   if (n > 1) {
     const diff = panel("Difference B − A", "Welfare, percentage points.");
@@ -313,10 +368,11 @@ function renderResults() {
   panels.appendChild(tot);
   for (const s of slots) {
     const r = lastResults[s], rows = byCode(r), codes = shownCountries(r);
+    const names = codes.map((c) => nameOf(r, c));
     Plotly.react(chart(totCols, "chart-tot-" + s), [
-      { type: "bar", name: "Terms of trade", x: codes, y: codes.map((c) => rows[c].terms_of_trade_pct) },
-      { type: "bar", name: "Volume of trade", x: codes, y: codes.map((c) => rows[c].volume_of_trade_pct) },
-    ], { barmode: "relative", margin: { t: 10, r: 10, l: 50, b: 60 }, yaxis: { title: "%" }, legend: { orientation: "h" } }, PLOT);
+      { type: "bar", name: "Terms of trade", x: names, y: codes.map((c) => rows[c].terms_of_trade_pct) },
+      { type: "bar", name: "Volume of trade", x: names, y: codes.map((c) => rows[c].volume_of_trade_pct) },
+    ], { barmode: "relative", margin: { t: 10, r: 10, l: 50, b: 90 }, yaxis: { title: "%" }, legend: { orientation: "h" } }, PLOT);
   }
 
   // Where the welfare change comes from: the exact split into the parts of income
@@ -330,8 +386,8 @@ function renderResults() {
     const box = document.createElement("div");
     decCols.appendChild(box);
     Plotly.react(chart(box, "chart-decomposition-" + s), parts.map(([key, name]) => (
-      { type: "bar", name, x: codes, y: codes.map((c) => rows[c][key]) })),
-    { barmode: "relative", margin: { t: 10, r: 10, l: 50, b: 60 }, yaxis: { title: "points" }, legend: { orientation: "h" } }, PLOT);
+      { type: "bar", name, x: codes.map((c) => nameOf(r, c)), y: codes.map((c) => rows[c][key]) })),
+    { barmode: "relative", margin: { t: 10, r: 10, l: 50, b: 90 }, yaxis: { title: "points" }, legend: { orientation: "h" } }, PLOT);
     // Plain sentences where a rent or the tariff revenue decides the sign: text, never markup.
     const last = r.steps[r.steps.length - 1];
     for (const d of last.welfare_drivers || []) {
@@ -346,13 +402,21 @@ function renderResults() {
   const heat = panel("Bilateral imports", "Change of each importer's imports from each exporter, all sectors, percent (last step).");
   const heatCols = columns(heat, n);
   panels.appendChild(heat);
+  // Colours on a signed log scale, log10(1 + |change|): a -80% cell and a -6% one are told
+  // apart and one huge cell does not wash out the rest; the colour bar and hover give percent.
+  const signedLog = (v) => (v === null ? null : Math.sign(v) * Math.log10(1 + Math.abs(v)));
+  const heatMax = Math.max(0.01, ...slots.flatMap((s) => lastResults[s].steps[lastResults[s].steps.length - 1].bilateral.imports_pct.flat().filter((v) => v !== null).map((v) => Math.abs(signedLog(v)))));
+  const ticks = [-1000, -100, -50, -10, -1, 0, 1, 10, 50, 100, 1000].filter((v) => Math.abs(signedLog(v)) <= heatMax + 1e-9);
   for (const s of slots) {
-    const b = lastResults[s].steps[lastResults[s].steps.length - 1].bilateral;
-    // Colours saturate at the 90th percentile of |change| so that one huge cell does not wash out the rest.
-    const sizes = b.imports_pct.flat().filter((v) => v !== null).map(Math.abs).sort((x, y) => x - y);
-    const cap = Math.max(sizes[Math.floor(0.9 * (sizes.length - 1))] || 1, 0.01);
-    Plotly.react(chart(heatCols, "chart-heat-" + s), [{ type: "heatmap", z: b.imports_pct, x: b.countries, y: b.countries, colorscale: "RdBu", reversescale: true, zmin: -cap, zmax: cap, colorbar: { title: { text: "%" } }, hovertemplate: "%{y} from %{x}: %{z:.2f}%<extra></extra>" }],
-      { margin: { t: 10, r: 10, l: 50, b: 50 }, xaxis: { title: "exporter" }, yaxis: { title: "importer", autorange: "reversed" } }, PLOT);
+    const r = lastResults[s];
+    const b = r.steps[r.steps.length - 1].bilateral;
+    Plotly.react(chart(heatCols, "chart-heat-" + s), [{
+      type: "heatmap", z: b.imports_pct.map((row) => row.map(signedLog)), customdata: b.imports_pct, x: b.countries, y: b.countries,
+      text: b.countries.map((ci) => b.countries.map((cj) => `${nameOf(r, ci)} from ${nameOf(r, cj)}`)),
+      colorscale: "RdBu", reversescale: true, zmin: -heatMax, zmax: heatMax,
+      colorbar: { title: { text: "%" }, tickvals: ticks.map(signedLog), ticktext: ticks.map((v) => (v > 0 ? "+" : "") + v) },
+      hovertemplate: "%{text}: %{customdata:.2f}%<extra></extra>",
+    }], { margin: { t: 36, r: 10, l: 50, b: 50 }, xaxis: { title: "exporter" }, yaxis: { title: "importer", autorange: "reversed" } }, { ...PLOT, displayModeBar: "hover" });
   }
 
   // Sector output for one country
@@ -367,26 +431,60 @@ function renderResults() {
   sect.appendChild(pick);
   const sectCols = columns(sect, n);
   panels.appendChild(sect);
+  // The value axis covers the 5th to 95th percentile of the sectors (one tiny sector at
+  // +2,000% would flatten the rest); bars beyond it are cut and labelled with their value.
+  // Changes below 1e-9 % are rounding, shown as zero.
+  const sectorValues = (s) => (lastResults[s].steps[lastResults[s].steps.length - 1].output_real_pct[state.country] || []).map((v) => (v === null || Math.abs(v) < 1e-9 ? 0 : v));
+  const pooled = slots.flatMap(sectorValues).slice().sort((x, y) => x - y);
+  const pct = (q) => pooled[Math.min(pooled.length - 1, Math.max(0, Math.round(q * (pooled.length - 1))))] ?? 0;
+  const lo = Math.min(0, pct(0.05)), hi = Math.max(0, pct(0.95)), pad = 0.15 * (hi - lo || 1);
+  const range = [lo - pad, hi + pad];
   for (const s of slots) {
     const r = lastResults[s];
-    const values = r.steps[r.steps.length - 1].output_real_pct[state.country] || [];
-    const names = Object.keys(r.sector_names);
-    Plotly.react(chart(sectCols, "chart-sectors-" + s), [{ type: "bar", x: names, y: values, text: names.map((c) => r.sector_names[c]), textposition: "none", hovertemplate: "%{x} %{text}: %{y:.2f}%<extra></extra>" }],
-      { margin: { t: 10, r: 10, l: 50, b: 60 }, yaxis: { title: "%" } }, PLOT);
+    const values = sectorValues(s);
+    const codes = Object.keys(r.sector_names);
+    const labels = codes.map((c) => r.sector_names[c]);
+    const cut = values.map((v) => (v > range[1] || v < range[0] ? (v > 0 ? "+" : "") + v.toFixed(0) + "%" : ""));
+    Plotly.react(chart(sectCols, "chart-sectors-" + s), [{ type: "bar", x: labels, y: values.map((v) => Math.max(range[0], Math.min(range[1], v))), customdata: codes.map((c, k) => [c, values[k]]), text: cut, textposition: "inside", hovertemplate: "%{x} (%{customdata[0]}): %{customdata[1]:.2f}%<extra></extra>" }],
+      { margin: { t: 10, r: 10, l: 50, b: 110 }, yaxis: { title: "%", range }, xaxis: { tickangle: -40, automargin: true } }, PLOT);
   }
 
-  // Timeline and who won
+  // Timeline and who won: one evenly spaced position per step (steps days apart stay legible),
+  // a step line (a policy holds until the next step), the countries the reader picks.
   for (const s of slots) {
     const r = lastResults[s];
     if (r.steps.length < 2) continue;
-    const tl = panel(`Timeline${n > 1 ? " (" + s.toUpperCase() + ")" : ""}`, "Welfare at each dated step, percent change from the baseline.");
+    const tl = panel(`Timeline${n > 1 ? " (" + s.toUpperCase() + ")" : ""}`, "Welfare at each dated step, percent change from the baseline; each step holds until the next.");
     panels.appendChild(tl);
-    const countries = (r.focus || []).concat(shownCountries(r).filter((c) => !(r.focus || []).includes(c)).slice(0, 3));
-    const x = r.steps.map((st) => st.date || st.label);
+    const all = r.countries.map((q) => q.country);
+    const fallback = (r.focus || []).concat(shownCountries(r).filter((c) => !(r.focus || []).includes(c)).slice(0, 3));
+    const chosen = (state.timeline || []).filter((c) => all.includes(c));
+    const countries = chosen.length ? chosen : fallback;
+    const picker = document.createElement("select");
+    picker.id = "timeline-countries-" + s;
+    picker.multiple = true;
+    picker.size = 5;
+    picker.setAttribute("aria-label", "Countries on the timeline");
+    picker.innerHTML = all.map((c) => `<option value="${esc(c)}" ${countries.includes(c) ? "selected" : ""}>${esc(nameOf(r, c))} (${esc(c)})</option>`).join("");
+    picker.onchange = () => { state.timeline = Array.from(picker.selectedOptions).map((o) => o.value); saveUrl(); renderResults(); };
+    tl.appendChild(picker);
+    const x = r.steps.map((st, k) => k);
+    const ticks = r.steps.map((st) => `${st.date || ""}<br>${st.label.length > 22 ? st.label.slice(0, 21) + "…" : st.label}`);
     Plotly.react(chart(tl, "chart-timeline-" + s), countries.map((c) => ({
-      type: "scatter", mode: "lines+markers", name: c, x, y: r.steps.map((st) => (st.countries.find((q) => q.country === c) || {}).welfare_pct),
-      text: r.steps.map((st) => st.label), hovertemplate: "%{x}: %{text}<br>" + c + " %{y:.3f}%<extra></extra>",
-    })), { margin: { t: 10, r: 10, l: 50, b: 50 }, yaxis: { title: "welfare %" }, legend: { orientation: "h" } }, PLOT);
+      type: "scatter", mode: "lines+markers", line: { shape: "hv" }, name: nameOf(r, c), x, y: r.steps.map((st) => (st.countries.find((q) => q.country === c) || {}).welfare_pct),
+      text: r.steps.map((st) => `${st.date || ""} ${st.label}`), hovertemplate: "%{text}<br>" + esc(nameOf(r, c)) + " %{y:.3f}%<extra></extra>",
+    })), { margin: { t: 10, r: 10, l: 50, b: 120 }, xaxis: { tickvals: x, ticktext: ticks, tickangle: -50, tickfont: { size: 9 } }, yaxis: { title: "welfare %" }, legend: { orientation: "h", y: 1.1 } }, PLOT);
+    if (r.focus && r.focus.length === 2) {
+      const [fa, fb] = r.focus;
+      const rate = (st, imp, par, kind) => ((st.effective_tariffs || []).find((e) => e.importer === imp && e.partner === par) || {})[kind];
+      const rows = r.steps.map((st) => `<tr><td class="left">${esc(st.date || "")}</td><td class="left">${esc(st.label)}</td>` +
+        [[fa, fb], [fb, fa]].map(([imp, par]) => `<td class="statutory" data-value="${esc(rate(st, imp, par, "statutory_pct"))}">${fmt(rate(st, imp, par, "statutory_pct"), 2)}</td><td class="realised" data-value="${esc(rate(st, imp, par, "realised_pct"))}">${fmt(rate(st, imp, par, "realised_pct"), 2)}</td>`).join("") + "</tr>").join("");
+      const box = document.createElement("div");
+      const [a, b] = [esc(nameOf(r, fa)), esc(nameOf(r, fb))];
+      box.innerHTML = `<h3>Effective tariff rates: ${a} and ${b}</h3><p class="caption">Statutory: the tariffs in force weighted by the baseline's imports (before substitution). Realised: duties over imports after the shock (after substitution). Percent.</p>` +
+        `<div class="table-wrap"><table id="effective-tariffs-${s}"><thead><tr><th class="left">Date</th><th class="left">Step</th><th>${a} on ${b}, statutory</th><th>${a} on ${b}, realised</th><th>${b} on ${a}, statutory</th><th>${b} on ${a}, realised</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      tl.appendChild(box);
+    }
     if (r.who_won && r.who_won.length && r.focus.length === 2) {
       const [fa, fb] = r.focus;
       const rows = r.who_won.map((w) => `<tr><td class="left">${esc(w.date)}</td><td class="left">${esc(w.label)}</td><td class="${signClass(w["welfare_pct_" + fa])}">${fmt(w["welfare_pct_" + fa])}</td>` +
