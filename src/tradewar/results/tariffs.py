@@ -124,8 +124,10 @@ def equivalent_variation(o: Outcome) -> np.ndarray:
     """``(N,)`` money-metric welfare change: ``(W_hat - 1) * income before``, world units.
 
     The sum that, paid at baseline prices, would change each country's real income as the
-    policy does (equivalent variation; positive for a gain).
+    policy does (equivalent variation; positive for a gain). NaN for an outcome without income
+    levels (the one-sector model with margins, whose welfare is not a ratio of real incomes),
+    as its welfare decomposition is.
     """
     if o.income_before is None:
-        raise ValueError("this outcome carries no baseline income")
+        return np.full(o.welfare_hat.shape[0], np.nan)
     return (o.welfare_hat - 1.0) * o.income_before

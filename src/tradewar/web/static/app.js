@@ -302,7 +302,7 @@ function welfareTable(result, slot) {
   const codes = shownCountries(result);
   const body = codes.map((c) => {
     const r = rows[c];
-    const money = (v) => esc(Number(v ?? 0).toLocaleString(undefined, { maximumFractionDigits: 0 }));
+    const money = (v) => (v === null || v === undefined ? "–" : esc(Number(v).toLocaleString(undefined, { maximumFractionDigits: 0 })));
     return `<tr data-country="${esc(c)}"><td class="left" title="${esc(c)}">${esc(nameOf(result, c))}</td><td class="welfare ${signClass(r.welfare_pct)}" data-value="${esc(r.welfare_pct)}">${fmt(r.welfare_pct)}</td>` +
       `<td class="ev ${signClass(r.equivalent_variation)}" data-value="${esc(r.equivalent_variation)}">${money(r.equivalent_variation)}</td>` +
       `<td class="real-wage" data-value="${esc(r.real_wage_pct)}">${fmt(r.real_wage_pct)}</td>` +
