@@ -637,9 +637,14 @@ class Result:
         return rows
 
     def _effective_tariffs_json(self, step: int) -> list[dict[str, Any]]:
-        """Each importer's rate on all imports, and each pair whose schedule moved."""
-        o = self.steps[step].outcome
-        moved = np.abs(o.tariffs_after - o.tariffs_before).max(axis=2) > 1e-12
+        """Each importer's rate on all imports, and each pair whose schedule moved at any step.
+
+        The same pairs at every step, so a pair's path can be read across the steps.
+        """
+        moved = np.zeros((len(self.countries),) * 2, dtype=bool)
+        for st in self.steps:
+            o = st.outcome
+            moved |= np.abs(o.tariffs_after - o.tariffs_before).max(axis=2) > 1e-12
         table = self.effective_tariffs(step)
         index = {code: n for n, code in enumerate(self.countries)}
         keep = [
