@@ -364,3 +364,26 @@ def test_a_step_preset_shows_the_policies_in_force(server, browser):
     assert len(cards) == len(scenario.step[0].policy) > 0
     note = browser.find_element(By.ID, "timeline-note").text
     assert note.startswith("Every policy in force on")
+
+
+def test_every_chart_has_its_csv_and_a_source_note(server, browser):
+    import tradewar as tw
+
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    charts = browser.find_elements(By.CSS_SELECTOR, "#panels .chart")
+    assert charts
+    for chart in charts:
+        chart_id = chart.get_attribute("id")
+        assert browser.find_element(By.ID, chart_id + "-csv").text == "CSV of this chart"
+    notes = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "#panels p.source")]
+    assert notes and all(n.startswith("Source: tradewar on tiny (caliendo-parro") for n in notes)
+    rows = browser.execute_script("return chartRows(document.getElementById('chart-welfare-a'));")
+    assert rows[0] == ["series", "x", "y", "value"]
+    world = tw.load_world("tiny")
+    names = dict(zip(world.country_names, world.countries, strict=True))
+    expected = tw.run_scenario(tw.parse_scenario(TINY_RUN)).country_table()
+    welfare = [r for r in rows[1:] if r[0] == "Welfare"]
+    assert len(welfare) == 3
+    for _, name, _, value in welfare:
+        assert value == pytest.approx(expected.loc[names[name], "welfare_pct"], rel=1e-9)

@@ -294,7 +294,55 @@ function chart(parent, id) {
   el.className = "chart";
   el.id = id;
   parent.appendChild(el);
+  // Every chart's numbers as a CSV, built from what is drawn (series, x, y; hover values where a
+  // chart draws a transformed value, as the heatmap and the cut sector bars do).
+  const link = document.createElement("a");
+  link.href = "#";
+  link.className = "chart-csv";
+  link.id = id + "-csv";
+  link.textContent = "CSV of this chart";
+  link.onclick = (e) => { e.preventDefault(); chartCsv(el); };
+  parent.appendChild(link);
+  const source = document.createElement("p");
+  source.className = "caption source";
+  source.textContent = sourceNote();
+  parent.appendChild(source);
   return el;
+}
+function sourceNote() {
+  const r = lastResults.a;
+  const w = r && worldCache[r.world];
+  const cite = w && w.citation ? `; data: ${w.citation}` : "";
+  return r ? `Source: tradewar on ${r.world} (${r.model}, deficits ${r.deficits})${cite}.` : "";
+}
+const csvCell = (v) => {
+  const text = v === null || v === undefined ? "" : String(v);
+  return /[",\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+};
+function chartRows(el) {
+  const rows = [["series", "x", "y", "value"]];
+  for (const trace of el.data || []) {
+    if (trace.type === "heatmap") {
+      const values = trace.customdata || trace.z;
+      trace.y.forEach((yy, i) => trace.x.forEach((xx, j) => rows.push([trace.name || "", xx, yy, values[i][j]])));
+      continue;
+    }
+    (trace.x || []).forEach((xx, k) => {
+      const shown = trace.y[k];
+      const exact = Array.isArray(trace.customdata?.[k]) ? trace.customdata[k][1] : shown;
+      rows.push([trace.name || "", xx, "", exact]);
+    });
+  }
+  return rows;
+}
+function chartCsv(el) {
+  const text = chartRows(el).map((row) => row.map(csvCell).join(",")).join("\n") + "\n";
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = el.id + ".csv";
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function welfareTable(result, slot) {
