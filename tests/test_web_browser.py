@@ -387,3 +387,37 @@ def test_every_chart_has_its_csv_and_a_source_note(server, browser):
     assert len(welfare) == 3
     for _, name, _, value in welfare:
         assert value == pytest.approx(expected.loc[names[name], "welfare_pct"], rel=1e-9)
+
+
+def test_a_nash_job_from_the_dashboard_matches_the_library(server, browser):
+    import tradewar as tw
+    from tradewar.game import nash_tariffs
+    from tradewar.game.build import build_game
+
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    Select(browser.find_element(By.ID, "game-kind")).select_by_value("nash")
+    countries = browser.find_element(By.ID, "game-countries")
+    countries.clear()
+    countries.send_keys("HOM, FOR")
+    browser.find_element(By.ID, "game-run").click()
+    wait(
+        browser,
+        lambda d: (
+            d.find_elements(By.ID, "game-table")
+            or "error" in d.find_element(By.ID, "game-status").get_attribute("class")
+        ),
+    )
+    assert browser.find_element(By.ID, "game-status").text == "Solved."
+    assert browser.find_element(By.ID, "game-converged").text == "converged"
+    expected = nash_tariffs(
+        build_game(tw.load_world("tiny"), "caliendo-parro"), ["HOM", "FOR"]
+    ).country_table()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#game-table tbody tr")
+    assert {r.get_attribute("data-country") for r in rows} == {"HOM", "FOR", "ROW"}
+    for row in rows:
+        code = row.get_attribute("data-country")
+        welfare = float(row.find_element(By.CSS_SELECTOR, "td.welfare").get_attribute("data-value"))
+        assert welfare == pytest.approx(expected.loc[code, "welfare_pct"], rel=1e-6, abs=1e-9)
+    presets = browser.find_elements(By.CSS_SELECTOR, "#game-preset option")
+    assert len(presets) == 5  # the prompt and four presets

@@ -546,6 +546,81 @@ function renderResults() {
   }
 }
 
+// ------------------------------------------------------------------ strategy jobs
+const GAME_PRESETS = [
+  { id: "ossa-war", title: "Trade war among all seven (Ossa 2014, political economy)", world: "ossa2014", model: "ossa", kind: "nash", objective: "political", countries: "", allow_binding_bounds: true },
+  { id: "ossa-talks", title: "Trade talks from today's tariffs (Ossa 2014, political economy)", world: "ossa2014", model: "ossa", kind: "cooperative", objective: "political", countries: "" },
+  { id: "us-optimal", title: "The US optimal tariff, no retaliation (WIOD 2014, 3 sectors)", world: "wiod2014-s3", model: "caliendo-parro", kind: "optimal", objective: "welfare", countries: "USA", deficits: "zero" },
+  { id: "us-china-war", title: "US–China tariff war (WIOD 2014, 3 sectors)", world: "wiod2014-s3", model: "caliendo-parro", kind: "nash", objective: "welfare", countries: "USA, CHN", deficits: "zero", against: "players" },
+];
+
+function gameRequest() {
+  const kind = $("game-kind").value;
+  const codes = $("game-countries").value.split(",").map((c) => c.trim()).filter(Boolean);
+  const preset = GAME_PRESETS.find((p) => p.id === $("game-preset").value) || {};
+  const request = { kind, world: current().world, model: current().model, objective: $("game-objective").value };
+  if (preset.world === current().world) {
+    for (const key of ["deficits", "allow_binding_bounds", "against"]) if (preset[key] !== undefined) request[key] = preset[key];
+  }
+  if (kind === "optimal") request.country = codes[0] || "";
+  else if (kind === "bargain") request.countries = codes;
+  else if (codes.length) request.players = codes;
+  return request;
+}
+
+async function runGame() {
+  const request = gameRequest();
+  $("game-run").disabled = true;
+  const say = (text, kind) => { $("game-status").textContent = text; $("game-status").className = kind || ""; };
+  try {
+    const job = await api("/api/jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) });
+    say("Submitted; waiting for a worker…");
+    let record = job;
+    while (["queued", "running"].includes(record.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      record = await api("/api/jobs/" + encodeURIComponent(job.id));
+      if (record.message) say(`${record.status}: ${record.message}`);
+    }
+    if (!["finished", "not converged"].includes(record.status)) throw new Error(record.error || record.reason || record.status);
+    const result = await api("/api/jobs/" + encodeURIComponent(job.id) + "/result");
+    renderGame(request, result);
+    say(record.status === "finished" ? "Solved." : "Not converged: " + (record.reason || ""), record.status === "finished" ? "ok" : "error");
+  } catch (e) {
+    say((e.field ? `[${e.field}] ` : "") + e.message, "error");
+  } finally {
+    $("game-run").disabled = false;
+  }
+}
+
+function renderGame(request, result) {
+  const old = $("game-panel");
+  if (old) old.remove();
+  const box = panel(`Strategy: ${request.kind} on ${result.world}`, `Objective ${result.objective}; tariffs in percent, welfare in percent change from the baseline.`);
+  box.id = "game-panel";
+  const w = worldCache[result.world];
+  const names = Object.fromEntries(((w && w.country_list) || []).map((c) => [c.country, c.name]));
+  const rows = (result.countries || []).map((c) => `<tr data-country="${esc(c.country)}"><td class="left" title="${esc(c.country)}">${esc(names[c.country] || c.country)}</td>` +
+    `<td class="median" data-value="${esc(c.median_tariff_pct)}">${fmt(c.median_tariff_pct, 1)}</td><td>${fmt(c.mean_tariff_pct, 1)}</td>` +
+    `<td class="welfare ${signClass(c.welfare_pct)}" data-value="${esc(c.welfare_pct)}">${fmt(c.welfare_pct)}</td><td>${fmt(c.gov_welfare_pct)}</td></tr>`).join("");
+  box.innerHTML += `<p><span class="badge ${result.converged ? "ok" : "bad"}" id="game-converged">${result.converged ? "converged" : "not converged"}</span> ` +
+    `<span class="caption">${esc(result.rounds ?? "")} rounds${result.reason ? "; " + esc(result.reason) : ""}</span></p>` +
+    `<div class="table-wrap"><table id="game-table"><thead><tr><th class="left">Country</th><th>Median tariff %</th><th>Mean tariff %</th><th>Welfare %</th><th>Gov. welfare %</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  $("placeholder").hidden = true;
+  $("panels").prepend(box);
+}
+
+async function chooseGamePreset(id) {
+  const preset = GAME_PRESETS.find((p) => p.id === id);
+  if (!preset) return;
+  current().world = preset.world;
+  current().model = preset.model;
+  $("game-kind").value = preset.kind;
+  $("game-objective").value = preset.objective;
+  $("game-countries").value = preset.countries;
+  await renderEditor();
+  saveUrl();
+}
+
 // ------------------------------------------------------------------ set-up
 async function choosePreset(id) {
   state.presets[state.active] = id;
@@ -583,6 +658,9 @@ async function init() {
   $("add-control").onclick = () => addPolicy("export_control");
   $("add-cost").onclick = () => addPolicy("trade_cost");
   $("run").onclick = run;
+  $("game-preset").innerHTML += GAME_PRESETS.map((p) => `<option value="${esc(p.id)}">${esc(p.title)}</option>`).join("");
+  $("game-preset").onchange = (e) => chooseGamePreset(e.target.value);
+  $("game-run").onclick = runGame;
   $("copy-link").onclick = async () => {
     saveUrl();
     try { await navigator.clipboard.writeText(location.href); setStatus("Link copied.", "ok"); } catch (e) { setStatus("Copy the address bar: it holds the whole scenario.", ""); }
