@@ -421,3 +421,30 @@ def test_a_nash_job_from_the_dashboard_matches_the_library(server, browser):
         assert welfare == pytest.approx(expected.loc[code, "welfare_pct"], rel=1e-6, abs=1e-9)
     presets = browser.find_elements(By.CSS_SELECTOR, "#game-preset option")
     assert len(presets) == 5  # the prompt and four presets
+
+
+def test_the_welfare_map_draws_from_geometry_served_locally(server, browser):
+    import tradewar as tw
+
+    scenario = {
+        "name": "US tariff on China",
+        "world": "wiod2014-s3",
+        "model": "caliendo-parro",
+        "deficits": "keep",
+        "policy": [{"kind": "tariff", "importer": "USA", "exporter": "CHN", "add_pct": 25}],
+        "step": [],
+    }
+    browser.get(_link(server, {"slots": {"a": scenario, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#chart-map-a .choroplethlocation"))
+    shapes = browser.find_elements(By.CSS_SELECTOR, "#chart-map-a .choroplethlocation")
+    assert len(shapes) >= 40  # the world's countries with an ISO-3 outline
+    fetched = browser.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name);"
+    )
+    assert any(url.endswith("/static/topojson/world_110m.json") for url in fetched)
+    assert all(url.startswith(server) for url in fetched)  # nothing from the internet
+    rows = browser.execute_script("return chartRows(document.getElementById('chart-map-a'));")
+    expected = tw.run_scenario(tw.parse_scenario(scenario)).country_table()["welfare_pct"]
+    for _, code, _, value in rows[1:]:
+        assert value == pytest.approx(expected[code], rel=1e-9, abs=1e-12)

@@ -8,7 +8,8 @@ const $ = (id) => document.getElementById(id);
 // scripts should one slip through).
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
 const esc = (value) => String(value ?? "").replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
-const PLOT = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+// The map's country outlines are served with the page (static/topojson), never from a CDN.
+const PLOT = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"], topojsonURL: "/static/topojson/" };
 const TOP = 15;
 
 const state = {
@@ -322,6 +323,10 @@ const csvCell = (v) => {
 function chartRows(el) {
   const rows = [["series", "x", "y", "value"]];
   for (const trace of el.data || []) {
+    if (trace.type === "choropleth") {
+      trace.locations.forEach((code, k) => rows.push([trace.name || "", code, "", trace.z[k]]));
+      continue;
+    }
     if (trace.type === "heatmap") {
       const values = trace.customdata || trace.z;
       trace.y.forEach((yy, i) => trace.x.forEach((xx, j) => rows.push([trace.name || "", xx, yy, values[i][j]])));
@@ -389,6 +394,21 @@ function renderResults() {
     sumCols.appendChild(box);
   }
   panels.appendChild(summary);
+
+  // A world map of welfare (ISO-3 codes; aggregates such as ROW or EU have no outline).
+  const map = panel("Welfare on the map", "Percent change of welfare at the last step; regions that are not single countries (ROW, EU, ...) are not drawn.");
+  const mapCols = columns(map, n);
+  panels.appendChild(map);
+  const mapRange = sharedRange(slots, (s) => lastResults[s].countries.map((q) => q.welfare_pct));
+  const mapCap = mapRange ? Math.max(Math.abs(mapRange[0]), Math.abs(mapRange[1])) : 1;
+  for (const s of slots) {
+    const r = lastResults[s];
+    Plotly.react(chart(mapCols, "chart-map-" + s), [{
+      type: "choropleth", locationmode: "ISO-3", locations: r.countries.map((q) => q.country), z: r.countries.map((q) => q.welfare_pct),
+      text: r.countries.map((q) => nameOf(r, q.country)), colorscale: "RdBu", zmin: -mapCap, zmax: mapCap, colorbar: { title: { text: "%" } },
+      hovertemplate: "%{text} (%{location}): %{z:.3f}%<extra></extra>",
+    }], { margin: { t: 10, r: 10, l: 10, b: 10 }, geo: { projection: { type: "natural earth" }, showframe: false, showcoastlines: false } }, PLOT);
+  }
 
   // Welfare and real wage bars
   const bars = panel("Welfare and real wage", "Percent change by country.");
