@@ -448,3 +448,37 @@ def test_the_welfare_map_draws_from_geometry_served_locally(server, browser):
     expected = tw.run_scenario(tw.parse_scenario(scenario)).country_table()["welfare_pct"]
     for _, code, _, value in rows[1:]:
         assert value == pytest.approx(expected[code], rel=1e-9, abs=1e-12)
+
+
+def test_monte_carlo_bands_are_the_librarys_quantiles(server, browser):
+    import tradewar as tw
+    from tradewar.uncertainty import monte_carlo
+
+    scenario = {
+        **TINY_RUN,
+        "uncertainty": {
+            "draws": 6,
+            "seed": 7,
+            "parameter": [
+                {"path": "parameters.theta.MAN", "distribution": "uniform", "low": 3.0, "high": 6.0}
+            ],
+        },
+    }
+    browser.get(_link(server, {"slots": {"a": scenario, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    browser.find_element(By.ID, "draw-bands").click()
+    wait(
+        browser,
+        lambda d: "Bands drawn" in status(d).text or "error" in status(d).get_attribute("class"),
+    )
+    assert status(browser).text == "Bands drawn.", status(browser).text
+    trace = browser.execute_script(
+        "const t = document.getElementById('chart-welfare-a').data[0];"
+        "return {x: t.customdata, y: t.y, up: t.error_y.array, down: t.error_y.arrayminus};"
+    )
+    drawn = monte_carlo(tw.parse_scenario(scenario), scheduler="none").summary()
+    last = drawn[(drawn.step == drawn.step.max()) & (drawn.variable == "welfare_pct")]
+    bands = last.set_index("country")
+    for code, y, up, down in zip(trace["x"], trace["y"], trace["up"], trace["down"], strict=True):
+        assert y + up == pytest.approx(bands.loc[code, "q95"], rel=1e-9, abs=1e-12)
+        assert y - down == pytest.approx(bands.loc[code, "q5"], rel=1e-9, abs=1e-12)

@@ -221,6 +221,7 @@ async function run() {
     const out = await Promise.all(slots.map(runSlot));
     lastResults = { a: out[0], b: out[1] || null };
     shownScenarios = { a: sent[0], b: sent[1] || null };
+    bands = { a: null };
     const bad = out.filter((r) => !r.converged);
     setStatus(bad.length ? "Not converged: the numbers below are not an equilibrium." : "Solved.", bad.length ? "error" : "ok");
     renderResults();
@@ -410,15 +411,25 @@ function renderResults() {
     }], { margin: { t: 10, r: 10, l: 10, b: 10 }, geo: { projection: { type: "natural earth" }, showframe: false, showcoastlines: false } }, PLOT);
   }
 
-  // Welfare and real wage bars
-  const bars = panel("Welfare and real wage", "Percent change by country.");
+  // Welfare and real wage bars (with Monte Carlo bands once drawn, for a scenario that says
+  // what is uncertain in its [uncertainty] table)
+  const bars = panel("Welfare and real wage", "Percent change by country." + (bands.a ? ` Whiskers: welfare from the ${bands.a.low} to the ${bands.a.high} quantile of ${bands.a.runs} Monte Carlo draws.` : ""));
+  if (shownScenarios.a && shownScenarios.a.uncertainty && !bands.a) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.id = "draw-bands";
+    button.textContent = "Draw uncertainty bands (Monte Carlo job)";
+    button.onclick = () => drawBands(button);
+    bars.appendChild(button);
+  }
   const barCols = columns(bars, n);
   panels.appendChild(bars);
   const barRange = sharedRange(slots, (s) => { const r = lastResults[s], rows = byCode(r); return shownCountries(r).flatMap((c) => [rows[c].welfare_pct, rows[c].real_wage_pct]); });
   for (const s of slots) {
     const r = lastResults[s], rows = byCode(r), codes = shownCountries(r), names = codes.map((c) => nameOf(r, c));
     Plotly.react(chart(barCols, "chart-welfare-" + s), [
-      { type: "bar", name: "Welfare", x: names, y: codes.map((c) => rows[c].welfare_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Welfare</extra>" },
+      { type: "bar", name: "Welfare", x: names, y: codes.map((c) => rows[c].welfare_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Welfare</extra>",
+        error_y: s === "a" && bands.a ? { type: "data", symmetric: false, array: codes.map((c) => (bands.a.by[c] ? bands.a.by[c][1] - rows[c].welfare_pct : 0)), arrayminus: codes.map((c) => (bands.a.by[c] ? rows[c].welfare_pct - bands.a.by[c][0] : 0)) } : undefined },
       { type: "bar", name: "Real wage", x: names, y: codes.map((c) => rows[c].real_wage_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Real wage</extra>" },
     ], { barmode: "group", title: { text: n > 1 ? s.toUpperCase() : "", font: { size: 13 } }, margin: { t: 30, r: 10, l: 50, b: 90 }, yaxis: { title: "%", range: barRange }, legend: { orientation: "h", y: 1.12 } }, PLOT);
   }
@@ -563,6 +574,38 @@ function renderResults() {
         `<div class="table-wrap"><table id="who-won-${s}"><thead><tr><th class="left">Date</th><th class="left">Step</th><th>${a} welfare %</th><th>${b} welfare %</th><th>Gap (pts)</th><th>${a} balance change</th></tr></thead><tbody>${rows}</tbody></table></div>`;
       tl.appendChild(who);
     }
+  }
+}
+
+// ------------------------------------------------------------------ Monte Carlo bands
+let bands = { a: null };
+async function waitForJob(id, say) {
+  let record = await api("/api/jobs/" + encodeURIComponent(id));
+  while (["queued", "running"].includes(record.status)) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    record = await api("/api/jobs/" + encodeURIComponent(id));
+    if (record.message) say(`${record.status}: ${record.message}`);
+  }
+  if (!["finished", "not converged"].includes(record.status)) throw new Error(record.error || record.reason || record.status);
+  return record;
+}
+async function drawBands(button) {
+  button.disabled = true;
+  const say = (text, kind) => setStatus(text, kind);
+  try {
+    const job = await api("/api/jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ kind: "uncertainty", scenario: shownScenarios.a }) });
+    say("Monte Carlo submitted…");
+    const record = await waitForJob(job.id, say);
+    const result = await api("/api/jobs/" + encodeURIComponent(job.id) + "/result");
+    const [low, high] = [result.quantiles[0], result.quantiles[result.quantiles.length - 1]].map((q) => "q" + q);
+    const by = {};
+    for (const row of result.countries) if (row.welfare_pct) by[row.country] = [row.welfare_pct[low], row.welfare_pct[high]];
+    bands = { a: { by, low, high, runs: result.converged_runs } };
+    renderResults();
+    say(record.status === "finished" ? "Bands drawn." : "Bands drawn; " + record.reason, record.status === "finished" ? "ok" : "error");
+  } catch (e) {
+    say((e.field ? `[${e.field}] ` : "") + e.message, "error");
+    button.disabled = false;
   }
 }
 
