@@ -1,4 +1,4 @@
-"""Code quality gates run with the test suite: ruff (style, docstrings) and mypy (core types)."""
+"""Code quality gates run with the test suite: ruff (style, docstrings) and mypy (all of src)."""
 
 import shutil
 import subprocess

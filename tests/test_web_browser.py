@@ -364,3 +364,121 @@ def test_a_step_preset_shows_the_policies_in_force(server, browser):
     assert len(cards) == len(scenario.step[0].policy) > 0
     note = browser.find_element(By.ID, "timeline-note").text
     assert note.startswith("Every policy in force on")
+
+
+def test_every_chart_has_its_csv_and_a_source_note(server, browser):
+    import tradewar as tw
+
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    charts = browser.find_elements(By.CSS_SELECTOR, "#panels .chart")
+    assert charts
+    for chart in charts:
+        chart_id = chart.get_attribute("id")
+        assert browser.find_element(By.ID, chart_id + "-csv").text == "CSV of this chart"
+    notes = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "#panels p.source")]
+    assert notes and all(n.startswith("Source: tradewar on tiny (caliendo-parro") for n in notes)
+    rows = browser.execute_script("return chartRows(document.getElementById('chart-welfare-a'));")
+    assert rows[0] == ["series", "x", "y", "value"]
+    world = tw.load_world("tiny")
+    names = dict(zip(world.country_names, world.countries, strict=True))
+    expected = tw.run_scenario(tw.parse_scenario(TINY_RUN)).country_table()
+    welfare = [r for r in rows[1:] if r[0] == "Welfare"]
+    assert len(welfare) == 3
+    for _, name, _, value in welfare:
+        assert value == pytest.approx(expected.loc[names[name], "welfare_pct"], rel=1e-9)
+
+
+def test_a_nash_job_from_the_dashboard_matches_the_library(server, browser):
+    import tradewar as tw
+    from tradewar.game import nash_tariffs
+    from tradewar.game.build import build_game
+
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    Select(browser.find_element(By.ID, "game-kind")).select_by_value("nash")
+    countries = browser.find_element(By.ID, "game-countries")
+    countries.clear()
+    countries.send_keys("HOM, FOR")
+    browser.find_element(By.ID, "game-run").click()
+    wait(
+        browser,
+        lambda d: (
+            d.find_elements(By.ID, "game-table")
+            or "error" in d.find_element(By.ID, "game-status").get_attribute("class")
+        ),
+    )
+    assert browser.find_element(By.ID, "game-status").text == "Solved."
+    assert browser.find_element(By.ID, "game-converged").text == "converged"
+    expected = nash_tariffs(
+        build_game(tw.load_world("tiny"), "caliendo-parro"), ["HOM", "FOR"]
+    ).country_table()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#game-table tbody tr")
+    assert {r.get_attribute("data-country") for r in rows} == {"HOM", "FOR", "ROW"}
+    for row in rows:
+        code = row.get_attribute("data-country")
+        welfare = float(row.find_element(By.CSS_SELECTOR, "td.welfare").get_attribute("data-value"))
+        assert welfare == pytest.approx(expected.loc[code, "welfare_pct"], rel=1e-6, abs=1e-9)
+    presets = browser.find_elements(By.CSS_SELECTOR, "#game-preset option")
+    assert len(presets) == 5  # the prompt and four presets
+
+
+def test_the_welfare_map_draws_from_geometry_served_locally(server, browser):
+    import tradewar as tw
+
+    scenario = {
+        "name": "US tariff on China",
+        "world": "wiod2014-s3",
+        "model": "caliendo-parro",
+        "deficits": "keep",
+        "policy": [{"kind": "tariff", "importer": "USA", "exporter": "CHN", "add_pct": 25}],
+        "step": [],
+    }
+    browser.get(_link(server, {"slots": {"a": scenario, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#chart-map-a .choroplethlocation"))
+    shapes = browser.find_elements(By.CSS_SELECTOR, "#chart-map-a .choroplethlocation")
+    assert len(shapes) >= 40  # the world's countries with an ISO-3 outline
+    fetched = browser.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name);"
+    )
+    assert any(url.endswith("/static/topojson/world_110m.json") for url in fetched)
+    assert all(url.startswith(server) for url in fetched)  # nothing from the internet
+    rows = browser.execute_script("return chartRows(document.getElementById('chart-map-a'));")
+    expected = tw.run_scenario(tw.parse_scenario(scenario)).country_table()["welfare_pct"]
+    for _, code, _, value in rows[1:]:
+        assert value == pytest.approx(expected[code], rel=1e-9, abs=1e-12)
+
+
+def test_monte_carlo_bands_are_the_librarys_quantiles(server, browser):
+    import tradewar as tw
+    from tradewar.uncertainty import monte_carlo
+
+    scenario = {
+        **TINY_RUN,
+        "uncertainty": {
+            "draws": 6,
+            "seed": 7,
+            "parameter": [
+                {"path": "parameters.theta.MAN", "distribution": "uniform", "low": 3.0, "high": 6.0}
+            ],
+        },
+    }
+    browser.get(_link(server, {"slots": {"a": scenario, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    browser.find_element(By.ID, "draw-bands").click()
+    wait(
+        browser,
+        lambda d: "Bands drawn" in status(d).text or "error" in status(d).get_attribute("class"),
+    )
+    assert status(browser).text == "Bands drawn.", status(browser).text
+    trace = browser.execute_script(
+        "const t = document.getElementById('chart-welfare-a').data[0];"
+        "return {x: t.customdata, y: t.y, up: t.error_y.array, down: t.error_y.arrayminus};"
+    )
+    drawn = monte_carlo(tw.parse_scenario(scenario), scheduler="none").summary()
+    last = drawn[(drawn.step == drawn.step.max()) & (drawn.variable == "welfare_pct")]
+    bands = last.set_index("country")
+    for code, y, up, down in zip(trace["x"], trace["y"], trace["up"], trace["down"], strict=True):
+        assert y + up == pytest.approx(bands.loc[code, "q95"], rel=1e-9, abs=1e-12)
+        assert y - down == pytest.approx(bands.loc[code, "q5"], rel=1e-9, abs=1e-12)

@@ -94,6 +94,7 @@ def solve(
         scenario = Scenario(
             name=name,
             world=world.name if isinstance(world, World) else os.fspath(world),
+            # Plain strings from callers; the Scenario model validates them against its Literals.
             model=model,  # type: ignore[arg-type]
             deficits=deficits,  # type: ignore[arg-type]
             policy=list(policies),
@@ -385,8 +386,12 @@ def _solve_margins_state(
     options: SolverOptions,
     start: jnp.ndarray | None,
     key: str,
-) -> tuple[Outcome, jnp.ndarray]:
-    """Solve one policy state of the extended one-sector model (warm-started from ``start``)."""
+) -> tuple[Outcome, jnp.ndarray | None]:
+    """Solve one policy state of the extended one-sector model (warm-started from ``start``).
+
+    Returns the outcome and the solution to warm-start the next state from (None after a
+    failure, so no later state starts from it).
+    """
     if np.any(state.export_tax != 0) or np.any(np.isfinite(state.quota)):
         raise ScenarioError(
             "export taxes and quotas are not available with [armington] margins (bans are)",

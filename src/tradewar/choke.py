@@ -62,11 +62,11 @@ def choke_curve(
     start = dt.date(2000, 1, 1)
     for k, cut in enumerate(sorted(cuts)):
         control = (
-            ExportControl(exporter=exporter, importer=importers, sectors=codes, ban=True)
+            ExportControl(exporter=exporter, importer=list(importers), sectors=codes, ban=True)
             if cut >= 1.0
             else ExportControl(
                 exporter=exporter,
-                importer=importers,
+                importer=list(importers),
                 sectors=codes,
                 quota_pct_of_baseline=100.0 * (1.0 - cut),
             )
@@ -87,8 +87,8 @@ def choke_curve(
         output = 100.0 * (real / np.where(before > 0, before, 1.0) - 1.0)
         for a, b, value in zip(n_user, j_user, output, strict=True):
             rows.append((100 * cut, world.countries[a], world.sectors[b], "output_real_pct", value))
-        for a, code in enumerate(world.countries):
+        for n, code in enumerate(world.countries):
             for j, name in zip(cut_idx, codes, strict=True):
-                rows.append((100 * cut, code, name, "input_price_pct", 100 * (o.P_hat[a, j] - 1)))
+                rows.append((100 * cut, code, name, "input_price_pct", 100 * (o.P_hat[n, j] - 1)))
             rows.append((100 * cut, code, "", "welfare_pct", 100 * (o.welfare_hat[a] - 1)))
     return pd.DataFrame(rows, columns=["cut_pct", "country", "sector", "variable", "value"])

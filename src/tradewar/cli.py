@@ -143,7 +143,7 @@ def _exit_codes(json_failure: dict | None = None, source: object = None) -> Iter
         _fail(f"{where}: {reason}" if where else reason, 2)
 
 
-def _variant(spec, horizon: str | None, quota_rent: str | None):  # type: ignore[no-untyped-def]
+def _variant(spec, horizon: str | None, quota_rent: str | None):
     """``spec`` over another horizon and with another quota-rent regime, where given."""
     if horizon is not None:
         spec = spec.with_horizon(horizon)
@@ -298,7 +298,7 @@ def _status_reason(status: str) -> str:
     return STATUS_REASONS.get(status, "") if status != "not converged" else ""
 
 
-def _print_result(result, top: int) -> None:  # type: ignore[no-untyped-def]
+def _print_result(result, top: int) -> None:
     for k, step in enumerate(result.steps):
         table = result.country_table(k)
         size = (
@@ -387,6 +387,7 @@ def backtest(
         ("Band", "right"),
         ("", "left"),
     ):
+        # rich wants a Literal for justify; the tuple above holds only valid ones.
         t.add_column(header, justify=justify)  # type: ignore[arg-type]
     rows = table_rows(result)
     for row in rows:
@@ -671,21 +672,21 @@ def _game(
 _OPTION_NAMES = {"model": "--model", "ces": "--ces", "armington": "--armington"}
 
 
-def _read_armington(path: Path):  # type: ignore[no-untyped-def]
+def _read_armington(path: Path):
     """The ``[armington]`` table of a TOML file, validated (errors name the file and key)."""
     from tradewar.policy.scenario import ArmingtonSettings, read_toml_table
 
     return read_toml_table(path, "armington", ArmingtonSettings)
 
 
-def _read_ces(path: Path):  # type: ignore[no-untyped-def]
+def _read_ces(path: Path):
     """The ``[ces]`` table of a TOML file, validated (errors name the file and key)."""
     from tradewar.policy.scenario import CESSettings, read_toml_table
 
     return read_toml_table(path, "ces", CESSettings)
 
 
-def _print_game(result, json_out: bool, top: int = 20) -> None:  # type: ignore[no-untyped-def]
+def _print_game(result, json_out: bool, top: int = 20) -> None:
     if json_out:
         _print_json(result.to_json())
         return
@@ -730,7 +731,7 @@ def _print_game(result, json_out: bool, top: int = 20) -> None:  # type: ignore[
     console.print(t)
 
 
-def _run_game(action, json_out: bool, describe: dict, top: int = 20) -> None:  # type: ignore[no-untyped-def]
+def _run_game(action, json_out: bool, describe: dict, top: int = 20) -> None:
     """Run ``action(progress)`` under a progress bar (Nash rounds) and print its result."""
     if describe["game"] == "nash":  # rounds to count
         bar, advance = _progress_bar("Nash tariffs: rounds", json_out)
@@ -788,7 +789,7 @@ def optimal(
     """Unilateral optimal tariffs of one country, everyone else at baseline tariffs."""
     from tradewar.game import optimal_tariffs
 
-    def action(progress):  # type: ignore[no-untyped-def]
+    def action(progress):
         game = _game(
             world,
             model,
@@ -838,7 +839,7 @@ def nash(
     """Nash tariffs (a trade war): best responses until no player gains by deviating."""
     from tradewar.game import nash_tariffs
 
-    def action(progress):  # type: ignore[no-untyped-def]
+    def action(progress):
         game = _game(
             world,
             model,
@@ -882,7 +883,7 @@ def cooperate(
     """Cooperative (efficient) tariffs from the baseline, optionally with equal gains."""
     from tradewar.game import cooperative_tariffs
 
-    def action(progress):  # type: ignore[no-untyped-def]
+    def action(progress):
         game = _game(
             world,
             model,
@@ -933,7 +934,7 @@ def bargain(
     from tradewar.game import nash_bargain
     from tradewar.game.threats import threat_tariffs
 
-    def action(progress):  # type: ignore[no-untyped-def]
+    def action(progress):
         pair = _codes(countries) or []
         if len(pair) != 2:
             raise ScenarioError("give exactly two countries, e.g. USA,CHN", key="--countries")
@@ -963,7 +964,7 @@ def bargain(
             pair[1],
             threat_tau,
             weights,
-            strict=False,  # type: ignore[arg-type]
+            strict=False,
         )
 
     _run_game(action, json_out, {"game": "bargain", "world": world}, top)
@@ -1070,7 +1071,7 @@ _SCHEDULER = typer.Option(
 )
 
 
-def _progress_bar(text: str, quiet: bool):  # type: ignore[no-untyped-def]
+def _progress_bar(text: str, quiet: bool):
     """A Rich progress bar and the callback that moves it (nothing when quiet)."""
     from rich.progress import (
         BarColumn,
@@ -1101,7 +1102,7 @@ def _progress_bar(text: str, quiet: bool):  # type: ignore[no-untyped-def]
     return bar, advance
 
 
-def _print_uncertainty(result, json_out: bool, top: int) -> None:  # type: ignore[no-untyped-def]
+def _print_uncertainty(result, json_out: bool, top: int) -> None:
     if json_out:
         _print_json(result.to_json())
         return
@@ -1242,7 +1243,7 @@ def sweep(
         _fail(f"{result.failed} of {len(result.runs)} grid points did not converge", 1)
 
 
-def _sweep_frame(result):  # type: ignore[no-untyped-def]
+def _sweep_frame(result):
     """One row per grid point: its values, convergence and welfare by country (last step)."""
     last = result.values[result.values.step == result.values.step.max()]
     welfare = last[last.variable == "welfare_pct"].pivot_table(
@@ -1251,7 +1252,7 @@ def _sweep_frame(result):  # type: ignore[no-untyped-def]
     return result.runs.set_index("point").join(welfare.add_prefix("welfare_pct_"))
 
 
-def _sweep_json(result) -> dict:  # type: ignore[no-untyped-def]
+def _sweep_json(result) -> dict:
     last = result.values[result.values.step == result.values.step.max()]
     points = []
     for row in result.runs.to_dict(orient="records"):
@@ -1271,7 +1272,7 @@ def _sweep_json(result) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def _print_sweep(result, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _print_sweep(result, paths: list[str]) -> None:
     frame = _sweep_frame(result)
     shown = [f"welfare_pct_{c}" for c in result.focus if f"welfare_pct_{c}" in frame]
     t = Table(
@@ -1292,7 +1293,7 @@ def _print_sweep(result, paths: list[str]) -> None:  # type: ignore[no-untyped-d
     console.print(t)
 
 
-def _negotiation_draws(  # type: ignore[no-untyped-def]
+def _negotiation_draws(
     config: Path,
     json_out: bool,
     seed: int | None,

@@ -473,10 +473,16 @@ def solve_state(
         )
         jacobian = previous.jacobian if same else None
         carry = not same and previous.jacobian is not None and previous.cells is not None
-        if carry and np.array_equal(previous.cells[1], limited):  # type: ignore[index]
+        old_cells, old_jacobian = previous.cells, previous.jacobian
+        if (
+            carry
+            and old_cells is not None
+            and old_jacobian is not None
+            and np.array_equal(old_cells[1], limited)
+        ):
             # The quota cells changed but not the producers: their block carries over.
-            n_old = int(previous.cells[0].sum())  # type: ignore[index]
-            capacity_block = previous.jacobian[n_old:, n_old:]  # type: ignore[index]
+            n_old = int(old_cells[0].sum())
+            capacity_block = old_jacobian[n_old:, n_old:]
     reported = capacity is not None
 
     loose = {"tol": options.tol}  # the equilibrium tolerance of the next solves

@@ -38,12 +38,12 @@ class Pressure(_Strict):
     ``importance * exp(-days / horizon_days)`` over the player's coming elections and deadlines.
     """
 
-    decay: float = Field(0.8, ge=0.0, le=1.0)
-    welfare_weight: float = Field(1.0, ge=0.0)
-    salience: float = Field(0.5, ge=0.0)
+    decay: float = Field(default=0.8, ge=0.0, le=1.0)
+    welfare_weight: float = Field(default=1.0, ge=0.0)
+    salience: float = Field(default=0.5, ge=0.0)
     sectors: list[str] = Field(default_factory=list)
-    price_weight: float = Field(0.5, ge=0.0)
-    horizon_days: float = Field(60.0, gt=0.0)
+    price_weight: float = Field(default=0.5, ge=0.0)
+    horizon_days: float = Field(default=60.0, gt=0.0)
 
 
 class Player(_Strict):
@@ -52,7 +52,7 @@ class Player(_Strict):
     country: str
     strategy: str
     params: dict[str, Any] = Field(default_factory=dict)
-    pressure: Pressure = Pressure()
+    pressure: Pressure = Field(default_factory=Pressure)
 
     @field_validator("strategy")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -297,6 +298,11 @@ class Negotiation:
             )
         return new[self.masks[i]]
 
+    def _evaluate_for(
+        self, i: int, others: list[int], my_level: float, other_level: float
+    ) -> float:
+        return self.evaluate(my_level, other_level, i, others)
+
     def evaluate(self, my_level: float, other_level: float, i: int, others: list[int]) -> float:
         """Player ``i``'s welfare (% vs the start) at uniform tariff levels over the start."""
         trial = self.tau0.copy()
@@ -355,8 +361,8 @@ class Negotiation:
                 other_pressure=float(np.mean([self.pressure[j] for j in others])),
                 welfare_vs_start_pct=welfare[i],
                 rng=self.rng,
-                best_response=lambda i=i, tau=self.tau: self.best_response(i, tau),
-                evaluate=lambda a, b, i=i, others=others: self.evaluate(a, b, i, others),
+                best_response=partial(self.best_response, i, self.tau),
+                evaluate=partial(self._evaluate_for, i, others),
             )
             actions[i] = self.runners[i].act(view)
         return actions

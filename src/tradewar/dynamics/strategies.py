@@ -229,7 +229,7 @@ def make_strategy(name: str, params: dict[str, Any]) -> Strategy:
             f"unknown strategy '{name}'; use one of {', '.join(_REGISTRY)}", key="strategy"
         )
     try:
-        return _REGISTRY[name](**params)  # type: ignore[no-any-return]
+        return _REGISTRY[name](**params)
     except UnknownParameter as exc:
         raise ScenarioError(
             f"unknown parameter '{exc.name}' for strategy {name}; valid: {exc.valid}",

@@ -8,8 +8,10 @@ Payoffs come from the general-equilibrium engine; gradients come from implicit d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -244,8 +246,8 @@ class TariffGame:
             # the same world does not compile again).
             political = self.settings.objective == "political"
             arrays = (self.econ, self.weights, self.export_tax, self.open)
-            self._payoffs = partial(_payoffs_jit, *arrays, options=self.options)
-            self._player_vg = partial(
+            self._payoffs: Callable[..., Any] = partial(_payoffs_jit, *arrays, options=self.options)
+            self._player_vg: Callable[..., Any] = partial(
                 _player_value_and_grad_jit, *arrays, political=political, options=self.options
             )
         else:
@@ -570,4 +572,5 @@ def binding_bounds(
 
 def stack_instruments(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Concatenate several players' ``(rows, cols, secs)`` index arrays into one."""
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
+    rows, cols, secs = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    return rows, cols, secs

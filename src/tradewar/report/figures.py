@@ -21,7 +21,7 @@ _DPI = 130
 LITERAL_TEXT = matplotlib.rc_context({"text.parse_math": False})
 
 
-def png(fig: plt.Figure) -> plt.Figure:
+def png(fig: plt.Figure) -> bytes:
     """Render a figure to PNG bytes and close it."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight")

@@ -447,7 +447,12 @@ def _chokepoints(
         frame.insert(0, "step", st.label)
         capacity.append(frame)
     tables["capacity"] = pd.concat(capacity, ignore_index=True)
-    premia = [float(np.nanmax(s.outcome.capacity_rent, initial=0.0)) for s in result.steps]
+    premia = [
+        0.0
+        if s.outcome.capacity_rent is None
+        else float(np.nanmax(s.outcome.capacity_rent, initial=0.0))
+        for s in result.steps
+    ]
     worst = int(np.argmax(premia))
     hit = result.users_hit(worst, top=10).reset_index()
     tables["users_hit"] = hit

@@ -18,7 +18,7 @@ plt = figures.plt
 
 
 @LITERAL_TEXT
-def timeline_figure(result: NegotiationResult):  # type: ignore[no-untyped-def]
+def timeline_figure(result: NegotiationResult) -> plt.Figure:
     """Two panels over dates: each player's tariff level and welfare; offers and deal marked."""
     dates = [pd.Timestamp(s["date"]) for s in result.steps]
     players = list(result.steps[0]["policies"])

@@ -236,6 +236,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         first = exc.errors()[0] if exc.errors() else {}
         if first.get("type") == "json_invalid":
             return error(422, f"malformed JSON: {first.get('ctx', {}).get('error', first['msg'])}")
+        # _BodyErrors offers the one method validation_error reads (errors()), duck-typed.
         err = validation_error(_BodyErrors(list(exc.errors())), None)  # type: ignore[arg-type]
         return error(422, str(err), err.key)
 

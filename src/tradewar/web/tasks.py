@@ -45,6 +45,19 @@ class ReportJob(_Request):
     nest_elasticities: list[Annotated[float, Field(gt=0)]] | None = None
 
 
+class UncertaintyJob(_Request):
+    """Monte Carlo of a scenario with an ``[uncertainty]`` table (as ``tradewar uncertainty``).
+
+    The draws run in the job's own process (``--scheduler none``); ``draws`` replaces the
+    table's count, at most 2,000 here (the command line allows more).
+    """
+
+    kind: Literal["uncertainty"] = "uncertainty"
+    scenario: Scenario
+    draws: int | None = Field(None, ge=1, le=2000)
+    seed: int | None = Field(None, ge=0)
+
+
 class _Game(_Request):
     """Settings shared by the strategic solves (as the options of ``tradewar nash``)."""
 
@@ -114,11 +127,27 @@ class NegotiationJob(_Request):
 
 
 JobRequest = Annotated[
-    ScenarioJob | ReportJob | OptimalJob | NashJob | CooperativeJob | BargainJob | NegotiationJob,
+    ScenarioJob
+    | ReportJob
+    | UncertaintyJob
+    | OptimalJob
+    | NashJob
+    | CooperativeJob
+    | BargainJob
+    | NegotiationJob,
     Field(discriminator="kind"),
 ]
 #: The kinds of job, in the order the docs list them.
-JOB_KINDS = ("scenario", "report", "optimal", "nash", "cooperative", "bargain", "negotiation")
+JOB_KINDS = (
+    "scenario",
+    "report",
+    "uncertainty",
+    "optimal",
+    "nash",
+    "cooperative",
+    "bargain",
+    "negotiation",
+)
 
 
 # ---------------------------------------------------------------------------- names → sources
@@ -148,7 +177,7 @@ def resolve_request(request: Any, worlds: WorldRegistry) -> Any:
 
     Raises `ScenarioError` naming the field for an invalid or unknown name.
     """
-    if isinstance(request, ScenarioJob | ReportJob):
+    if isinstance(request, ScenarioJob | ReportJob | UncertaintyJob):
         return request.model_copy(
             update={"scenario": checked_scenario(request.scenario, worlds, "scenario.world")}
         )
@@ -208,6 +237,27 @@ def execute(request: Any, out: Path, progress: ProgressCallback | None = None) -
         )
         manifest = json.loads((page.parent / "manifest.json").read_text(encoding="utf-8"))
         return report_status(manifest)
+    if isinstance(request, UncertaintyJob):
+        from tradewar.uncertainty import monte_carlo
+
+        if request.scenario.uncertainty is None:
+            raise ScenarioError(
+                "the scenario has no [uncertainty] table: nothing to draw", key="scenario"
+            )
+        drawn = monte_carlo(
+            request.scenario,
+            draws=request.draws,
+            seed=request.seed,
+            scheduler="none",
+            progress=progress,
+        )
+        _write_json(out, drawn.to_json(), {"request": request.model_dump(mode="json")})
+        reason = (
+            f"{drawn.failed} of {len(drawn.runs)} draws did not converge (left out of the bands)"
+            if drawn.failed
+            else ""
+        )
+        return {"converged": not reason, "reason": reason}
     if isinstance(request, NegotiationJob):
         from tradewar.dynamics import simulate
 

@@ -8,7 +8,8 @@ const $ = (id) => document.getElementById(id);
 // scripts should one slip through).
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
 const esc = (value) => String(value ?? "").replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
-const PLOT = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+// The map's country outlines are served with the page (static/topojson), never from a CDN.
+const PLOT = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"], topojsonURL: "/static/topojson/" };
 const TOP = 15;
 
 const state = {
@@ -220,6 +221,7 @@ async function run() {
     const out = await Promise.all(slots.map(runSlot));
     lastResults = { a: out[0], b: out[1] || null };
     shownScenarios = { a: sent[0], b: sent[1] || null };
+    bands = { a: null };
     const bad = out.filter((r) => !r.converged);
     setStatus(bad.length ? "Not converged: the numbers below are not an equilibrium." : "Solved.", bad.length ? "error" : "ok");
     renderResults();
@@ -294,7 +296,59 @@ function chart(parent, id) {
   el.className = "chart";
   el.id = id;
   parent.appendChild(el);
+  // Every chart's numbers as a CSV, built from what is drawn (series, x, y; hover values where a
+  // chart draws a transformed value, as the heatmap and the cut sector bars do).
+  const link = document.createElement("a");
+  link.href = "#";
+  link.className = "chart-csv";
+  link.id = id + "-csv";
+  link.textContent = "CSV of this chart";
+  link.onclick = (e) => { e.preventDefault(); chartCsv(el); };
+  parent.appendChild(link);
+  const source = document.createElement("p");
+  source.className = "caption source";
+  source.textContent = sourceNote();
+  parent.appendChild(source);
   return el;
+}
+function sourceNote() {
+  const r = lastResults.a;
+  const w = r && worldCache[r.world];
+  const cite = w && w.citation ? `; data: ${w.citation}` : "";
+  return r ? `Source: tradewar on ${r.world} (${r.model}, deficits ${r.deficits})${cite}.` : "";
+}
+const csvCell = (v) => {
+  const text = v === null || v === undefined ? "" : String(v);
+  return /[",\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+};
+function chartRows(el) {
+  const rows = [["series", "x", "y", "value"]];
+  for (const trace of el.data || []) {
+    if (trace.type === "choropleth") {
+      trace.locations.forEach((code, k) => rows.push([trace.name || "", code, "", trace.z[k]]));
+      continue;
+    }
+    if (trace.type === "heatmap") {
+      const values = trace.customdata || trace.z;
+      trace.y.forEach((yy, i) => trace.x.forEach((xx, j) => rows.push([trace.name || "", xx, yy, values[i][j]])));
+      continue;
+    }
+    (trace.x || []).forEach((xx, k) => {
+      const shown = trace.y[k];
+      const exact = Array.isArray(trace.customdata?.[k]) ? trace.customdata[k][1] : shown;
+      rows.push([trace.name || "", xx, "", exact]);
+    });
+  }
+  return rows;
+}
+function chartCsv(el) {
+  const text = chartRows(el).map((row) => row.map(csvCell).join(",")).join("\n") + "\n";
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = el.id + ".csv";
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function welfareTable(result, slot) {
@@ -342,15 +396,40 @@ function renderResults() {
   }
   panels.appendChild(summary);
 
-  // Welfare and real wage bars
-  const bars = panel("Welfare and real wage", "Percent change by country.");
+  // A world map of welfare (ISO-3 codes; aggregates such as ROW or EU have no outline).
+  const map = panel("Welfare on the map", "Percent change of welfare at the last step; regions that are not single countries (ROW, EU, ...) are not drawn.");
+  const mapCols = columns(map, n);
+  panels.appendChild(map);
+  const mapRange = sharedRange(slots, (s) => lastResults[s].countries.map((q) => q.welfare_pct));
+  const mapCap = mapRange ? Math.max(Math.abs(mapRange[0]), Math.abs(mapRange[1])) : 1;
+  for (const s of slots) {
+    const r = lastResults[s];
+    Plotly.react(chart(mapCols, "chart-map-" + s), [{
+      type: "choropleth", locationmode: "ISO-3", locations: r.countries.map((q) => q.country), z: r.countries.map((q) => q.welfare_pct),
+      text: r.countries.map((q) => nameOf(r, q.country)), colorscale: "RdBu", zmin: -mapCap, zmax: mapCap, colorbar: { title: { text: "%" } },
+      hovertemplate: "%{text} (%{location}): %{z:.3f}%<extra></extra>",
+    }], { margin: { t: 10, r: 10, l: 10, b: 10 }, geo: { projection: { type: "natural earth" }, showframe: false, showcoastlines: false } }, PLOT);
+  }
+
+  // Welfare and real wage bars (with Monte Carlo bands once drawn, for a scenario that says
+  // what is uncertain in its [uncertainty] table)
+  const bars = panel("Welfare and real wage", "Percent change by country." + (bands.a ? ` Whiskers: welfare from the ${bands.a.low} to the ${bands.a.high} quantile of ${bands.a.runs} Monte Carlo draws.` : ""));
+  if (shownScenarios.a && shownScenarios.a.uncertainty && !bands.a) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.id = "draw-bands";
+    button.textContent = "Draw uncertainty bands (Monte Carlo job)";
+    button.onclick = () => drawBands(button);
+    bars.appendChild(button);
+  }
   const barCols = columns(bars, n);
   panels.appendChild(bars);
   const barRange = sharedRange(slots, (s) => { const r = lastResults[s], rows = byCode(r); return shownCountries(r).flatMap((c) => [rows[c].welfare_pct, rows[c].real_wage_pct]); });
   for (const s of slots) {
     const r = lastResults[s], rows = byCode(r), codes = shownCountries(r), names = codes.map((c) => nameOf(r, c));
     Plotly.react(chart(barCols, "chart-welfare-" + s), [
-      { type: "bar", name: "Welfare", x: names, y: codes.map((c) => rows[c].welfare_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Welfare</extra>" },
+      { type: "bar", name: "Welfare", x: names, y: codes.map((c) => rows[c].welfare_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Welfare</extra>",
+        error_y: s === "a" && bands.a ? { type: "data", symmetric: false, array: codes.map((c) => (bands.a.by[c] ? bands.a.by[c][1] - rows[c].welfare_pct : 0)), arrayminus: codes.map((c) => (bands.a.by[c] ? rows[c].welfare_pct - bands.a.by[c][0] : 0)) } : undefined },
       { type: "bar", name: "Real wage", x: names, y: codes.map((c) => rows[c].real_wage_pct), customdata: codes, hovertemplate: "%{x} (%{customdata}): %{y:.3f}%<extra>Real wage</extra>" },
     ], { barmode: "group", title: { text: n > 1 ? s.toUpperCase() : "", font: { size: 13 } }, margin: { t: 30, r: 10, l: 50, b: 90 }, yaxis: { title: "%", range: barRange }, legend: { orientation: "h", y: 1.12 } }, PLOT);
   }
@@ -498,6 +577,113 @@ function renderResults() {
   }
 }
 
+// ------------------------------------------------------------------ Monte Carlo bands
+let bands = { a: null };
+async function waitForJob(id, say) {
+  let record = await api("/api/jobs/" + encodeURIComponent(id));
+  while (["queued", "running"].includes(record.status)) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    record = await api("/api/jobs/" + encodeURIComponent(id));
+    if (record.message) say(`${record.status}: ${record.message}`);
+  }
+  if (!["finished", "not converged"].includes(record.status)) throw new Error(record.error || record.reason || record.status);
+  return record;
+}
+async function drawBands(button) {
+  button.disabled = true;
+  const say = (text, kind) => setStatus(text, kind);
+  try {
+    const job = await api("/api/jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ kind: "uncertainty", scenario: shownScenarios.a }) });
+    say("Monte Carlo submitted…");
+    const record = await waitForJob(job.id, say);
+    const result = await api("/api/jobs/" + encodeURIComponent(job.id) + "/result");
+    const [low, high] = [result.quantiles[0], result.quantiles[result.quantiles.length - 1]].map((q) => "q" + q);
+    const by = {};
+    for (const row of result.countries) if (row.welfare_pct) by[row.country] = [row.welfare_pct[low], row.welfare_pct[high]];
+    bands = { a: { by, low, high, runs: result.converged_runs } };
+    renderResults();
+    say(record.status === "finished" ? "Bands drawn." : "Bands drawn; " + record.reason, record.status === "finished" ? "ok" : "error");
+  } catch (e) {
+    say((e.field ? `[${e.field}] ` : "") + e.message, "error");
+    button.disabled = false;
+  }
+}
+
+// ------------------------------------------------------------------ strategy jobs
+const GAME_PRESETS = [
+  { id: "ossa-war", title: "Trade war among all seven (Ossa 2014, political economy)", world: "ossa2014", model: "ossa", kind: "nash", objective: "political", countries: "", allow_binding_bounds: true },
+  { id: "ossa-talks", title: "Trade talks from today's tariffs (Ossa 2014, political economy)", world: "ossa2014", model: "ossa", kind: "cooperative", objective: "political", countries: "" },
+  { id: "us-optimal", title: "The US optimal tariff, no retaliation (WIOD 2014, 3 sectors)", world: "wiod2014-s3", model: "caliendo-parro", kind: "optimal", objective: "welfare", countries: "USA", deficits: "zero" },
+  { id: "us-china-war", title: "US–China tariff war (WIOD 2014, 3 sectors)", world: "wiod2014-s3", model: "caliendo-parro", kind: "nash", objective: "welfare", countries: "USA, CHN", deficits: "zero", against: "players" },
+];
+
+function gameRequest() {
+  const kind = $("game-kind").value;
+  const codes = $("game-countries").value.split(",").map((c) => c.trim()).filter(Boolean);
+  const preset = GAME_PRESETS.find((p) => p.id === $("game-preset").value) || {};
+  const request = { kind, world: current().world, model: current().model, objective: $("game-objective").value };
+  if (preset.world === current().world) {
+    for (const key of ["deficits", "allow_binding_bounds", "against"]) if (preset[key] !== undefined) request[key] = preset[key];
+  }
+  if (kind === "optimal") request.country = codes[0] || "";
+  else if (kind === "bargain") request.countries = codes;
+  else if (codes.length) request.players = codes;
+  return request;
+}
+
+async function runGame() {
+  const request = gameRequest();
+  $("game-run").disabled = true;
+  const say = (text, kind) => { $("game-status").textContent = text; $("game-status").className = kind || ""; };
+  try {
+    const job = await api("/api/jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) });
+    say("Submitted; waiting for a worker…");
+    let record = job;
+    while (["queued", "running"].includes(record.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      record = await api("/api/jobs/" + encodeURIComponent(job.id));
+      if (record.message) say(`${record.status}: ${record.message}`);
+    }
+    if (!["finished", "not converged"].includes(record.status)) throw new Error(record.error || record.reason || record.status);
+    const result = await api("/api/jobs/" + encodeURIComponent(job.id) + "/result");
+    renderGame(request, result);
+    say(record.status === "finished" ? "Solved." : "Not converged: " + (record.reason || ""), record.status === "finished" ? "ok" : "error");
+  } catch (e) {
+    say((e.field ? `[${e.field}] ` : "") + e.message, "error");
+  } finally {
+    $("game-run").disabled = false;
+  }
+}
+
+function renderGame(request, result) {
+  const old = $("game-panel");
+  if (old) old.remove();
+  const box = panel(`Strategy: ${request.kind} on ${result.world}`, `Objective ${result.objective}; tariffs in percent, welfare in percent change from the baseline.`);
+  box.id = "game-panel";
+  const w = worldCache[result.world];
+  const names = Object.fromEntries(((w && w.country_list) || []).map((c) => [c.country, c.name]));
+  const rows = (result.countries || []).map((c) => `<tr data-country="${esc(c.country)}"><td class="left" title="${esc(c.country)}">${esc(names[c.country] || c.country)}</td>` +
+    `<td class="median" data-value="${esc(c.median_tariff_pct)}">${fmt(c.median_tariff_pct, 1)}</td><td>${fmt(c.mean_tariff_pct, 1)}</td>` +
+    `<td class="welfare ${signClass(c.welfare_pct)}" data-value="${esc(c.welfare_pct)}">${fmt(c.welfare_pct)}</td><td>${fmt(c.gov_welfare_pct)}</td></tr>`).join("");
+  box.innerHTML += `<p><span class="badge ${result.converged ? "ok" : "bad"}" id="game-converged">${result.converged ? "converged" : "not converged"}</span> ` +
+    `<span class="caption">${esc(result.rounds ?? "")} rounds${result.reason ? "; " + esc(result.reason) : ""}</span></p>` +
+    `<div class="table-wrap"><table id="game-table"><thead><tr><th class="left">Country</th><th>Median tariff %</th><th>Mean tariff %</th><th>Welfare %</th><th>Gov. welfare %</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  $("placeholder").hidden = true;
+  $("panels").prepend(box);
+}
+
+async function chooseGamePreset(id) {
+  const preset = GAME_PRESETS.find((p) => p.id === id);
+  if (!preset) return;
+  current().world = preset.world;
+  current().model = preset.model;
+  $("game-kind").value = preset.kind;
+  $("game-objective").value = preset.objective;
+  $("game-countries").value = preset.countries;
+  await renderEditor();
+  saveUrl();
+}
+
 // ------------------------------------------------------------------ set-up
 async function choosePreset(id) {
   state.presets[state.active] = id;
@@ -535,6 +721,9 @@ async function init() {
   $("add-control").onclick = () => addPolicy("export_control");
   $("add-cost").onclick = () => addPolicy("trade_cost");
   $("run").onclick = run;
+  $("game-preset").innerHTML += GAME_PRESETS.map((p) => `<option value="${esc(p.id)}">${esc(p.title)}</option>`).join("");
+  $("game-preset").onchange = (e) => chooseGamePreset(e.target.value);
+  $("game-run").onclick = runGame;
   $("copy-link").onclick = async () => {
     saveUrl();
     try { await navigator.clipboard.writeText(location.href); setStatus("Link copied.", "ok"); } catch (e) { setStatus("Copy the address bar: it holds the whole scenario.", ""); }
