@@ -630,39 +630,63 @@ class Result:
     # ------------------------------------------------------------------ JSON
     def countries_json(self, step: int) -> list[dict[str, Any]]:
         """The ``countries`` rows of the ``--json`` contract for one step (NaN as null)."""
-        table = self.country_table(step)
-        rows = []
-        for code, row in table.iterrows():
-            rows.append({"country": code, **{k: _num(v) for k, v in row.items()}})
-        return rows
+        arrays = self._country_arrays(step)
+        names = list(arrays)
+        columns = [[_num(v) for v in np.asarray(arrays[name]).tolist()] for name in names]
+        return [
+            {
+                "country": code,
+                **{name: column[n] for name, column in zip(names, columns, strict=True)},
+            }
+            for n, code in enumerate(self.countries)
+        ]
 
-    def _effective_tariffs_json(self, step: int) -> list[dict[str, Any]]:
-        """Each importer's rate on all imports, and each pair whose schedule moved at any step.
-
-        The same pairs at every step, so a pair's path can be read across the steps.
-        """
+    def _moved_pairs(self) -> np.ndarray:
+        """``(N, N)`` pairs whose tariff schedule moved from the baseline at any step."""
         moved = np.zeros((len(self.countries),) * 2, dtype=bool)
         for st in self.steps:
             o = st.outcome
             moved |= np.abs(o.tariffs_after - o.tariffs_before).max(axis=2) > 1e-12
-        table = self.effective_tariffs(step)
-        index = {code: n for n, code in enumerate(self.countries)}
-        keep = [
-            row.partner == "all" or bool(moved[index[row.importer], index[row.partner]])
-            for row in table.itertuples()
-        ]
-        columns = ["importer", "partner", "statutory_pct", "realised_pct", "imports_before"]
-        columns += ["imports_after", "tariff_revenue"]
-        return [
-            {
-                c: (getattr(row, c) if c in ("importer", "partner") else _num(getattr(row, c)))
-                for c in columns
-            }
-            for row in table[keep].itertuples()
-        ]
+        return moved
+
+    def _effective_tariffs_json(
+        self, step: int, moved: np.ndarray | None = None
+    ) -> list[dict[str, Any]]:
+        """Each importer's rate on all imports, and each pair whose schedule moved at any step.
+
+        The same pairs at every step, so a pair's path can be read across the steps.
+        """
+        o = self.steps[step].outcome
+        moved = self._moved_pairs() if moved is None else moved
+        pairs = pair_tariffs(o)
+        totals = importer_tariffs(o)
+        rows: list[dict[str, Any]] = []
+        for n, code in enumerate(self.countries):
+            rows.append(
+                {
+                    "importer": code,
+                    "partner": "all",
+                    "statutory_pct": _num(float(totals["statutory_tariff_pct"][n])),
+                    "realised_pct": _num(float(totals["realised_tariff_pct"][n])),
+                    "imports_before": _num(float(pairs["imports_before"][n].sum())),
+                    "imports_after": _num(float(pairs["imports_after"][n].sum())),
+                    "tariff_revenue": _num(float(pairs["tariff_revenue"][n].sum())),
+                }
+            )
+        traded = (pairs["imports_before"] > 0) | (pairs["imports_after"] > 0)
+        for n, i in zip(*np.nonzero(moved & traded), strict=True):
+            rows.append(
+                {
+                    "importer": self.countries[n],
+                    "partner": self.countries[i],
+                    **{key: _num(float(values[n, i])) for key, values in pairs.items()},
+                }
+            )
+        return rows
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` object of docs/formats.md (a plain dict; `json.dumps` it)."""
+        moved = self._moved_pairs()
         steps = []
         for k, st in enumerate(self.steps):
             o = st.outcome
@@ -698,7 +722,7 @@ class Result:
                         {key: row[key] for key in ("country", "part", "sentence")}
                         for row in self.welfare_drivers(k)
                     ],
-                    "effective_tariffs": self._effective_tariffs_json(k),
+                    "effective_tariffs": self._effective_tariffs_json(k, moved),
                 }
             )
         return {
