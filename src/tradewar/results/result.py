@@ -641,6 +641,25 @@ class Result:
             for n, code in enumerate(self.countries)
         ]
 
+    def _tariff_revenue_json(self, step: int) -> list[dict[str, Any]]:
+        """`tariff_revenue` rows of one step that pay duties, built from the arrays."""
+        table = self.tariff_revenue(step)
+        paying = table["tariff_revenue"].to_numpy() != 0
+        columns = {
+            name: table[name].to_numpy()[paying].tolist()
+            for name in ("importer", "partner", "imports", "tariff_revenue", "tariff_rate_pct")
+        }
+        return [
+            {
+                "importer": importer,
+                "partner": partner,
+                "imports": _num(imports),
+                "tariff_revenue": _num(revenue),
+                "tariff_rate_pct": _num(rate),
+            }
+            for importer, partner, imports, revenue, rate in zip(*columns.values(), strict=True)
+        ]
+
     def _moved_pairs(self) -> np.ndarray:
         """``(N, N)`` pairs whose tariff schedule moved from the baseline at any step."""
         moved = np.zeros((len(self.countries),) * 2, dtype=bool)
@@ -707,17 +726,7 @@ class Result:
                         {"country": c, "sector": sec, **{k2: _num(v) for k2, v in row.items()}}
                         for (c, sec), row in self.capacity_table(k).iterrows()
                     ],
-                    "tariff_revenue": [
-                        {
-                            "importer": row.importer,
-                            "partner": row.partner,
-                            "imports": _num(row.imports),
-                            "tariff_revenue": _num(row.tariff_revenue),
-                            "tariff_rate_pct": _num(row.tariff_rate_pct),
-                        }
-                        for row in self.tariff_revenue(k).itertuples()
-                        if row.tariff_revenue != 0
-                    ],
+                    "tariff_revenue": self._tariff_revenue_json(k),
                     "welfare_drivers": [
                         {key: row[key] for key in ("country", "part", "sentence")}
                         for row in self.welfare_drivers(k)
