@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -482,3 +483,91 @@ def test_monte_carlo_bands_are_the_librarys_quantiles(server, browser):
     for code, y, up, down in zip(trace["x"], trace["y"], trace["up"], trace["down"], strict=True):
         assert y + up == pytest.approx(bands.loc[code, "q95"], rel=1e-9, abs=1e-12)
         assert y - down == pytest.approx(bands.loc[code, "q5"], rel=1e-9, abs=1e-12)
+
+
+def test_compared_sides_share_order_axes_and_colour_scale(server, browser):
+    a = {**TINY_RUN, "name": "small"}
+    b = {**TINY_RUN, "name": "large", "policy": [{**TINY_RUN["policy"][0], "add_pct": 80}]}
+    browser.get(_link(server, {"slots": {"a": a, "b": b}, "compare": True, "active": "a"}))
+    wait_for_results(browser, "b")
+    order = [
+        [
+            r.get_attribute("data-country")
+            for r in browser.find_elements(By.CSS_SELECTOR, f"#welfare-table-{s} tbody tr")
+        ]
+        for s in ("a", "b")
+    ]
+    assert order[0] == order[1]
+    ranges = browser.execute_script(
+        "return ['a', 'b'].map((s) =>"
+        " document.getElementById('chart-welfare-' + s).layout.yaxis.range);"
+    )
+    assert ranges[0] == ranges[1]
+    scales = browser.execute_script(
+        "return ['a', 'b'].map((s) => {"
+        " const t = document.getElementById('chart-heat-' + s).data[0];"
+        " return [t.zmin, t.zmax]; });"
+    )
+    assert scales[0] == scales[1]
+
+
+def test_the_heatmap_tells_large_changes_from_small_ones(server, browser):
+    """Colours on a signed log scale: a cell ten times larger is clearly darker, never capped."""
+    browser.get(
+        _link(
+            server,
+            {
+                "slots": {
+                    "a": {
+                        **TINY_RUN,
+                        "policy": [
+                            {"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 300}
+                        ],
+                    },
+                    "b": None,
+                },
+                "compare": False,
+            },
+        )
+    )
+    wait_for_results(browser)
+    trace = browser.execute_script(
+        "const t = document.getElementById('chart-heat-a').data[0];"
+        "return {z: t.z, raw: t.customdata, zmax: t.zmax, text: t.colorbar.ticktext};"
+    )
+    raw = [v for row in trace["raw"] for v in row if v is not None]
+    coloured = [v for row in trace["z"] for v in row if v is not None]
+    largest = max(raw, key=abs)
+    assert largest < -50  # HOM's imports from FOR collapse under a 300-point tariff
+    assert max(abs(v) for v in coloured) == pytest.approx(trace["zmax"])  # not saturated
+    for value, colour in zip(raw, coloured, strict=True):
+        assert colour == pytest.approx((1 if value > 0 else -1) * math.log10(1 + abs(value)))
+
+
+def test_sector_bars_are_named_and_one_outlier_does_not_flatten_the_rest(server, browser):
+    import tradewar as tw
+
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    trace = browser.execute_script(
+        "const el = document.getElementById('chart-sectors-a');"
+        "return {x: el.data[0].x, exact: el.data[0].customdata, range: el.layout.yaxis.range};"
+    )
+    world = tw.load_world("tiny")
+    assert trace["x"] == list(world.sector_names)  # names on the axis, codes on hover
+    frame = tw.run_scenario(tw.parse_scenario(TINY_RUN)).to_frame()
+    rows = frame[(frame.country == "HOM") & (frame.variable == "output_real_pct")]
+    expected = rows.set_index("sector")["value"]
+    codes = [row[0] for row in trace["exact"]]
+    exact = [row[1] for row in trace["exact"]]
+    assert codes == list(world.sectors)
+    for code, value in zip(codes, exact, strict=True):
+        truth = expected[code] if abs(expected[code]) >= 1e-9 else 0.0  # rounding noise as zero
+        assert value == pytest.approx(truth, rel=1e-9, abs=1e-12)
+    # The axis spans the 5th to the 95th percentile (with zero) and a margin, not the extremes.
+    ordered = sorted(exact)
+    q05 = ordered[round(0.05 * (len(ordered) - 1))]
+    q95 = ordered[round(0.95 * (len(ordered) - 1))]
+    low, high = min(0, q05), max(0, q95)
+    pad = 0.15 * ((high - low) or 1)
+    assert trace["range"] == pytest.approx([low - pad, high + pad])
