@@ -571,3 +571,22 @@ def test_sector_bars_are_named_and_one_outlier_does_not_flatten_the_rest(server,
     low, high = min(0, q05), max(0, q95)
     pad = 0.15 * ((high - low) or 1)
     assert trace["range"] == pytest.approx([low - pad, high + pad])
+
+
+def test_downloads_give_the_scenario_on_screen_not_later_edits(server, browser):
+    browser.get(_link(server, {"slots": {"a": TINY_RUN, "b": None}, "compare": False}))
+    wait_for_results(browser)
+    value = browser.find_element(By.CSS_SELECTOR, ".policy .value")
+    value.clear()
+    value.send_keys("90")
+    browser.find_element(By.ID, "name").click()  # the edit is read as focus leaves the field
+    sent = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.fetch = (url, options) => { done([url, options.body]);"
+        " return new Promise(() => {}); };"
+        "download('csv');"
+    )
+    url, body = sent
+    assert url == "/api/run?format=csv"
+    assert json.loads(body)["policy"][0]["add_pct"] == 20  # what the charts show, not the 90
+    assert "Preparing the CSV" in status(browser).text
