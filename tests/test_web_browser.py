@@ -160,6 +160,15 @@ def test_us_china_preset_matches_the_cli(server, browser):
             us_on_china["statutory_pct"], rel=1e-9
         )
     assert browser.find_elements(By.ID, "timeline-countries-a")
+    # The timeline: one evenly spaced position per step, a step line, the focus pair first.
+    timeline = browser.execute_script(
+        "const el = document.getElementById('chart-timeline-a');"
+        "return {ticks: el.layout.xaxis.tickvals, shapes: el.data.map((t) => t.line.shape),"
+        " names: el.data.map((t) => t.name)};"
+    )
+    assert timeline["ticks"] == list(range(18))
+    assert set(timeline["shapes"]) == {"hv"}
+    assert timeline["names"][:2] == ["United States", "China"]
     # The truce's driver sentence (tariff revenue decides the US sign), as text.
     last = json.loads(cli.stdout)["steps"][-1]["welfare_drivers"]
     drivers = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "p.driver")]
