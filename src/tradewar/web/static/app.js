@@ -406,7 +406,7 @@ function renderResults() {
     const r = lastResults[s];
     Plotly.react(chart(mapCols, "chart-map-" + s), [{
       type: "choropleth", locationmode: "ISO-3", locations: r.countries.map((q) => q.country), z: r.countries.map((q) => q.welfare_pct),
-      text: r.countries.map((q) => nameOf(r, q.country)), colorscale: "RdBu", zmin: -mapCap, zmax: mapCap, colorbar: { title: { text: "%" } },
+      text: r.countries.map((q) => nameOf(r, q.country)), colorscale: "RdBu", reversescale: true, zmin: -mapCap, zmax: mapCap, colorbar: { title: { text: "%" } },
       hovertemplate: "%{text} (%{location}): %{z:.3f}%<extra></extra>",
     }], { margin: { t: 10, r: 10, l: 10, b: 10 }, geo: { projection: { type: "natural earth" }, showframe: false, showcoastlines: false } }, PLOT);
   }
@@ -483,6 +483,7 @@ function renderResults() {
   panels.appendChild(heat);
   // Colours on a signed log scale, log10(1 + |change|): a -80% cell and a -6% one are told
   // apart and one huge cell does not wash out the rest; the colour bar and hover give percent.
+  // Falls are red and rises blue, as on the map.
   const signedLog = (v) => (v === null ? null : Math.sign(v) * Math.log10(1 + Math.abs(v)));
   const heatMax = Math.max(0.01, ...slots.flatMap((s) => lastResults[s].steps[lastResults[s].steps.length - 1].bilateral.imports_pct.flat().filter((v) => v !== null).map((v) => Math.abs(signedLog(v)))));
   const ticks = [-1000, -100, -50, -10, -1, 0, 1, 10, 50, 100, 1000].filter((v) => Math.abs(signedLog(v)) <= heatMax + 1e-9);
