@@ -7,7 +7,8 @@
 2. The same NAFTA solve for a batch of elasticity draws as one ``jax.vmap`` of the jitted solver
    against a Python loop of single solves; prints both and their ratio.
 
-Run: ``python benchmarks/bench_uncertainty.py [--draws 1000] [--batch 100]``.
+Run: ``python benchmarks/bench_uncertainty.py [--draws 1000] [--batch 100]``, or ``--smoke``
+(4 draws in this process, a batch of 3) as the tests run it, so the script cannot rot.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import tradewar as tw
-from tradewar.api import _shock
 from tradewar.model.calibrate import rebalanced
-from tradewar.model.economy import economy_from_world
+from tradewar.model.economy import Shock, economy_from_world
 from tradewar.model.solver import SolverOptions, _solve_jit, solve_arrays
 from tradewar.policy.shocks import PolicyState, apply_policies
 from tradewar.policy.uncertainty import UncertaintySettings
@@ -34,8 +34,8 @@ from tradewar.uncertainty.sampling import draw_parameters
 SCENARIO = Path(__file__).parents[1] / "scenarios" / "cp2015_nafta_theta.toml"
 
 
-def monte_carlo_runs(draws: int) -> None:
-    for scheduler in ("none", "local"):
+def monte_carlo_runs(draws: int, schedulers: tuple[str, ...] = ("none", "local")) -> None:
+    for scheduler in schedulers:
         start = time.perf_counter()
         result = monte_carlo(SCENARIO, draws=draws, scheduler=scheduler)
         wall = time.perf_counter() - start
@@ -63,7 +63,9 @@ def vmap_against_loop(batch: int) -> None:
     state = apply_policies(
         world, scenario.policy, PolicyState.baseline(np.asarray(base.tau)), "policy"
     )
-    shock = _shock(base, state, state.export_tax)
+    shock = Shock(
+        tau=jnp.asarray(state.tariffs), cost_hat=jnp.asarray(state.cost_hat), deficit=base.deficit
+    )
     settings = UncertaintySettings(theta={})
     thetas = np.tile(np.asarray(world.theta), (batch, 1))
     for k, values in enumerate(draw_parameters(settings, world, batch, seed=1)):
@@ -100,9 +102,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--smoke", action="store_true", help="A tiny run, for CI.")
     args = parser.parse_args()
+    if args.smoke:
+        vmap_against_loop(3)
+        monte_carlo_runs(4, schedulers=("none",))
+        print("ok")
+        return
     vmap_against_loop(args.batch)
     monte_carlo_runs(args.draws)
+    print("ok")
 
 
 if __name__ == "__main__":  # the guard Dask's worker processes need

@@ -14,7 +14,10 @@ BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("script", "args"), [("bench_web_load.py", ["--smoke"])])
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [("bench_web_load.py", ["--smoke"]), ("bench_uncertainty.py", ["--smoke"])],
+)
 def test_benchmark_runs_in_smoke_mode(script, args):
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *args],
