@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradewar.data.tables import check_text_table, quoted, read_table
+from tradewar.data.tables import read_table, table_columns
 from tradewar.errors import DataError
 
 BASELINE = "baseline"
@@ -55,17 +55,7 @@ def tariff_tables_from_long(
     path = Path(path)
     if not path.is_file():
         raise DataError("no such file", file=str(path))
-    if path.suffix != ".parquet":
-        check_text_table(path)
-    try:
-        if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            names = list(pq.read_schema(path).names)
-        else:
-            names = list(pd.read_csv(path, nrows=0).columns)
-    except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot be read: {quoted(exc)}", file=path.name) from None
+    names = table_columns(path)
     by_product = "product" in names
     if by_product and concordance is None:
         raise DataError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,44 @@ def check_text_table(path: Path) -> None:
                 offset += len(chunk)
     except OSError as exc:
         raise DataError(f"cannot be read: {quoted(exc.strerror or exc)}", file=path.name) from None
+
+
+#: The longest header line a text table may have before it is taken for something else.
+HEADER_BYTES = 2**20
+
+
+def table_columns(path: Path) -> list[str]:
+    """The column names of a CSV or Parquet table, reading only its header or schema.
+
+    A CSV's first line is read with a bound (`HEADER_BYTES`), so a binary or zero-filled file
+    costs no memory here (its NUL bytes are reported as `check_text_table` reports them);
+    the whole file is scanned once, later, by `read_table`.
+
+    Raises
+    ------
+    DataError
+        Naming the file, for a table that cannot be read.
+    """
+    errors = (OSError, ValueError, UnicodeError, pd.errors.ParserError)
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        with path.open("rb") as handle:
+            head = handle.readline(HEADER_BYTES)
+    except errors as exc:
+        raise DataError(f"cannot be read: {quoted(exc)}", file=path.name) from None
+    if b"\0" in head:
+        check_text_table(path)  # raises, naming the byte
+    if len(head) == HEADER_BYTES and not head.endswith(b"\n"):
+        raise DataError(
+            f"not a text table: no line break in its first {HEADER_BYTES:,} bytes", file=path.name
+        )
+    try:
+        return list(pd.read_csv(io.BytesIO(head), nrows=0).columns)
+    except errors as exc:
+        raise DataError(f"cannot be read: {quoted(exc)}", file=path.name) from None
 
 
 def read_csv_checked(path: Path, **options: object) -> pd.DataFrame:

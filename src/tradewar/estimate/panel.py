@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradewar.data.tables import check_text_table, read_table
+from tradewar.data.tables import read_table, table_columns
 from tradewar.data.world import World
 from tradewar.errors import DataError
 
@@ -69,17 +69,7 @@ def load_panel(source: str | Path | World) -> pd.DataFrame:
         "value": "float",
         "tariff_pct": "float",
     }
-    if path.suffix != ".parquet":
-        check_text_table(path)
-    try:
-        if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            names = list(pq.read_schema(path).names)
-        else:
-            names = list(pd.read_csv(path, nrows=0).columns)
-    except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot be read: {str(exc)[:200]}", file=path.name) from None
+    names = table_columns(path)
     if "year" in names:
         columns["year"] = "str"
     frame = read_table(path, columns)
