@@ -70,7 +70,7 @@ class Backtest:
     scenario: str
     world: str
     rows: pd.DataFrame
-    converged: bool = True
+    converged: bool
 
     @property
     def held_out(self) -> pd.DataFrame:

@@ -123,7 +123,8 @@ def solve_negotiation_chunk(
             date=outcome["date"],
             round=outcome["round"],
             proposer=outcome["proposer"],
-            converged=True,  # every round solved: a failed round raised above
+            # The rounds' own statuses (a round that failed raised above, so this is a check).
+            converged=result.result is not None and result.result.converged,
             error="",
         )
         for code, value in outcome["welfare_vs_start_pct"].items():

@@ -264,9 +264,10 @@ def execute(request: Any, out: Path, progress: ProgressCallback | None = None) -
         negotiation = simulate(request.config, seed=request.seed, progress=progress)
         payload = negotiation.to_json()
         _write_json(out, payload, {"request": request.model_dump(mode="json")})
-        # Every round's equilibrium was found: a round whose solve fails raises
-        # ConvergenceError, which the job runner records as "not converged".
-        return {"converged": True, "reason": ""}
+        # A round whose solve fails raises ConvergenceError, which the job runner records as
+        # "not converged"; the rounds that ran are checked here by their own statuses.
+        solved = negotiation.result is not None and negotiation.result.converged
+        return {"converged": solved, "reason": "" if solved else "a round was not solved"}
     return _game(request, out, progress)
 
 
