@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tradewar as tw
+from helpers.panels import COUNTRIES_1993
 from tradewar.cli import app
 from tradewar.errors import DataError
 from tradewar.estimate import load_panel, panel_from_world, trade_elasticity
@@ -141,25 +142,7 @@ def test_cp2015_panel_estimates_and_statuses():
     est = trade_elasticity(
         "cp2015-1993",
         "triple-difference",
-        countries=[
-            "ARG",
-            "AUS",
-            "BRA",
-            "CAN",
-            "CHL",
-            "CHN",
-            "HUN",
-            "IND",
-            "IDN",
-            "JPN",
-            "KOR",
-            "MEX",
-            "NZL",
-            "NOR",
-            "ZAF",
-            "TUR",
-            "USA",
-        ],
+        countries=COUNTRIES_1993,
     )
     table = est.table.set_index("sector")
     # Petroleum against the published estimate shipped with the world (Caliendo and Parro 2015,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import tradewar as tw
+from helpers.panels import COUNTRIES_1993
 
 ROOT = Path(__file__).parents[1]
 
@@ -39,24 +40,7 @@ def test_snapshot_cp2015_1993_petroleum_elasticity():
     """
     from tradewar.estimate import trade_elasticity
 
-    countries = [
-        "ARG",
-        "AUS",
-        "BRA",
-        "CAN",
-        "CHL",
-        "CHN",
-        "HUN",
-        "IND",
-        "IDN",
-        "JPN",
-        "KOR",
-        "MEX",
-        "NZL",
-        "NOR",
-        "ZAF",
-        "TUR",
-        "USA",
-    ]
-    est = trade_elasticity("cp2015-1993", "triple-difference", countries=countries, sectors=["S07"])
+    est = trade_elasticity(
+        "cp2015-1993", "triple-difference", countries=COUNTRIES_1993, sectors=["S07"]
+    )
     assert est.table.set_index("sector").loc["S07", "theta"] == pytest.approx(54.3, abs=0.1)

@@ -184,20 +184,23 @@ def test_us_china_preset_matches_the_cli(server, browser):
     assert shown_welfare(browser) == shown
 
 
+TINY_RUN = {
+    "name": "HOM tariff 20",
+    "world": "tiny",
+    "model": "caliendo-parro",
+    "deficits": "keep",
+    "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 20}],
+    "step": [],
+}
+
+
 def _link(server, state):
     text = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
     return f"{server}/#state={text}"
 
 
 def test_compare_two_scenarios_from_a_link(server, browser):
-    a = {
-        "name": "HOM tariff 20",
-        "world": "tiny",
-        "model": "caliendo-parro",
-        "deficits": "keep",
-        "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 20}],
-        "step": [],
-    }
+    a = TINY_RUN
     b = {**a, "name": "HOM tariff 60", "policy": [{**a["policy"][0], "add_pct": 60}]}
     state = {"slots": {"a": a, "b": b}, "presets": {}, "active": "a", "compare": True}
     browser.get(_link(server, state))
@@ -298,16 +301,6 @@ def test_a_crafted_world_cannot_run_a_script(server, browser):
     wait_for_results(browser)
     assert _not_pwned(browser)
     assert not browser.find_elements(By.CSS_SELECTOR, "#panels img")
-
-
-TINY_RUN = {
-    "name": "HOM tariff 20",
-    "world": "tiny",
-    "model": "caliendo-parro",
-    "deficits": "keep",
-    "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 20}],
-    "step": [],
-}
 
 
 def test_the_welfare_table_shows_names_money_prices_and_effective_tariffs(server, browser):
