@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import struct
+import subprocess
+import sys
 import time
 import zipfile
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,9 +25,11 @@ from typer.testing import CliRunner
 from helpers.live_server import live_server
 from tradewar.cli import app as cli
 from tradewar.datasets import dataset_path
+from tradewar.errors import DataError
 from tradewar.web import WebSettings
 from tradewar.web.guard import CONTENT_SECURITY_POLICY
 from tradewar.web.jobs import JobManager, folder_bytes
+from tradewar.web.worlds import WorldRegistry
 
 ZIP = {"content-type": "application/zip"}
 TOKEN = "a-test-token-of-some-length"
@@ -148,6 +154,57 @@ def test_a_zip_that_lies_about_its_size_is_stopped_at_the_lie(client):
     assert peak_mb() - before < 64
     assert time.monotonic() - start < 5
     assert "bomb" not in [w["name"] for w in client.get("/api/worlds").json()]
+
+
+@pytest.mark.slow
+def test_a_large_valid_world_is_read_outside_the_server():
+    """A 77 x 50 world (23 MB of CSV): the server's peak memory barely moves while it is
+    checked, because a child process reads it; reading it in the server would keep 100+ MB."""
+    script = Path(__file__).parent / "helpers" / "upload_memory.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "77", "50"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    assert measured["status"] == 201 and measured["name"] == "large-upload"
+    assert measured["unpacked_mb"] > 20
+    assert measured["in_process_mb"] > 64  # what the server would have kept
+    assert measured["upload_peak_mb"] < 32
+
+
+def test_a_world_over_the_cell_limit_is_refused_whole(tmp_path):
+    registry = WorldRegistry(tmp_path, 400_000, max_world_cells=10)
+    with pytest.raises(DataError) as caught:
+        registry.upload(world_zip("too-big"))
+    assert caught.value.file == "world.toml" and "at most 10" in caught.value.reason
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_a_check_that_takes_too_long_is_stopped(tmp_path):
+    registry = WorldRegistry(tmp_path, 400_000, check_timeout_s=0.01)
+    start = time.monotonic()
+    with pytest.raises(DataError, match="took more than"):
+        registry.upload(world_zip("slow"))
+    assert time.monotonic() - start < 30
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_invalid_world_is_named_from_the_child(client):
+    data = world_zip("negative")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as out:
+        for info in source.infolist():
+            text = source.read(info).decode()
+            if info.filename == "flows.csv":
+                rows = text.splitlines()
+                cells = rows[1].split(",")
+                cells[-1] = "-5"
+                rows[1] = ",".join(cells)
+                text = "\n".join(rows) + "\n"
+            out.writestr(info.filename, text)
+    response = client.post("/api/worlds", content=buffer.getvalue(), headers=ZIP)
+    assert response.status_code == 422, response.text
+    assert response.json()["file"] == "flows.csv"
 
 
 # ------------------------------------------------------------------ deleting

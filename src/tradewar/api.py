@@ -233,6 +233,7 @@ def _run(
         countries=world.countries,
         sectors=world.sectors,
         unit=world.unit,
+        year=world.year,
         steps=steps,
         elapsed_s=time.perf_counter() - start,
         meta={

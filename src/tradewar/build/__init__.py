@@ -3,7 +3,8 @@
 Readers (`read_oecd_icio`, `read_wiod`, `read_long`, `read_cp_shares`) turn a source into
 `SourceTables` or `BaselineShares`; `build_world` goes from a source to a balanced `World`,
 with region maps (`region_map`), tariff tables from long files (`tariff_tables_from_long`) and
-named elasticities (`theta_for_sectors`); `update_baseline` moves a world to a target year.
+named elasticities (`theta_for_sectors`); `update_baseline` moves a world to a target year;
+`synthetic_world` draws a balanced gravity-shaped world of any size (benchmarks, tests).
 """
 
 from tradewar.build.cpshares import read_cp_shares
@@ -17,6 +18,7 @@ from tradewar.build.shares import (
     shares_from_tables,
     world_from_baseline,
 )
+from tradewar.build.synthetic import synthetic_world
 from tradewar.build.tariffs import tariff_tables_from_long
 from tradewar.build.theta import theta_for_sectors
 from tradewar.build.update import Targets, UpdateReport, read_targets, update_baseline
@@ -39,6 +41,7 @@ __all__ = [
     "read_wiod",
     "region_map",
     "shares_from_tables",
+    "synthetic_world",
     "tariff_tables_from_long",
     "theta_for_sectors",
     "update_baseline",

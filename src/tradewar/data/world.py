@@ -105,6 +105,17 @@ class World:
         """Currency unit of every money value, e.g. ``"USD million"``."""
         return str(self.meta.get("unit", "currency units"))
 
+    @property
+    def year(self) -> int | None:
+        """Calendar year of the data (``world.toml``'s ``year``); None if absent or not a year."""
+        value = self.meta.get("year")
+        if isinstance(value, bool):
+            return None
+        try:
+            return int(value) if value is not None and float(value) == int(value) else None
+        except (TypeError, ValueError, OverflowError):
+            return None
+
     def country_index(self, code: str) -> int:
         """Position of a country code; raises `DataError` naming the valid codes."""
         try:

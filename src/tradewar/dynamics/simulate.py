@@ -501,6 +501,7 @@ class Negotiation:
             countries=self.world.countries,
             sectors=self.world.sectors,
             unit=self.world.unit,
+            year=self.world.year,
             steps=list(self.step_results),
         )
         steps = [

@@ -550,6 +550,9 @@ def _tariffs_and_prices(result: Result, a: str, b: str, tables: dict, unit: str)
             ]
             row[f"pass_through_pct_{code}"] = countries.loc[code, "pass_through_pct"]
             row[f"equivalent_variation_{code}"] = countries.loc[code, "equivalent_variation"]
+            row[f"equivalent_variation_per_household_{code}"] = countries.loc[
+                code, "equivalent_variation_per_household"
+            ]
         rows.append(row)
     frame = pd.DataFrame(rows)
     tables["effective_tariffs"] = frame
@@ -571,6 +574,8 @@ def _tariffs_and_prices(result: Result, a: str, b: str, tables: dict, unit: str)
             "Step": frame.label,
             f"{a} welfare ({unit})": frame[f"equivalent_variation_{a}"].round(0),
             f"{b} welfare ({unit})": frame[f"equivalent_variation_{b}"].round(0),
+            f"{a} USD per household": frame[f"equivalent_variation_per_household_{a}"].round(0),
+            f"{b} USD per household": frame[f"equivalent_variation_per_household_{b}"].round(0),
             f"{a} duty-paid import prices %": frame[f"import_price_duty_paid_pct_{a}"],
             f"{a} pass-through %": frame[f"pass_through_pct_{a}"],
             f"{b} duty-paid import prices %": frame[f"import_price_duty_paid_pct_{b}"],
@@ -586,7 +591,9 @@ def _tariffs_and_prices(result: Result, a: str, b: str, tables: dict, unit: str)
         "tables/effective_tariffs_all_pairs.csv.</p>"
         + html_table(shown, 2, left=("Step",))
         + "<h3>Welfare in money, import prices and pass-through</h3>"
-        f"<p>Welfare as an equivalent variation ({html.escape(unit)}, at baseline prices); "
+        f"<p>Welfare as an equivalent variation ({html.escape(unit)}, at baseline prices), and "
+        "per household (US dollars: the world year's population over the UN's persons per "
+        "household; blank for aggregates and countries without a household size); "
         "duty-paid import "
         "prices weighted by the baseline's imports; pass-through is the share of the change in "
         "duties that reaches duty-paid import prices (in logs)"

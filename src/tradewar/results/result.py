@@ -18,6 +18,7 @@ from tradewar.jsonsafe import dumps
 from tradewar.model.outcomes import Outcome
 from tradewar.policy.policies import RENT_REGIMES
 from tradewar.policy.shocks import PolicyState
+from tradewar.results.households import per_household
 from tradewar.results.income import (
     capacity_rents,
     control_rents,
@@ -56,6 +57,7 @@ COUNTRY_VARIABLES: dict[str, str | None] = {
     "imports_to_gdp_pct": PCT,
     "gdp": None,
     "equivalent_variation": None,
+    "equivalent_variation_per_household": "USD per household",
     "statutory_tariff_pct": PCT,
     "realised_tariff_pct": PCT,
     "import_price_pct": PCT,
@@ -109,6 +111,8 @@ class Result:
         Labels of the world (``N`` and ``J`` codes).
     unit
         The world's currency unit, for levels.
+    year
+        The world's calendar year (for money per household); None if the world has none.
     steps
         One `StepResult` per step (a plain scenario has one).
     elapsed_s
@@ -125,6 +129,7 @@ class Result:
     steps: list[StepResult]
     elapsed_s: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    year: int | None = None
 
     # ------------------------------------------------------------------ diagnostics
     @property
@@ -246,7 +251,10 @@ class Result:
                 _safe_ratio(o.imports_after / o.gdp_after, o.imports_before / o.gdp_before)
             ),
             "gdp": o.gdp_after,
-            "equivalent_variation": equivalent_variation(o),
+            "equivalent_variation": (ev := equivalent_variation(o)),
+            "equivalent_variation_per_household": per_household(
+                ev, self.countries, self.year, self.unit
+            ),
             **importer_tariffs(o),
             **import_prices(o),
             **welfare_decomposition(o),

@@ -187,7 +187,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     from tradewar import __version__
 
     settings = settings or WebSettings.from_env()
-    worlds = WorldRegistry(settings.data_dir / "worlds", settings.max_upload_bytes)
+    worlds = WorldRegistry(
+        settings.data_dir / "worlds", settings.max_upload_bytes, settings.max_world_cells
+    )
     jobs = JobManager(
         settings.data_dir / "jobs",
         settings.job_workers,

@@ -14,6 +14,7 @@ ENV = {
     "data_dir": "TRADEWAR_DATA_DIR",
     "max_body_bytes": "TRADEWAR_MAX_BODY_BYTES",
     "max_upload_bytes": "TRADEWAR_MAX_UPLOAD_BYTES",
+    "max_world_cells": "TRADEWAR_MAX_WORLD_CELLS",
     "request_timeout_s": "TRADEWAR_REQUEST_TIMEOUT_S",
     "job_timeout_s": "TRADEWAR_JOB_TIMEOUT_S",
     "run_workers": "TRADEWAR_RUN_WORKERS",
@@ -39,7 +40,9 @@ class WebSettings(BaseModel):
 
     ``data_dir`` holds ``worlds/`` (uploaded world packages) and ``jobs/`` (one folder per job,
     with its status and results), so a restart loses nothing that finished.
-    ``max_body_bytes`` caps a JSON request, ``max_upload_bytes`` an uploaded world (zip).
+    ``max_body_bytes`` caps a JSON request, ``max_upload_bytes`` an uploaded world (zip);
+    ``max_world_cells`` the countries x countries x sectors of an uploaded world (its check
+    runs in a child process, so parsing it never grows the server).
     ``request_timeout_s`` bounds how long a synchronous run may keep its client waiting;
     ``job_timeout_s`` how long a job may run before it is stopped.
     ``run_workers`` threads solve synchronous runs and ``run_queue`` more may wait; beyond that
@@ -57,6 +60,7 @@ class WebSettings(BaseModel):
     data_dir: Path = Field(default_factory=default_data_dir)
     max_body_bytes: int = Field(1_000_000, ge=1_000)
     max_upload_bytes: int = Field(50_000_000, ge=1_000)
+    max_world_cells: int = Field(4_000_000, ge=1)
     request_timeout_s: float = Field(60.0, gt=0)
     job_timeout_s: float = Field(3600.0, gt=0)
     run_workers: int = Field(2, ge=1, le=64)

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from tradewar.data.inspect import check_in_child
 from tradewar.data.io import load_world
 from tradewar.data.world import World
 from tradewar.datasets import is_dataset, list_datasets
@@ -56,14 +57,31 @@ class WorldRegistry:
         Where uploaded world packages are kept, one folder per world name.
     max_upload_bytes
         Largest zip accepted; the unpacked files may total at most four times this.
+    max_world_cells
+        Most bilateral cells (countries x countries x sectors) of an uploaded world: bounds
+        the memory a world takes when it is solved here.
     cache_size
         Loaded worlds kept in memory.
+    check_timeout_s
+        Seconds the check of one upload (in a child process) may take.
     """
 
-    def __init__(self, folder: Path, max_upload_bytes: int, cache_size: int = 8) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        max_upload_bytes: int,
+        max_world_cells: int = 4_000_000,
+        *,
+        cache_size: int = 8,
+        check_timeout_s: float = 300.0,
+    ) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.max_upload_bytes = max_upload_bytes
+        self.max_world_cells = max_world_cells
+        self.check_timeout_s = check_timeout_s
+        #: At most two uploads are checked at once (each in its own process); others wait.
+        self._checks = threading.BoundedSemaphore(2)
         self._cache: OrderedDict[str, World] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -160,14 +178,9 @@ class WorldRegistry:
                 raise DataError(f"a damaged zip: {exc}", file="upload") from None
             if not (staging / "world.toml").is_file():
                 raise DataError("the zip holds no world.toml", file="upload")
-            try:
-                world = load_world(staging)
-            except DataError as exc:
-                where = Path(exc.file).name if exc.file else "upload"
-                raise DataError(exc.reason, file=where, row=exc.row, field=exc.field) from None
-            except (OSError, ValueError) as exc:
-                raise DataError(f"cannot be read: {exc}", file="upload") from None
-            name = check_name(world.name, "world.toml: name")
+            with self._checks:
+                checked = check_in_child(staging, self.max_world_cells, self.check_timeout_s)
+            name = check_name(checked["name"], "world.toml: name")
             if is_dataset(name):
                 raise WorldExists(f"'{name}' is a bundled world; rename the upload")
             target = self.folder / name
@@ -176,8 +189,7 @@ class WorldRegistry:
             except OSError:
                 raise WorldExists(f"a world named '{name}' was already uploaded") from None
             staging = target
-            summary = world.summary()
-            return {**summary, "name": name}
+            return {**checked["summary"], "name": name}
         finally:
             if staging.name.startswith(".upload-"):
                 shutil.rmtree(staging, ignore_errors=True)

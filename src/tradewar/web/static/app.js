@@ -359,6 +359,7 @@ function welfareTable(result, slot) {
     const money = (v) => (v === null || v === undefined ? "–" : esc(Number(v).toLocaleString(undefined, { maximumFractionDigits: 0 })));
     return `<tr data-country="${esc(c)}"><td class="left" title="${esc(c)}">${esc(nameOf(result, c))}</td><td class="welfare ${signClass(r.welfare_pct)}" data-value="${esc(r.welfare_pct)}">${fmt(r.welfare_pct)}</td>` +
       `<td class="ev ${signClass(r.equivalent_variation)}" data-value="${esc(r.equivalent_variation)}">${money(r.equivalent_variation)}</td>` +
+      `<td class="ev-household ${signClass(r.equivalent_variation_per_household)}" data-value="${esc(r.equivalent_variation_per_household)}">${money(r.equivalent_variation_per_household)}</td>` +
       `<td class="real-wage" data-value="${esc(r.real_wage_pct)}">${fmt(r.real_wage_pct)}</td>` +
       `<td class="prices" data-value="${esc(r.price_index_pct)}">${fmt(r.price_index_pct)}</td>` +
       `<td class="import-prices" data-value="${esc(r.import_price_duty_paid_pct)}">${fmt(r.import_price_duty_paid_pct)}</td>` +
@@ -368,7 +369,7 @@ function welfareTable(result, slot) {
       `<td>${money(r.tariff_revenue)}</td></tr>`;
   }).join("");
   return `<div class="table-wrap"><table id="welfare-table-${esc(slot)}" class="welfare-table" data-scenario="${esc(result.scenario)}">
-    <thead><tr><th class="left">Country</th><th>Welfare %</th><th title="equivalent variation at baseline prices">Welfare (${esc(result.unit)})</th><th>Real wage %</th><th>Consumer prices %</th><th title="duty-paid, weighted by the baseline's imports">Import prices %</th>` +
+    <thead><tr><th class="left">Country</th><th>Welfare %</th><th title="equivalent variation at baseline prices">Welfare (${esc(result.unit)})</th><th title="equivalent variation in US dollars per household (World Bank population over UN persons per household; – where unknown)">Welfare (USD per household)</th><th>Real wage %</th><th>Consumer prices %</th><th title="duty-paid, weighted by the baseline's imports">Import prices %</th>` +
     `<th title="tariffs in force weighted by the baseline's imports (before substitution)">Tariff, statutory %</th><th title="duties over imports after the shock (after substitution)">Tariff, realised %</th>` +
     `<th>ToT %</th><th>VoT %</th><th>Tariff revenue (${esc(result.unit)})</th></tr></thead>
     <tbody>${body}</tbody></table></div>`;
