@@ -159,6 +159,23 @@ def test_us_china_preset_matches_the_cli(server, browser):
         assert float(cells[0].get_attribute("data-value")) == pytest.approx(
             us_on_china["statutory_pct"], rel=1e-9
         )
+        # Bilateral trade and duties in money, as the library has them at that step.
+        for css, key in (("imports", "imports_after"), ("duties", "tariff_revenue")):
+            cell = row.find_elements(By.CSS_SELECTOR, f"td.{css}")[0]
+            assert float(cell.get_attribute("data-value")) == pytest.approx(
+                us_on_china[key], rel=1e-9
+            )
+    # Tariff revenue's path over the timeline, per picked country, from the library.
+    revenue = browser.execute_script(
+        "const el = document.getElementById('chart-revenue-a');"
+        "return el.data.map((t) => ({name: t.name, y: t.y}));"
+    )
+    by_name = {trace["name"]: trace["y"] for trace in revenue}
+    us_path = [
+        next(c for c in step["countries"] if c["country"] == "USA")["tariff_revenue"]
+        for step in steps
+    ]
+    assert by_name["United States"] == pytest.approx(us_path, rel=1e-9)
     assert browser.find_elements(By.ID, "timeline-countries-a")
     # The timeline: one evenly spaced position per step, a step line, the focus pair first.
     timeline = browser.execute_script(

@@ -555,15 +555,26 @@ function renderResults() {
       type: "scatter", mode: "lines+markers", line: { shape: "hv" }, name: nameOf(r, c), x, y: r.steps.map((st) => (st.countries.find((q) => q.country === c) || {}).welfare_pct),
       text: r.steps.map((st) => `${st.date || ""} ${st.label}`), hovertemplate: "%{text}<br>" + esc(nameOf(r, c)) + " %{y:.3f}%<extra></extra>",
     })), { margin: { t: 10, r: 10, l: 50, b: 120 }, xaxis: { tickvals: x, ticktext: ticks, tickangle: -50, tickfont: { size: 9 } }, yaxis: { title: "welfare %" }, legend: { orientation: "h", y: 1.1 } }, PLOT);
+    // Money over the timeline: each picked country's tariff revenue at every step (world unit).
+    const revenueCaption = document.createElement("p");
+    revenueCaption.className = "caption";
+    revenueCaption.textContent = `Tariff revenue at each step (${r.unit} a year at the baseline's prices), for the same countries.`;
+    tl.appendChild(revenueCaption);
+    Plotly.react(chart(tl, "chart-revenue-" + s), countries.map((c) => ({
+      type: "scatter", mode: "lines+markers", line: { shape: "hv" }, name: nameOf(r, c), x, y: r.steps.map((st) => (st.countries.find((q) => q.country === c) || {}).tariff_revenue),
+      text: r.steps.map((st) => `${st.date || ""} ${st.label}`), hovertemplate: "%{text}<br>" + esc(nameOf(r, c)) + " %{y:,.0f}<extra></extra>",
+    })), { margin: { t: 10, r: 10, l: 70, b: 120 }, xaxis: { tickvals: x, ticktext: ticks, tickangle: -50, tickfont: { size: 9 } }, yaxis: { title: "tariff revenue (" + r.unit + ")" }, legend: { orientation: "h", y: 1.1 } }, PLOT);
     if (r.focus && r.focus.length === 2) {
       const [fa, fb] = r.focus;
       const rate = (st, imp, par, kind) => ((st.effective_tariffs || []).find((e) => e.importer === imp && e.partner === par) || {})[kind];
+      const level = (v) => (v === null || v === undefined ? "–" : esc(Number(v).toLocaleString(undefined, { maximumFractionDigits: 0 })));
       const rows = r.steps.map((st) => `<tr><td class="left">${esc(st.date || "")}</td><td class="left">${esc(st.label)}</td>` +
-        [[fa, fb], [fb, fa]].map(([imp, par]) => `<td class="statutory" data-value="${esc(rate(st, imp, par, "statutory_pct"))}">${fmt(rate(st, imp, par, "statutory_pct"), 2)}</td><td class="realised" data-value="${esc(rate(st, imp, par, "realised_pct"))}">${fmt(rate(st, imp, par, "realised_pct"), 2)}</td>`).join("") + "</tr>").join("");
+        [[fa, fb], [fb, fa]].map(([imp, par]) => `<td class="statutory" data-value="${esc(rate(st, imp, par, "statutory_pct"))}">${fmt(rate(st, imp, par, "statutory_pct"), 2)}</td><td class="realised" data-value="${esc(rate(st, imp, par, "realised_pct"))}">${fmt(rate(st, imp, par, "realised_pct"), 2)}</td>` +
+          `<td class="imports" data-value="${esc(rate(st, imp, par, "imports_after"))}">${level(rate(st, imp, par, "imports_after"))}</td><td class="duties" data-value="${esc(rate(st, imp, par, "tariff_revenue"))}">${level(rate(st, imp, par, "tariff_revenue"))}</td>`).join("") + "</tr>").join("");
       const box = document.createElement("div");
       const [a, b] = [esc(nameOf(r, fa)), esc(nameOf(r, fb))];
-      box.innerHTML = `<h3>Effective tariff rates: ${a} and ${b}</h3><p class="caption">Statutory: the tariffs in force weighted by the baseline's imports (before substitution). Realised: duties over imports after the shock (after substitution). Percent.</p>` +
-        `<div class="table-wrap"><table id="effective-tariffs-${s}"><thead><tr><th class="left">Date</th><th class="left">Step</th><th>${a} on ${b}, statutory</th><th>${a} on ${b}, realised</th><th>${b} on ${a}, statutory</th><th>${b} on ${a}, realised</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      box.innerHTML = `<h3>Effective tariff rates: ${a} and ${b}</h3><p class="caption">Statutory: the tariffs in force weighted by the baseline's imports (before substitution). Realised: duties over imports after the shock (after substitution). Percent. Imports (before duties) and the duties on them in ${esc(r.unit)} a year; a pair whose tariffs never moved is blank.</p>` +
+        `<div class="table-wrap"><table id="effective-tariffs-${s}"><thead><tr><th class="left">Date</th><th class="left">Step</th><th>${a} on ${b}, statutory %</th><th>${a} on ${b}, realised %</th><th>${a} imports from ${b}</th><th>${a} duties on ${b}</th><th>${b} on ${a}, statutory %</th><th>${b} on ${a}, realised %</th><th>${b} imports from ${a}</th><th>${b} duties on ${a}</th></tr></thead><tbody>${rows}</tbody></table></div>`;
       tl.appendChild(box);
     }
     if (r.who_won && r.who_won.length && r.focus.length === 2) {
