@@ -43,18 +43,22 @@ def households(countries: Sequence[str], year: int | None) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Households (count, float64), population / persons per household.
+        Households (count, float64), population / persons per household; a fresh copy.
     """
+    return _households(tuple(countries), None if year is None else int(year)).copy()
+
+
+@cache
+def _households(countries: tuple[str, ...], year: int | None) -> np.ndarray:
     out = np.full(len(countries), np.nan)
     if year is None:
         return out
     people, sizes = _tables()
     years = people["year"].unique()
-    nearest = int(years[np.argmin(np.abs(years - int(year)))])
+    nearest = int(years[np.argmin(np.abs(years - year))])
     population = people.loc[people["year"] == nearest].set_index("country")["population"]
     per = pd.Series(list(countries), dtype=object)
-    counts = per.map(population) / per.map(sizes)
-    out[:] = counts.to_numpy(dtype=float)
+    out[:] = (per.map(population) / per.map(sizes)).to_numpy(dtype=float)
     return out
 
 
