@@ -264,6 +264,32 @@ def test_an_unreachable_scheduler_fails_within_the_timeout(scenario_file):
     assert time.monotonic() - start < 45
 
 
+def test_auto_picks_this_process_on_few_cores_and_a_cluster_on_many(monkeypatch):
+    from tradewar.uncertainty import cluster
+
+    monkeypatch.setattr(cluster.os, "cpu_count", lambda: 2)
+    assert cluster.choose_scheduler("auto", 40) == "none"
+    monkeypatch.setattr(cluster.os, "cpu_count", lambda: 16)
+    assert cluster.choose_scheduler("auto", 40) == "local"
+    assert cluster.choose_scheduler("auto", 20) == "none"  # fewer than two chunks a worker
+    assert cluster.choose_scheduler("auto", 40, workers=2) == "none"
+    for given in ("none", "local", "tcp://127.0.0.1:8786"):
+        assert cluster.choose_scheduler(given, 40) == given
+    assert cluster.choose_scheduler(None, 40) == "none"
+
+
+def test_the_default_scheduler_is_chosen_and_said(scenario_file, monkeypatch):
+    from tradewar.uncertainty import cluster
+
+    monkeypatch.setattr(cluster.os, "cpu_count", lambda: 2)
+    result = monte_carlo(scenario_file)
+    assert result.settings["scheduler"] == "none"
+    assert result.settings["scheduler_asked"] == "auto"
+    shown = CliRunner().invoke(app, ["uncertainty", str(scenario_file)])
+    assert shown.exit_code == 0, shown.output
+    assert "on this process" in " ".join(shown.output.split())
+
+
 # ---------------------------------------------------------------------------- Dask
 @pytest.mark.slow
 def test_same_numbers_without_dask_and_on_one_or_two_local_workers(scenario_file):

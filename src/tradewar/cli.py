@@ -423,7 +423,7 @@ def report(
     force: Annotated[bool, _FORCE] = False,
     scheduler: Annotated[
         str, typer.Option(help="For a scenario with an [uncertainty] table: where its draws run.")
-    ] = "local",
+    ] = "auto",
     horizon: Annotated[str | None, _HORIZON] = None,
     quota_rent: Annotated[str | None, _QUOTA_RENT] = None,
 ) -> None:
@@ -1005,7 +1005,7 @@ def negotiate(
             "(default: the start scenario's)."
         ),
     ] = None,
-    scheduler: Annotated[str, _SCHEDULER] = "local",
+    scheduler: Annotated[str, _SCHEDULER] = "auto",
     horizon: Annotated[str | None, _HORIZON] = None,
 ) -> None:
     """Simulate a dated negotiation: tariffs, pressure, offers and a deal (or none)."""
@@ -1066,9 +1066,19 @@ def negotiate(
 
 _RUNS_OUT = typer.Option(help="Write values.parquet, runs.parquet, summary.csv and manifest.json.")
 _SCHEDULER = typer.Option(
-    help="Where the runs go: local (a Dask cluster of one process per core, started here), "
-    "none (this process) or a Dask scheduler address such as tcp://127.0.0.1:8786."
+    help="Where the runs go: auto (this process on fewer than 4 cores, else local; printed), "
+    "local (a Dask cluster of one process per core, started here), none (this process) or a "
+    "Dask scheduler address such as tcp://127.0.0.1:8786."
 )
+
+
+def _where(scheduler: object) -> str:
+    """Where the runs went, in words, for a caption."""
+    if scheduler in (None, "none"):
+        return "this process"
+    if scheduler == "local":
+        return "a local Dask cluster"
+    return f"the Dask scheduler at {scheduler}"
 
 
 def _progress_bar(text: str, quiet: bool):
@@ -1118,7 +1128,8 @@ def _print_uncertainty(result, json_out: bool, top: int) -> None:
         caption=(
             f"{escape(result.world)}, {result.model}; {len(result.runs) - result.failed} of "
             f"{len(result.runs)} {kind} converged ({result.failed} failed); "
-            f"{result.elapsed_s:.1f} s; quantiles over converged {kind}"
+            f"{result.elapsed_s:.1f} s on {_where(result.settings.get('scheduler'))}; "
+            f"quantiles over converged {kind}"
         ),
     )
     t.add_column("Country", style="bold")
@@ -1154,7 +1165,7 @@ def uncertainty(
         typer.Option(min=1, max=1_000_000, help="Draws (default: the table's; at most 1,000,000)."),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the table's).")] = None,
-    scheduler: Annotated[str, _SCHEDULER] = "local",
+    scheduler: Annotated[str, _SCHEDULER] = "auto",
     chunk_size: Annotated[int | None, typer.Option(help="Draws per task (default 25).")] = None,
     json_out: Annotated[bool, _JSON] = False,
     out: Annotated[Path | None, _RUNS_OUT] = None,
@@ -1202,7 +1213,7 @@ def sweep(
             "repeat for a grid over several fields.",
         ),
     ],
-    scheduler: Annotated[str, _SCHEDULER] = "local",
+    scheduler: Annotated[str, _SCHEDULER] = "auto",
     chunk_size: Annotated[int | None, typer.Option(help="Points per task (default 25).")] = None,
     json_out: Annotated[bool, _JSON] = False,
     out: Annotated[Path | None, _RUNS_OUT] = None,

@@ -123,7 +123,7 @@ def build_report(
     nest_elasticities: Sequence[float] | None = None,
     version: str = "",
     force: bool = False,
-    scheduler: str | None = "local",
+    scheduler: str | None = "auto",
     progress: ProgressCallback | None = None,
 ) -> Path:
     """Solve ``scenario`` and write ``out/report.html`` with figures and tables.

@@ -22,7 +22,7 @@ from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.policy.scenario import Scenario, load_scenario
 from tradewar.policy.uncertainty import MAX_DRAWS, UncertaintySettings
 from tradewar.progress import ProgressCallback
-from tradewar.uncertainty.cluster import run_chunks
+from tradewar.uncertainty.cluster import choose_scheduler, run_chunks
 from tradewar.uncertainty.engine import apply_values, cached_world
 from tradewar.uncertainty.run import settings_for
 from tradewar.uncertainty.sampling import draw_parameters
@@ -139,7 +139,7 @@ def negotiation_draws(
     draws: int | None = None,
     seed: int | None = None,
     parameters: UncertaintySettings | Mapping[str, Any] | None = None,
-    scheduler: str | None = "local",
+    scheduler: str | None = "auto",
     chunk_size: int | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
@@ -168,7 +168,8 @@ def negotiation_draws(
     items = list(enumerate(values))
     config_data = config.model_dump(mode="json")
     chunks = [(config_data, start_data, items[k : k + size]) for k in range(0, len(items), size)]
-    parts = run_chunks(solve_negotiation_chunk, chunks, scheduler, progress, workers)
+    chosen = choose_scheduler(scheduler, len(chunks), workers)
+    parts = run_chunks(solve_negotiation_chunk, chunks, chosen, progress, workers)
     runs = pd.DataFrame([row for part in parts for row in part]).sort_values("draw")
     return NegotiationDraws(
         name=config.name,
@@ -179,7 +180,8 @@ def negotiation_draws(
             "draws": count,
             "theta": settings.theta.model_dump() if settings.theta else None,
             "parameters": [p.model_dump(exclude_none=True) for p in settings.parameter],
-            "scheduler": scheduler or "none",
+            "scheduler": chosen,
+            "scheduler_asked": scheduler or "none",
         },
         elapsed_s=time.perf_counter() - start_time,
     )

@@ -17,7 +17,7 @@ from tradewar.errors import ScenarioError
 from tradewar.policy.scenario import Scenario, load_scenario, validation_error
 from tradewar.policy.uncertainty import MAX_DRAWS, UncertaintySettings
 from tradewar.progress import ProgressCallback
-from tradewar.uncertainty.cluster import run_chunks
+from tradewar.uncertainty.cluster import choose_scheduler, run_chunks
 from tradewar.uncertainty.engine import ChunkResult, apply_values, cached_world, solve_chunk
 from tradewar.uncertainty.result import UncertaintyResult
 from tradewar.uncertainty.sampling import draw_parameters
@@ -60,7 +60,7 @@ def monte_carlo(
     draws: int | None = None,
     parameters: UncertaintySettings | Mapping[str, Any] | None = None,
     seed: int | None = None,
-    scheduler: str | None = "local",
+    scheduler: str | None = "auto",
     chunk_size: int | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
@@ -77,9 +77,11 @@ def monte_carlo(
         What to draw: `UncertaintySettings` or its dict (the ``[uncertainty]`` table's
         fields); default the scenario's ``[uncertainty]`` table.
     scheduler
-        ``"local"`` (a Dask `LocalCluster`, one process per core; the default), ``"none"`` or
-        None (this process), or a Dask scheduler address (``"tcp://host:8786"``). The numbers do
-        not depend on it: each draw has its own random stream and is solved from scratch.
+        ``"auto"`` (the default: this process on a machine of fewer than 4 cores, else a local
+        cluster; `tradewar.uncertainty.cluster.choose_scheduler`), ``"local"`` (a Dask
+        `LocalCluster`, one process per core), ``"none"`` or None (this process), or a Dask
+        scheduler address (``"tcp://host:8786"``). The numbers do not depend on it: each draw
+        has its own random stream and is solved from scratch.
     chunk_size, workers
         Draws per task (default 25) and local Dask workers (default one per core).
     progress
@@ -170,7 +172,7 @@ def sweep(
     scenario: Scenario | str | os.PathLike[str],
     grid: Mapping[str | tuple[str, ...], Sequence[Any]],
     *,
-    scheduler: str | None = "local",
+    scheduler: str | None = "auto",
     chunk_size: int | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
@@ -242,7 +244,8 @@ def _run_all(
         raise ScenarioError(f"chunk_size must be at least 1, got {size}", key="chunk_size")
     items = list(enumerate(runs))
     chunks = [(data, items[k : k + size]) for k in range(0, len(items), size)]
-    parts: list[ChunkResult] = run_chunks(solve_chunk, chunks, scheduler, progress, workers)
+    chosen = choose_scheduler(scheduler, len(chunks), workers)
+    parts: list[ChunkResult] = run_chunks(solve_chunk, chunks, chosen, progress, workers)
     world = cached_world(spec.world)
     run_column = "draw" if kind == "monte_carlo" else "point"
     values_frame = _values(parts, world.countries, run_column, spec)
@@ -265,7 +268,8 @@ def _run_all(
         settings={
             **details,
             "chunk_size": size,
-            "scheduler": scheduler or "none",
+            "scheduler": chosen,
+            "scheduler_asked": scheduler or "none",
         },
         elapsed_s=time.perf_counter() - start,
     )
