@@ -1,6 +1,7 @@
 """Speed and memory of the core engine: cold start, warm solves, peak memory.
 
-Run: ``python benchmarks/bench_core.py``. Prints one line per case. "cold" is a fresh Python
+Run: ``python benchmarks/bench_core.py`` (``--smoke``: the NAFTA case with one repeat, as the
+tests run it). Prints one line per case. "cold" is a fresh Python
 process doing import + load + compile + solve + results; "warm" is the median of repeated solves
 once compiled (``solve_arrays`` alone, and the whole ``run_scenario`` including loading nothing).
 For scale, the authors' MATLAB code for Caliendo-Parro (2015) needs about 100 s per counterfactual
@@ -9,6 +10,7 @@ under GNU Octave on this kind of machine (not measured here: Octave is not insta
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -72,21 +74,26 @@ def warm_times(path: Path, repeats: int = 7) -> dict[str, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smoke", action="store_true", help="A tiny run, for CI.")
+    smoke = parser.parse_args().smoke
+    cases = dict(list(CASES.items())[:1]) if smoke else CASES
     print(
         f"{'case':<24}{'cold s':>8}{'warm solve s':>14}{'warm scenario s':>17}"
         f"{'iterations':>12}{'peak RSS MB':>13}"
     )
-    for name, path in CASES.items():
+    for name, path in cases.items():
         proc = subprocess.run(
             [sys.executable, "-c", COLD, str(path)], capture_output=True, text=True, check=True
         )
         cold = json.loads(proc.stdout.strip().splitlines()[-1])
-        warm = warm_times(path)
+        warm = warm_times(path, repeats=1 if smoke else 7)
         print(
             f"{name:<24}{cold['cold_s']:>8.2f}{warm['warm_solve_s']:>14.4f}"
             f"{warm['warm_scenario_s']:>17.3f}{cold['iterations']:>12}"
             f"{cold['peak_rss_mb']:>13.0f}"
         )
+    print("ok")
 
 
 if __name__ == "__main__":

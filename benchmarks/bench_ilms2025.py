@@ -6,6 +6,8 @@ searches behind docs/ilms2025.md's "formula vs true optimum" table: the US best 
 (uniform, and by partner) without retaliation, and the common retaliation tariff that
 maximises the expenditure-weighted welfare of the other 193 countries (a one-dimensional
 search). Run: ``python benchmarks/bench_ilms2025.py``.
+
+``--smoke`` runs it at a tiny size (as the tests do), so the script cannot rot.
 """
 
 import time
@@ -36,9 +38,15 @@ def timed(fn):
 
 
 def main() -> None:
+    import sys
+
     world = tw.load_world("baci2023")
     base = tw.load_scenario(SCENARIOS / "liberation_day_2025.toml")
     _, cold = timed(lambda: tw.run_scenario(base, world=world))
+    if "--smoke" in sys.argv[1:]:
+        print(f"Liberation Day tariffs on baci2023: first solve {cold:.2f} s (incl. compile)")
+        print("ok")
+        return
     runs = [timed(lambda: tw.run_scenario(base, world=world))[1] for _ in range(5)]
     print(
         f"Liberation Day tariffs on baci2023: first solve {cold:.2f} s (incl. compile), "

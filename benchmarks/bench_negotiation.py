@@ -3,6 +3,8 @@
 Run: ``python benchmarks/bench_negotiation.py``. Prints cold and warm times for rule-based
 players (an escalation ladder against tit-for-tat) and for myopic best responders, and the time of
 the bundled US-China negotiation on wiod2014-ree.
+
+``--smoke`` runs it at a tiny size (as the tests do), so the script cannot rot.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from tradewar.dynamics import load_negotiation, parse_negotiation, simulate
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def config(first: dict, second: dict):
+def config(first: dict, second: dict, rounds: int = 52):
     return parse_negotiation(
         {
             "name": "bench",
             "world": "wiod2014-s3",
-            "calendar": {"start": "2025-01-06", "rounds": 52},
+            "calendar": {"start": "2025-01-06", "rounds": rounds},
             "player": [{"country": "USA", **first}, {"country": "CHN", **second}],
         }
     )
@@ -36,6 +38,17 @@ def timed(cfg) -> tuple[float, float]:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smoke", action="store_true", help="Four rounds, for CI.")
+    if parser.parse_args().smoke:
+        ladder = {"strategy": "escalation_ladder", "params": {"initial_pct": 10, "rungs": [10]}}
+        tit = {"strategy": "tit_for_tat", "params": {"initial_pct": 0}}
+        cold, warm = timed(config(ladder, tit, rounds=4))
+        print(f"4 rounds, ladder vs tit-for-tat (s3): cold {cold:.2f} s, warm {warm:.2f} s")
+        print("ok")
+        return
     cases = {
         "ladder vs tit-for-tat (s3)": config(
             {
@@ -55,6 +68,7 @@ def main() -> None:
     for name, cfg in cases.items():
         cold, warm = timed(cfg)
         print(f"{name:<34}{cold:>8.2f}{warm:>8.2f}")
+    print("ok")
 
 
 if __name__ == "__main__":

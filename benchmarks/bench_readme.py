@@ -9,6 +9,8 @@ prints its wall time and peak memory, with the machine it ran on:
 - ``python examples/us_china_strategy.py`` (optimal, Nash and bargaining tariffs).
 
 Run on an idle machine: ``python benchmarks/bench_readme.py``.
+
+``--smoke`` runs it at a tiny size (as the tests do), so the script cannot rot.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def _timed(name: str, command: list[str]) -> None:
 def main() -> None:
     print(f"machine: {_machine()}")
     cli = [sys.executable, "-m", "tradewar.cli"]
+    if "--smoke" in sys.argv[1:]:
+        _timed("tradewar --version", [*cli, "--version"])
+        print("ok")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         _timed("tradewar --version", [*cli, "--version"])
         _timed(
@@ -62,6 +68,7 @@ def main() -> None:
             [*cli, "report", "scenarios/us_china_2025.toml", "--out", str(Path(tmp) / "report")],
         )
         _timed("examples/us_china_strategy.py", [sys.executable, "examples/us_china_strategy.py"])
+    print("ok")
 
 
 if __name__ == "__main__":

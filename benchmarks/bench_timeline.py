@@ -2,6 +2,8 @@
 
 Run: ``python benchmarks/bench_timeline.py``. Prints cold time (fresh process: import, load,
 compile, solve) and the median warm time of the whole timeline, with solve counts.
+
+``--smoke`` runs it at a tiny size (as the tests do), so the script cannot rot.
 """
 
 from __future__ import annotations
@@ -29,6 +31,20 @@ print(json.dumps({"cold_s": time.perf_counter() - t0, "converged": r.converged,
 def main() -> None:
     import tradewar as tw
     import tradewar.api as api
+
+    if "--smoke" in sys.argv[1:]:
+        steps = [
+            {
+                "date": f"2025-0{k}-01",
+                "label": f"step {k}",
+                "policy": [{"kind": "tariff", "importer": "HOM", "exporter": "FOR", "add_pct": 5}],
+            }
+            for k in range(1, 4)
+        ]
+        result = tw.run_scenario(tw.parse_scenario({"name": "t", "world": "tiny", "step": steps}))
+        print(f"tiny 3-step timeline: converged {result.converged}")
+        print("ok")
+        return
 
     proc = subprocess.run(
         [sys.executable, "-c", COLD, str(SCENARIO)], capture_output=True, text=True, check=True
