@@ -448,3 +448,14 @@ def test_top_must_show_at_least_one_row(command, top):
         args += [nafta, nafta]
     res = runner.invoke(app, [*args, "--top", top])
     assert res.exit_code == 2 and "--top" in res.output
+
+
+def test_every_command_has_its_place_in_the_help():
+    """The command line is a package of modules; ``--help`` lists them in one chosen order."""
+    from tradewar.cli import HELP_ORDER
+
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert names == list(HELP_ORDER)
+    out = CliRunner().invoke(app, ["--help"]).output
+    positions = [out.index(f"  {name} ") for name in HELP_ORDER]
+    assert positions == sorted(positions)

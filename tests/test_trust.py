@@ -365,10 +365,10 @@ def test_cooperation_and_bargains_whose_equilibria_fail_are_not_converged(tiny):
 
 
 def test_the_cli_and_the_api_share_one_nash_tolerance():
-    from tradewar import cli
+    from tradewar.cli import games
     from tradewar.game import GameSettings
 
-    assert GameSettings().tol_pct == cli._DEFAULT_TOL_PCT
+    assert GameSettings().tol_pct == games._DEFAULT_TOL_PCT
 
 
 def test_run_json_with_a_non_finite_solution_is_valid_json_and_exits_1(tmp_path):
