@@ -73,6 +73,7 @@ def test_run_json_contract(tmp_path):
     table = result.country_table()
     assert data["iterations"] == result.iterations
     assert data["max_residual"] == pytest.approx(result.max_residual, rel=1e-12)
+    assert [s["method"] for s in data["steps"]] == ["anderson"] * len(result.steps)
     for row in data["countries"]:
         for key, value in row.items():
             if key != "country" and isinstance(value, float):

@@ -262,6 +262,8 @@ def test_with_every_margin_off_the_extended_model_is_armington():
     margins = make_margins(world.n_countries)
     outcome = margins_outcome(econ, shock, margins, solve_margins(econ, shock, margins), 1e-10)
     assert outcome.converged
+    # Each result names the solver its iteration count belongs to.
+    assert (outcome.method, plain.steps[0].outcome.method) == ("newton", "anderson")
     a = plain.country_table()
     for column, values in (
         ("welfare_pct", outcome.welfare_hat),

@@ -422,6 +422,7 @@ def margins_outcome(
     welfare = np.asarray(margins_welfare(s, base, margins))
     zeros = np.zeros_like(E)
     return Outcome(
+        method="newton",
         w_hat=arr["w"],
         P_hat=arr["P_hat"][:, None],
         c_hat=cost[:, None],

@@ -27,7 +27,12 @@ from tradewar.model.solver import Solution, SolverOptions, cost_structure, wage_
 
 @dataclass(frozen=True)
 class Outcome:
-    """Outcome of one counterfactual (see the module docstring for units and shapes)."""
+    """Outcome of one counterfactual (see the module docstring for units and shapes).
+
+    ``iterations`` counts the outer iterations of the solver named by ``method``: ``"anderson"``
+    (the damped fixed point on wages with Anderson acceleration, `tradewar.model.solver`) or
+    ``"newton"`` (Newton's method with an exact Jacobian, `tradewar.model.margins`).
+    """
 
     w_hat: np.ndarray
     P_hat: np.ndarray
@@ -71,6 +76,7 @@ class Outcome:
     income_after: np.ndarray | None = None
     profits_before: np.ndarray | None = None
     profits_after: np.ndarray | None = None
+    method: str = "anderson"
 
     @property
     def converged(self) -> bool:

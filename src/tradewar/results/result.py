@@ -727,6 +727,7 @@ class Result:
                     "converged": o.converged,
                     "status": o.status,
                     "iterations": o.iterations,
+                    "method": o.method,
                     "max_residual": o.max_residual,
                     "countries": self.countries_json(k),
                     "quotas": self.quota_table(k),
@@ -801,6 +802,7 @@ class Result:
                     "status": s.outcome.status,
                     "converged": s.outcome.converged,
                     "iterations": s.outcome.iterations,
+                    "method": s.outcome.method,
                     "max_residual": s.outcome.max_residual,
                     "walras_residual": s.outcome.walras_residual,
                 }
