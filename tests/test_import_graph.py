@@ -2,7 +2,7 @@
 
 data → policy → model → results → api → game → dynamics → backtest → report → cli, with the
 utilities
-(errors, progress, jsonsafe, registry, folders, compilation) below everything and the data
+(errors, status, progress, jsonsafe, registry, folders, compilation) below everything and the data
 builders and estimators (build, estimate) between the model and the api.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 SRC = Path(__file__).parents[1] / "src" / "tradewar"
 ORDER = [
     "errors",
+    "status",
     "progress",
     "jsonsafe",
     "registry",

@@ -25,7 +25,7 @@ from tradewar.model.margins import (
     margins_outcome,
     solve_margins,
 )
-from tradewar.model.outcomes import STATUS_REASONS, Outcome
+from tradewar.model.outcomes import Outcome
 from tradewar.model.solver import SolverOptions
 from tradewar.policy.chokepoints import HORIZONS
 from tradewar.policy.policies import ExportControl, Tariff, TradeCost
@@ -43,6 +43,7 @@ from tradewar.rationing import Rationed, chokepoint_meta, solve_state
 from tradewar.registry import check_model
 from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
+from tradewar.status import Status
 
 
 def solve(
@@ -210,7 +211,7 @@ def _run(
                 outcome.max_residual,
                 options.tol,
                 _hint(step),
-                reason=STATUS_REASONS.get(outcome.status, outcome.status),
+                reason=Status(outcome.status).message,
             )
         steps.append(
             StepResult(

@@ -44,6 +44,7 @@ from tradewar.policy.chokepoints import ChokepointSettings, HorizonParameters
 from tradewar.policy.policies import RENT_REGIMES
 from tradewar.policy.scenario import per_code
 from tradewar.policy.shocks import PolicyState
+from tradewar.status import Status
 
 #: Tolerance (relative quantity gap) and round cap of the search for the wedges.
 RATIONING_TOL = 1e-7
@@ -547,7 +548,7 @@ def solve_state(
         if not outcome.converged:
             return outcome, Rationed(solution, tax, rent)
     # The wedges did not settle: the numbers are those of the last round, flagged.
-    status = "quota not settled" if quota_gap >= capacity_gap else "capacity not settled"
+    status = Status.QUOTA_NOT_SETTLED if quota_gap >= capacity_gap else Status.CAPACITY_NOT_SETTLED
     return replace(outcome, status=status), Rationed(solution, tax, rent)
 
 

@@ -162,9 +162,11 @@ def compare(
 
 
 def _status_reason(status: str) -> str:
-    from tradewar.model.outcomes import STATUS_REASONS
+    """Why a step failed, beyond "not converged" (which the table already says)."""
+    from tradewar.status import Status
 
-    return STATUS_REASONS.get(status, "") if status != "not converged" else ""
+    known = Status(status)
+    return known.message if known.failed and known is not Status.NOT_CONVERGED else ""
 
 
 def _print_result(result, top: int) -> None:

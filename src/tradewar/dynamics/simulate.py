@@ -19,7 +19,7 @@ from tradewar.economies import economy_for, horizon_economy, scenario_world
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import on_device
 from tradewar.model.economy import Shock
-from tradewar.model.outcomes import STATUS_REASONS, Outcome, compute_outcome
+from tradewar.model.outcomes import Outcome, compute_outcome
 from tradewar.model.solver import SolverOptions, solve_arrays
 from tradewar.policy.chokepoints import HORIZONS
 from tradewar.policy.scenario import CESSettings, Scenario, load_scenario
@@ -27,6 +27,7 @@ from tradewar.policy.shocks import PolicyState
 from tradewar.progress import ProgressCallback, report
 from tradewar.rationing import solve_state
 from tradewar.results.result import Result, StepResult
+from tradewar.status import Status
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ class Negotiation:
                 outcome.iterations,
                 outcome.max_residual,
                 self.options.tol,
-                reason=STATUS_REASONS.get(outcome.status, outcome.status),
+                reason=Status(outcome.status).message,
             )
         return outcome
 

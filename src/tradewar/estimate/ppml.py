@@ -15,6 +15,7 @@ import pandas as pd
 from tradewar.errors import DataError
 from tradewar.estimate.panel import estimation_sample
 from tradewar.estimate.result import ElasticityEstimates, status_of
+from tradewar.status import Status
 
 
 def ppml_elasticities(
@@ -83,14 +84,14 @@ def ppml_elasticities(
     for k, code in enumerate(codes):
         name = f"lt_{k}"
         if name not in coef.index:
-            rows.append((code, np.nan, np.nan, int(n_obs[code]), "not identified"))
+            rows.append((code, np.nan, np.nan, int(n_obs[code]), str(Status.NOT_IDENTIFIED)))
             continue
         theta = -float(coef[name]) + shift
         s = float(se[name])
         status = status_of(theta, s, converged=converged)
         rows.append((code, theta, s, int(n_obs[code]), status))
     for code, count in frame.attrs.get("no_tariff_variation", {}).items():
-        rows.append((code, np.nan, np.nan, int(count), "not identified"))
+        rows.append((code, np.nan, np.nan, int(count), str(Status.NOT_IDENTIFIED)))
     table = pd.DataFrame(rows, columns=["sector", "theta", "se", "n_obs", "status"])
     return ElasticityEstimates("ppml", value_basis, table, panel.attrs.get("source", ""))
 

@@ -9,9 +9,19 @@ import pandas as pd
 
 from tradewar.data.world import World
 from tradewar.errors import DataError
+from tradewar.status import Status
 
-#: The status of a sector's estimate; only "estimated" can be used as a model parameter.
-STATUSES = ("estimated", "not identified", "not converged", "not finite", "not positive")
+#: The statuses of a sector's estimate; only "estimated" can be used as a model parameter.
+STATUSES = tuple(
+    str(s)
+    for s in (
+        Status.ESTIMATED,
+        Status.NOT_IDENTIFIED,
+        Status.NOT_CONVERGED,
+        Status.NOT_FINITE,
+        Status.NOT_POSITIVE,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -46,12 +56,13 @@ class ElasticityEstimates:
         sector ``not identified`` or ``not positive`` is an answer, not a failure: see
         `complete`.
         """
-        return not bool(self.table["status"].isin(["not converged", "not finite"]).any())
+        failed = [str(s) for s in Status if s.failed]
+        return not bool(self.table["status"].isin(failed).any())
 
     @property
     def complete(self) -> bool:
         """True when every sector's status is ``estimated`` (a usable elasticity for each)."""
-        return bool((self.table["status"] == "estimated").all())
+        return bool((self.table["status"] == Status.ESTIMATED).all())
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table, with ``method`` and ``value_basis`` columns."""
@@ -79,7 +90,7 @@ class ElasticityEstimates:
         """
         theta = world.theta.copy()
         se = np.full(world.n_sectors, np.nan) if world.theta_se is None else world.theta_se.copy()
-        used = self.table[self.table["status"] == "estimated"]
+        used = self.table[self.table["status"] == Status.ESTIMATED]
         for row in used.itertuples():
             if row.sector not in world.sectors:
                 raise DataError(
@@ -101,15 +112,17 @@ class ElasticityEstimates:
 
 
 def status_of(theta: float, se: float, *, converged: bool) -> str:
-    """The status of one estimate (see `STATUSES`).
+    """The status of one estimate (see `STATUSES`), as the plain string a table holds.
 
     ``converged`` is the estimator's own verdict on its iterations (pyfixest's IRLS flag); an
     estimator in closed form passes True and says so where it calls this.
     """
     if not converged:
-        return "not converged"
-    if not (np.isfinite(theta) and np.isfinite(se)):
-        return "not finite"
-    if theta <= 0:
-        return "not positive"
-    return "estimated"
+        status = Status.NOT_CONVERGED
+    elif not (np.isfinite(theta) and np.isfinite(se)):
+        status = Status.NOT_FINITE
+    elif theta <= 0:
+        status = Status.NOT_POSITIVE
+    else:
+        status = Status.ESTIMATED
+    return str(status)

@@ -23,6 +23,7 @@ import pandas as pd
 from tradewar.errors import DataError
 from tradewar.estimate.panel import estimation_sample
 from tradewar.estimate.result import ElasticityEstimates, status_of
+from tradewar.status import Status
 
 
 def triple_difference_elasticities(
@@ -92,7 +93,7 @@ def triple_difference_elasticities(
         n = y.size
         sxx = float(x @ x)
         if n < 2 or sxx <= 0:
-            rows.append((code, np.nan, np.nan, n, "not identified"))
+            rows.append((code, np.nan, np.nan, n, str(Status.NOT_IDENTIFIED)))
             continue
         beta = float(x @ y) / sxx
         e = y - beta * x
@@ -102,7 +103,7 @@ def triple_difference_elasticities(
         rows.append((code, theta, se, n, status_of(theta, se, converged=True)))
     if not pooled:
         for code in frame.attrs.get("no_tariff_variation", {}):  # no triple formed
-            rows.append((code, np.nan, np.nan, 0, "not identified"))
+            rows.append((code, np.nan, np.nan, 0, str(Status.NOT_IDENTIFIED)))
     table = pd.DataFrame(rows, columns=["sector", "theta", "se", "n_obs", "status"])
     return ElasticityEstimates(
         "triple-difference", value_basis, table, panel.attrs.get("source", "")

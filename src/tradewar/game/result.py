@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tradewar.errors import ScenarioError
+from tradewar.status import Status
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,10 @@ class GameResult:
     players, instruments
         The strategic countries (codes) and, by code, the index arrays ``(importer, exporter,
         sector)`` of the tariffs each set.
-    converged, reason, rounds, max_tariff_change_pct
-        Convergence diagnostics: ``reason`` says why a result is not converged (empty when it
-        is); for Nash, the largest tariff change in the last round, and the Nash gap in
-        ``extra``.
+    status, reason, rounds, max_tariff_change_pct
+        Convergence diagnostics: the `Status` (``converged`` is derived from it), ``reason``
+        saying why a result is not converged (empty when it is); for Nash, the largest tariff
+        change in the last round, and the Nash gap in ``extra``.
     deficits
         ``"zero"`` when payoffs are measured in the world re-solved with balanced trade.
     """
@@ -47,13 +48,18 @@ class GameResult:
     gov_welfare_hat: np.ndarray
     players: tuple[str, ...]
     instruments: dict[str, tuple]
-    converged: bool
+    status: Status
     reason: str
     rounds: int
     max_tariff_change_pct: float
     evaluations: int = 0
     elapsed_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        """True only when the status is `Status.CONVERGED`."""
+        return self.status.converged
 
     def player_tariffs(self, player: int | str) -> np.ndarray:
         """The tariffs (percent) that ``player`` chose: a country code, or its position.
@@ -152,6 +158,7 @@ class GameResult:
             "objective": self.objective,
             "deficits": self.deficits,
             "converged": self.converged,
+            "status": str(self.status),
             "reason": self.reason,
             "rounds": self.rounds,
             "max_tariff_change_pct": self.max_tariff_change_pct,

@@ -20,6 +20,7 @@ from tradewar.game.core import (
 from tradewar.game.optimize import BoundedSearch, bounded_minimize
 from tradewar.game.result import GameResult
 from tradewar.progress import ProgressCallback, report
+from tradewar.status import Status
 
 
 def _result(
@@ -44,8 +45,16 @@ def _result(
     """
     welfare, gov, residual = (np.asarray(a) for a in game._payoffs(jnp.asarray(tau)))
     untrusted = game.untrusted(float(residual), np.concatenate([welfare, gov]))
+    status = Status.CONVERGED if converged else Status.NOT_CONVERGED
     if untrusted:
         converged = False
+        # As `TariffGame.untrusted` judged it: left the domain, not found, or not finite.
+        if float(residual) == float("inf"):
+            status = Status.OUTSIDE_DOMAIN
+        elif float(residual) <= game.options.tol:
+            status = Status.NOT_FINITE
+        else:
+            status = Status.NOT_FINITE if np.isnan(residual) else Status.NOT_CONVERGED
         reason = f"at the final tariffs, {untrusted}"
         welfare = np.full_like(welfare, np.nan)
         gov = np.full_like(gov, np.nan)
@@ -71,7 +80,7 @@ def _result(
         gov_welfare_hat=gov,
         players=tuple(game.world.countries[k] for k in players),
         instruments={game.world.countries[k]: v for k, v in instruments.items()},
-        converged=converged,
+        status=status,
         reason=reason,
         rounds=rounds,
         max_tariff_change_pct=100.0 * change,

@@ -31,6 +31,7 @@ import numpy as np
 
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.outcomes import Outcome, cp_decomposition
+from tradewar.status import Status
 
 jax.config.update("jax_enable_x64", True)
 
@@ -414,11 +415,11 @@ def margins_outcome(
     residual = float(sol.max_residual)
     finite = np.isfinite(residual) and all(np.all(np.isfinite(v)) for v in arr.values())
     if not finite:
-        status = "not finite"
+        status = Status.NOT_FINITE
     elif np.any(arr["spending"] <= 0) or np.any(arr["income"] <= 0):
-        status = "outside domain"
+        status = Status.OUTSIDE_DOMAIN
     else:
-        status = "converged" if residual <= tol else "not converged"
+        status = Status.CONVERGED if residual <= tol else Status.NOT_CONVERGED
     welfare = np.asarray(margins_welfare(s, base, margins))
     zeros = np.zeros_like(E)
     return Outcome(

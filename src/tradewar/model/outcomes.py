@@ -23,6 +23,7 @@ from tradewar.model.accounts import (
 )
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.solver import Solution, SolverOptions, cost_structure, wage_rate
+from tradewar.status import Status
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Outcome:
     max_residual: float
     inner_residual: float
     walras_residual: float
-    status: str
+    status: Status
     employment_hat: np.ndarray
     gdp_before: np.ndarray
     gdp_after: np.ndarray
@@ -81,7 +82,7 @@ class Outcome:
     @property
     def converged(self) -> bool:
         """True only for a finite solution, inside the model's domain, within tolerance."""
-        return self.status == "converged"
+        return Status(self.status).converged
 
     @property
     def exports_before(self) -> np.ndarray:
@@ -112,30 +113,19 @@ def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.where(old > 0, new / np.where(old > 0, old, 1.0), np.nan)
 
 
-#: What each failed status means, for error messages.
-STATUS_REASONS = {
-    "not converged": "the equilibrium residual is above the tolerance",
-    "not finite": "the solution is not finite (NaN or infinite values): the shock is outside "
-    "what the model can solve (e.g. a good left with no supplier, or extreme policy values)",
-    "outside domain": "the solution has negative spending or national income: the shock "
-    "(e.g. deep import subsidies) is outside the model's domain",
-    "quota not settled": "the export-tax equivalents of the quotas did not settle; check the "
-    "quota levels",
-    "capacity not settled": "the price premia that hold capacity-limited producers on their "
-    "supply curves did not settle; check the [chokepoints] settings (a fixed capacity with "
-    "demand that barely responds to price needs very large premia)",
-}
+#: What each failed status means, by its string (`tradewar.status.Status.message`).
+STATUS_REASONS = {str(s): s.message for s in Status if s.failed}
 
 
-def solution_status(sol: Solution, tol: float) -> str:
-    """``"converged"``, ``"not finite"``, ``"outside domain"`` or ``"not converged"``."""
+def solution_status(sol: Solution, tol: float) -> Status:
+    """`Status` ``CONVERGED``, ``NOT_FINITE``, ``OUTSIDE_DOMAIN`` or ``NOT_CONVERGED``."""
     residual = float(sol.max_residual)
     finite = np.isfinite(residual) and bool(np.all(np.isfinite(np.asarray(sol.w_hat))))
     if not finite:
-        return "not finite"
+        return Status.NOT_FINITE
     if not bool(sol.in_domain):
-        return "outside domain"
-    return "converged" if residual <= tol else "not converged"
+        return Status.OUTSIDE_DOMAIN
+    return Status.CONVERGED if residual <= tol else Status.NOT_CONVERGED
 
 
 def cp_decomposition(

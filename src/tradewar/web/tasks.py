@@ -355,10 +355,10 @@ def _write_json(out: Path, payload: dict, manifest: dict, extra: Any = None) -> 
 
 
 def _first_failure(result: Any) -> str:
-    from tradewar.model.outcomes import STATUS_REASONS
+    from tradewar.status import Status
 
     for step in result.steps:
         if not step.outcome.converged:
-            why = STATUS_REASONS.get(step.outcome.status, step.outcome.status)
+            why = Status(step.outcome.status).message
             return f"step '{step.label}': {why}"
     return ""
