@@ -7,6 +7,7 @@ accounts do not add up exactly (inventories, rounding) become a consistent world
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import jax
@@ -109,7 +110,9 @@ def world_from_shares(
         The balanced world and the wage changes needed to balance it
         (all ones means the data already balanced).
     """
-    options = options or SolverOptions()
+    # Exact inner solves: a calibrated world must not depend on the solver's speed heuristics
+    # (the inner tolerance schedule), so that a package rebuilds to the same bytes.
+    options = replace(options or SolverOptions(), adaptive_inner=False)
     va = np.asarray(va, dtype=float)
     deficit = np.asarray(deficit, dtype=float)
     deficit = deficit - deficit.sum() * va / va.sum()

@@ -599,7 +599,7 @@ def _tariffs_and_prices(result: Result, a: str, b: str, tables: dict, unit: str)
         "duties that reaches duty-paid import prices (in logs)"
         + (", left blank where duties moved by less than 0.5%" if blank else "")
         + " (tables/effective_tariffs.csv).</p>"
-        + html_table(money.fillna(""), 2, left=("Step",))
+        + html_table(money.astype(object).where(money.notna(), ""), 2, left=("Step",))
     )
 
 
