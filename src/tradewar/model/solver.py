@@ -65,6 +65,8 @@ class SolverOptions:
         over the last iterations and in the final evaluation); False solves the inner loops to
         ``inner_tol`` at every iteration.
 
+    Notes
+    -----
     Only ``anderson_memory`` shapes the compiled solver; the other values are passed to it as
     data, so changing a tolerance never recompiles.
     """
