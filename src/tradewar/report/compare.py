@@ -11,7 +11,7 @@ import numpy as np
 
 from tradewar.folders import write_folder
 from tradewar.report import figures
-from tradewar.report.html import REPORT_CSS, embedded_image, html_table
+from tradewar.report.common import REPORT_CSS, embedded_image, html_table
 from tradewar.results.compare import HEADLINE, Comparison
 
 #: Countries in the comparison figure: the largest differences.

@@ -11,8 +11,8 @@ from tradewar.dynamics.simulate import NegotiationResult
 from tradewar.folders import write_folder
 from tradewar.jsonsafe import dumps
 from tradewar.report import figures
+from tradewar.report.common import REPORT_CSS, embedded_image, html_table
 from tradewar.report.figures import LITERAL_TEXT
-from tradewar.report.html import REPORT_CSS, embedded_image, html_table
 
 plt = figures.plt
 
