@@ -246,6 +246,8 @@ def _world_zip(change=None, extra=None, prefix="tiny-copy/") -> bytes:
 
 
 def test_upload_a_world_then_use_it(client):
+    # The bundled package, as `write_world` leaves it: its manifest.json is accepted, left out.
+    assert (dataset_path("tiny") / "manifest.json").exists()
     response = client.post(
         "/api/worlds", content=_world_zip(), headers={"content-type": "application/zip"}
     )

@@ -180,6 +180,14 @@ def test_a_world_over_the_cell_limit_is_refused_whole(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
+def test_a_written_manifest_is_accepted_and_left_out(tmp_path):
+    """A package as `write_world` leaves it uploads; its manifest.json is not stored."""
+    summary = WorldRegistry(tmp_path, 400_000).upload(world_zip("with-manifest"))
+    assert summary["name"] == "with-manifest"
+    stored = {p.name for p in (tmp_path / "with-manifest").iterdir()}
+    assert "world.toml" in stored and "manifest.json" not in stored
+
+
 def test_a_check_that_takes_too_long_is_stopped(tmp_path):
     registry = WorldRegistry(tmp_path, 400_000, check_timeout_s=0.01)
     start = time.monotonic()

@@ -10,47 +10,31 @@ time limit (submit it as a job instead).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import io
-import tempfile
 import threading
-import zipfile
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from tradewar.datasets import is_dataset
 from tradewar.errors import DataError, OutputError, ScenarioError
-from tradewar.jsonsafe import dumps
-from tradewar.policy.scenario import Scenario, load_scenario, validation_error
+from tradewar.policy.scenario import load_scenario, validation_error
 from tradewar.scenarios import bundled_scenarios, scenario_path
 from tradewar.web.guard import Guard
 from tradewar.web.jobs import Busy, Full, JobManager, UnknownJob
+from tradewar.web.responses import SafeJSONResponse, error
+from tradewar.web.routes import ROUTERS, STATIC
 from tradewar.web.settings import WebSettings
-from tradewar.web.tasks import JobRequest, checked_scenario, resolve_request
-from tradewar.web.worlds import WorldExists, WorldRegistry, check_name
+from tradewar.web.worlds import WorldExists, WorldRegistry
 
-STATIC = Path(__file__).parent / "static"
-#: Content types an uploaded world may come as.
-ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
-
-
-class SafeJSONResponse(JSONResponse):
-    """Strict JSON: NaN and infinities are written as ``null``."""
-
-    def render(self, content: Any) -> bytes:
-        """``content`` as strict JSON bytes."""
-        return dumps(content).encode("utf-8")
+__all__ = ["SafeJSONResponse", "create_app", "error"]
 
 
 class TooLarge(Exception):
@@ -59,11 +43,6 @@ class TooLarge(Exception):
 
 class RunTimeout(Exception):
     """A synchronous run took longer than the request time limit."""
-
-
-def error(status: int, message: str, field: str | None = None, **extra: Any) -> SafeJSONResponse:
-    """The JSON error body every endpoint uses."""
-    return SafeJSONResponse({"error": message, "field": field, **extra}, status_code=status)
 
 
 class RunPool:
@@ -200,7 +179,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         max_total_bytes=settings.max_jobs_bytes,
     )
     runs = RunPool(settings.run_workers, settings.run_queue)
-    presets = _presets()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -231,8 +209,32 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         jobs,
         runs,
     )
+    app.state.presets = _presets()
 
-    # ------------------------------------------------------------------ errors
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.swagger_assets = _swagger_assets()
+    if app.state.swagger_assets is not None:
+        app.mount(
+            "/docs-assets", StaticFiles(directory=app.state.swagger_assets), name="docs-assets"
+        )
+    return app
+
+
+def _swagger_assets() -> Path | None:
+    """The folder of Swagger UI's files (the ``swagger-ui-bundle`` package), if installed."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    return Path(swagger_ui_path)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error as JSON with its status (the table in the module docstring)."""
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
@@ -279,224 +281,3 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
         return error(exc.status_code, str(exc.detail))
-
-    # ------------------------------------------------------------------ pages
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html")
-
-    @app.get("/static/plotly.min.js", include_in_schema=False)
-    async def plotly_js() -> FileResponse:
-        import plotly
-
-        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-        return FileResponse(path, media_type="text/javascript")
-
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/docs", include_in_schema=False)
-    async def api_docs() -> Response:
-        if swagger_assets is None:
-            return error(404, "the API documentation needs swagger-ui-bundle (tradewar[web])")
-        return FileResponse(STATIC / "docs.html", media_type="text/html")
-
-    swagger_assets = _swagger_assets()
-    if swagger_assets is not None:
-        app.mount("/docs-assets", StaticFiles(directory=swagger_assets), name="docs-assets")
-
-    # ------------------------------------------------------------------ API: worlds
-    @app.get("/api/health", tags=["server"])
-    async def health() -> dict[str, Any]:
-        """Version, and the runs and jobs in progress in this server process."""
-        return {
-            "status": "ok",
-            "version": __version__,
-            "runs_in_flight": runs.in_flight,
-            "run_limit": runs.limit,
-            **{f"jobs_{k}": v for k, v in jobs.counts().items()},
-        }
-
-    @app.get("/api/worlds", tags=["worlds"])
-    async def list_worlds() -> list[dict[str, Any]]:
-        """Bundled and uploaded worlds: name, year, size, unit, source, licence."""
-        return await asyncio.to_thread(worlds.listing)
-
-    @app.get("/api/worlds/{name}", tags=["worlds"])
-    async def describe_world(name: str) -> Response:
-        """A world's summary (as ``tradewar describe --json``)."""
-        check_name(name, "name")
-        try:
-            worlds.resolve(name, "name")
-        except ScenarioError as exc:
-            return error(404, str(exc), "name")
-        world = await asyncio.to_thread(worlds.load, name, "name")
-        return SafeJSONResponse(world.summary())
-
-    @app.post("/api/worlds", tags=["worlds"], status_code=201)
-    async def upload_world(request: Request) -> Response:
-        """Upload a world package as a zip (body ``application/zip``); it is validated whole.
-
-        Any other content type is refused (415): a form or a plain-text body, which another
-        site's page could send without asking, never reaches the unpacker.
-        """
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind not in ZIP_TYPES:
-            return error(
-                415, f"upload a world as application/zip, not '{kind or 'nothing'}'", "content-type"
-            )
-        data = await request.body()
-        summary = await asyncio.to_thread(worlds.upload, data)
-        return SafeJSONResponse(summary, status_code=201)
-
-    @app.delete("/api/worlds/{name}", tags=["worlds"])
-    async def delete_world(name: str) -> Response:
-        """Delete an uploaded world (bundled worlds stay: 403)."""
-        check_name(name, "name")
-        if name not in worlds.uploaded():
-            if is_dataset(name):
-                return error(403, f"'{name}' is a bundled world and cannot be deleted", "name")
-            return error(404, f"no uploaded world '{name}'", "name")
-        await asyncio.to_thread(worlds.delete, name)
-        return SafeJSONResponse({"name": name, "deleted": True})
-
-    # ------------------------------------------------------------------ API: presets
-    @app.get("/api/presets", tags=["scenarios"])
-    async def list_presets() -> list[dict[str, Any]]:
-        """Bundled scenarios; a timeline also gives one preset per dated step (``NAME@K``)."""
-        return [{k: v for k, v in p.items() if k != "scenario"} for p in presets.values()]
-
-    @app.get("/api/presets/{preset}", tags=["scenarios"], response_model=Scenario)
-    async def get_preset(preset: str) -> Response:
-        """The scenario of a preset, in the request format of ``POST /api/run``."""
-        if preset not in presets:
-            return error(404, f"no preset '{preset}'", "preset")
-        scenario = presets[preset]["scenario"]
-        return SafeJSONResponse(scenario.model_dump(mode="json", exclude_none=True))
-
-    # ------------------------------------------------------------------ API: runs
-    @app.post("/api/run", tags=["scenarios"])
-    async def run(
-        scenario: Annotated[Scenario, Body()],
-        format: Annotated[Literal["json", "csv", "parquet"], Query()] = "json",
-        detail: Annotated[bool, Query()] = False,
-    ) -> Response:
-        """Solve a scenario now (as ``tradewar run``); the body is the scenario as JSON.
-
-        ``format=json`` returns the ``--json`` object (``detail=true`` adds what the dashboard
-        draws); ``csv`` the tidy table; ``parquet`` a zip of ``results.parquet`` and
-        ``manifest.json``. A run that takes longer than the request time limit answers 504.
-        """
-        resolved = checked_scenario(scenario, worlds)
-        world = worlds.load(scenario.world)
-
-        def solve() -> Any:
-            from tradewar.api import run_scenario
-
-            result = run_scenario(resolved, world=world, strict=False)
-            if format == "csv":
-                return result.to_frame().to_csv(index=False)
-            if format == "parquet":
-                return _zipped(result, scenario)
-            if detail:
-                from tradewar.web.views import dashboard_payload
-
-                return dashboard_payload(result, resolved, world)
-            return result.to_json()
-
-        out = await runs.run(solve, settings.request_timeout_s)
-        if format == "csv":
-            return Response(
-                out,
-                media_type="text/csv",
-                headers={"Content-Disposition": 'attachment; filename="results.csv"'},
-            )
-        if format == "parquet":
-            return Response(
-                out,
-                media_type="application/zip",
-                headers={"Content-Disposition": 'attachment; filename="results.zip"'},
-            )
-        return SafeJSONResponse(out)
-
-    # ------------------------------------------------------------------ API: jobs
-    job_adapter: TypeAdapter[Any] = TypeAdapter(JobRequest)
-
-    @app.post("/api/jobs", tags=["jobs"], status_code=202)
-    async def submit_job(request: Annotated[JobRequest, Body()]) -> Response:
-        """Submit long work; answers the job's record (poll ``GET /api/jobs/{id}``).
-
-        Kinds: a scenario, a report, optimal, Nash, cooperative or bargaining tariffs, or a
-        negotiation.
-        """
-        resolved = resolve_request(request, worlds)
-        record = jobs.submit(
-            request.kind,
-            request.model_dump(mode="json"),
-            job_adapter.dump_json(resolved).decode("utf-8"),
-        )
-        return SafeJSONResponse(record, status_code=202)
-
-    @app.get("/api/jobs", tags=["jobs"])
-    async def list_jobs() -> list[dict[str, Any]]:
-        """The newest jobs, newest first."""
-        return jobs.listing()
-
-    @app.get("/api/jobs/{job_id}", tags=["jobs"])
-    async def get_job(job_id: str) -> Response:
-        """A job's status, progress (0 to 1, with a message), result files and any error."""
-        return SafeJSONResponse(jobs.get(job_id))
-
-    @app.delete("/api/jobs/{job_id}", tags=["jobs"])
-    async def delete_job(job_id: str) -> Response:
-        """Cancel a queued or running job, or delete a final one with its files.
-
-        A running job's worker process is stopped; a deleted job answers ``"deleted": true``.
-        """
-        return SafeJSONResponse(await asyncio.to_thread(jobs.delete, job_id))
-
-    @app.get("/api/jobs/{job_id}/result", tags=["jobs"])
-    async def job_result(job_id: str) -> Response:
-        """The results of a finished job as JSON (``results.json``)."""
-        record = jobs.get(job_id)
-        if "results.json" not in record["files"]:
-            return error(
-                404 if record["status"] not in ("queued", "running") else 409,
-                f"job {job_id} is {record['status']} and has no JSON results"
-                + (f": {record['error']}" if record.get("error") else ""),
-            )
-        return FileResponse(jobs.file_path(job_id, "results.json"), media_type="application/json")
-
-    @app.get("/api/jobs/{job_id}/files/{name:path}", tags=["jobs"])
-    async def job_file(job_id: str, name: str) -> FileResponse:
-        """A result file of a job, one its manifest lists (CSV, Parquet, HTML, PNG, JSON)."""
-        jobs.get(job_id)
-        return FileResponse(jobs.file_path(job_id, name), filename=Path(name).name)
-
-    return app
-
-
-def _swagger_assets() -> Path | None:
-    """The folder of Swagger UI's files (the ``swagger-ui-bundle`` package), if installed."""
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:
-        return None
-    return Path(swagger_ui_path)
-
-
-def _zipped(result: Any, scenario: Scenario) -> bytes:
-    """``results.parquet`` and ``manifest.json`` of a result, as one zip."""
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "results"
-        result.save(
-            folder,
-            {
-                "scenario": scenario.model_dump(mode="json"),
-                "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            },
-        )
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()):
-                archive.write(path, path.name)
-        return buffer.getvalue()

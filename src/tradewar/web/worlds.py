@@ -31,6 +31,9 @@ from tradewar.errors import DataError, ScenarioError
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Files a world package may hold (flat, no folders).
 ALLOWED_SUFFIXES = (".toml", ".csv", ".parquet")
+#: The manifest `tradewar.write_world` writes beside a package: accepted in an upload and left
+#: out (the reader never uses it, and the stored world gets no file tradewar did not check).
+WRITTEN_MANIFEST = "manifest.json"
 MAX_FILES = 64
 
 
@@ -234,7 +237,7 @@ def _members(data: bytes, max_unpacked: int) -> list[tuple[zipfile.ZipInfo, str]
         raise DataError(
             f"the zip unpacks to {total:,} bytes; the limit is {max_unpacked:,}", file="upload"
         )
-    paths = []
+    paths, kept = [], []
     for info in infos:
         path = PurePosixPath(info.filename)
         mode = info.external_attr >> 16
@@ -246,6 +249,8 @@ def _members(data: bytes, max_unpacked: int) -> list[tuple[zipfile.ZipInfo, str]
             or len(path.parts) > 2
         ):
             raise DataError(f"unsafe or nested path '{info.filename}' in the zip", file="upload")
+        if path.name == WRITTEN_MANIFEST:
+            continue  # what `write_world` adds: left out, as the reader never uses it
         if path.suffix not in ALLOWED_SUFFIXES:
             raise DataError(
                 f"'{info.filename}': a world package holds only "
@@ -253,10 +258,11 @@ def _members(data: bytes, max_unpacked: int) -> list[tuple[zipfile.ZipInfo, str]
                 file="upload",
             )
         paths.append(path)
+        kept.append(info)
     folders = {p.parts[0] for p in paths if len(p.parts) == 2}
     if len(folders) > 1 or (folders and any(len(p.parts) == 1 for p in paths)):
         raise DataError("the zip must hold one world package (one folder at most)", file="upload")
     names = [p.name for p in paths]
     if len(set(names)) != len(names):
         raise DataError("the zip holds the same file twice", file="upload")
-    return list(zip(infos, names, strict=True))
+    return list(zip(kept, names, strict=True))
