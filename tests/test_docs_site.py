@@ -44,3 +44,21 @@ def test_the_site_builds_strictly(tmp_path):
     solving = (tmp_path / "api" / "solving" / "index.html").read_text(encoding="utf-8")
     assert "run_scenario" in solving and "SolverOptions" in solving
     assert (tmp_path / "uncertainty" / "index.html").exists()
+
+
+def test_public_functions_document_parameters_and_returns():
+    """numpy-style sections on every public function of the facade."""
+    import inspect
+
+    missing = []
+    for name, module in tradewar._EXPORTS.items():
+        obj = getattr(importlib.import_module(module), name)
+        if not inspect.isfunction(obj):
+            continue
+        doc = inspect.getdoc(obj) or ""
+        takes = bool(inspect.signature(obj).parameters)
+        if takes and "Parameters\n----------" not in doc:
+            missing.append(f"{name}: Parameters")
+        if "Returns\n-------" not in doc:
+            missing.append(f"{name}: Returns")
+    assert not missing, missing

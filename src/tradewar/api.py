@@ -120,7 +120,26 @@ def run_scenario(
 
     Steps are cumulative: step ``k`` applies the policies of steps ``0..k``. Each step is solved
     from the baseline, warm-started from nothing, so results do not depend on step order.
-    ``progress(fraction, message)`` is called after each step.
+
+    Parameters
+    ----------
+    scenario
+        A `Scenario`, or the path of a scenario TOML file.
+    world
+        The scenario's world when it is already loaded (default: loaded from
+        ``scenario.world``).
+    options
+        Solver tolerances and limits (default: the scenario's ``[solver]`` table).
+    strict
+        Raise `ConvergenceError` when a step does not solve (default); with False the result
+        is returned with that step's status.
+    progress
+        ``progress(fraction, message)``, called after each step.
+
+    Returns
+    -------
+    Result
+        One `StepResult` per step, with tidy tables and the JSON of ``tradewar run --json``.
     """
     if not isinstance(scenario, (Scenario, str, os.PathLike)):
         raise ArgumentError(
@@ -298,8 +317,23 @@ def compare(
     """Solve each scenario and put their results side by side (see `Comparison`).
 
     The scenarios may use different worlds if their countries are the same; otherwise
-    `ScenarioError` names the countries that differ. ``step`` picks the step of each (default
-    the last); ``labels`` name them in the tables (default: the scenario names).
+    `ScenarioError` names the countries that differ.
+
+    Parameters
+    ----------
+    *scenarios
+        `Scenario` objects or TOML paths, at least one.
+    step
+        The step of each scenario to compare (default -1, the last).
+    strict
+        Raise `ConvergenceError` if a step does not solve (default); else flag it.
+    labels
+        Names of the scenarios in the tables (default: the scenario names).
+
+    Returns
+    -------
+    Comparison
+        The results and their side-by-side tables.
     """
     from tradewar.results.compare import compare_results
 

@@ -36,14 +36,36 @@ def choke_curve(
 ) -> pd.DataFrame:
     """Losses against the share of ``exporter``'s sales of ``sector`` to ``importers`` cut off.
 
-    ``sector`` is one code or several (e.g. rare earths and magnets, cut together). Each cut
-    ``s`` in (0, 1] is a quota at ``1 - s`` of the baseline quantity (a ban at 1), solved on the
-    scenario's baseline without its own policies. Returns a tidy frame with columns
-    ``cut_pct``, ``country``, ``sector``, ``variable``, ``value``: ``output_real_pct`` for every
-    country-sector that buys one of the sectors in the baseline, ``input_price_pct`` (the price
-    each country pays for each cut sector) and ``welfare_pct`` (``sector`` empty). Raises
-    `ScenarioError` for unknown codes or cuts outside (0, 1]. ``world`` is the scenario's world
-    when it is already loaded (or not a bundled one).
+    Each cut ``s`` in (0, 1] is a quota at ``1 - s`` of the baseline quantity (a ban at 1),
+    solved on the scenario's baseline without its own policies.
+
+    Parameters
+    ----------
+    scenario
+        A `Scenario` or a TOML path: its world, model, horizon and settings.
+    exporter
+        The country whose sales are cut.
+    sector
+        One sector code or several (e.g. rare earths and magnets, cut together).
+    importers
+        The buyers cut off (default ``"*"``, everyone).
+    cuts
+        Shares cut, each in (0, 1] (default 10% to 100% in steps of 10).
+    world
+        The scenario's world when it is already loaded (or not a bundled one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``cut_pct``, ``country``, ``sector``, ``variable``, ``value``, with
+        ``output_real_pct`` for every country-sector that buys one of the sectors in the
+        baseline, ``input_price_pct`` (the price each country pays for each cut sector) and
+        ``welfare_pct`` (``sector`` empty).
+
+    Raises
+    ------
+    ScenarioError
+        For unknown codes or cuts outside (0, 1].
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)

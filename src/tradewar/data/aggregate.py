@@ -56,6 +56,11 @@ def aggregate(
     that keeps its tariffs. A merged sector's trade elasticity is the mean of its members'
     weighted by their cross-border trade (by gross output where there is none), and it is
     tradable if any member is.
+
+    Returns
+    -------
+    World
+        The aggregated world (a new package; ``world`` is unchanged).
     """
     if isinstance(world, (str, os.PathLike)):
         from tradewar.data.io import load_world

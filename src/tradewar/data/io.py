@@ -354,6 +354,23 @@ def check_world(world: World, rtol: float = BALANCE_RTOL) -> None:
     * costs equal output: ``Y[n, j] = value_added[n, j] + sum_k intermediates[n, k, j]``;
     * spending is absorbed: ``X[n, k] = sum_j intermediates[n, k, j] + final_demand[n, k]``;
     * every array is finite and non-negative, tariffs above -100%.
+
+    Parameters
+    ----------
+    world
+        The world to check.
+    rtol
+        Relative tolerance of the identities (default 1e-6).
+
+    Returns
+    -------
+    None
+        Nothing when every identity holds.
+
+    Raises
+    ------
+    DataError
+        Naming the table, the cell and the gap of the worst violation.
     """
     for label, arr in (
         ("flows", world.flows),
@@ -460,6 +477,11 @@ def write_world(
         holding other files is refused (`tradewar.OutputError`) unless ``force``.
     fmt
         ``"csv"`` or ``"parquet"`` for the large tables (flows, tariffs, intermediates).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
     """
     from tradewar.folders import write_folder
 

@@ -35,7 +35,14 @@ def dataset_path(name: str) -> Path:
 
 
 def list_datasets() -> list[dict[str, Any]]:
-    """Name, description, year, unit, size, source and licence of every bundled world."""
+    """Name, description, year, unit, size, source and licence of every bundled world.
+
+    Returns
+    -------
+    list of dict
+        One dict per bundled world (``name``, ``description``, ``year``, ``unit``,
+        ``countries``, ``sectors``, ``source``, ``license``, ...), in name order.
+    """
     rows = []
     for name, path in _folders().items():
         with (path / "world.toml").open("rb") as fh:

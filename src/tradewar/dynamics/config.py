@@ -147,7 +147,23 @@ def parse_negotiation(data: dict, file: str | None = None) -> NegotiationConfig:
 
 
 def load_negotiation(path: str | os.PathLike[str]) -> NegotiationConfig:
-    """Read and validate a negotiation TOML file (paths in it are relative to the file)."""
+    """Read and validate a negotiation TOML file (paths in it are relative to the file).
+
+    Parameters
+    ----------
+    path
+        The negotiation file (docs/negotiation.md).
+
+    Returns
+    -------
+    NegotiationConfig
+        The validated configuration: calendar, players, their strategies and pressures.
+
+    Raises
+    ------
+    ScenarioError
+        For a missing file, malformed TOML or a bad value (naming the key).
+    """
     p, data = read_toml(path, "negotiation")
     start = data.get("start")
     if isinstance(start, dict) and isinstance(start.get("scenario"), str):

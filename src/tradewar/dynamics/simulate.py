@@ -537,11 +537,28 @@ def simulate(
     progress: ProgressCallback | None = None,
     start: Scenario | None = None,
 ) -> NegotiationResult:
-    """Run the negotiation; ``strategies`` overrides players' named strategies by country.
+    """Run the negotiation round by round.
 
-    ``progress(fraction, message)`` is called after each round. ``start`` replaces the config's
-    start scenario (e.g. one draw of its parameters); the start scenario's model, nests and
-    trade elasticities (``[parameters] theta``) are those of every round.
+    Parameters
+    ----------
+    config
+        The negotiation (`load_negotiation`).
+    strategies
+        Strategies by country that replace the players' named ones.
+    seed
+        Seed of any random choices of the strategies.
+    progress
+        ``progress(fraction, message)``, called after each round.
+    start
+        Replaces the config's start scenario (e.g. one draw of its parameters); the start
+        scenario's model, nests and trade elasticities (``[parameters] theta``) are those of
+        every round.
+
+    Returns
+    -------
+    NegotiationResult
+        The path of tariffs, welfare and pressure by round, the events, and the outcome
+        (deal or not).
     """
     negotiation = Negotiation(config, strategies, seed, start)
     rounds = config.calendar.rounds

@@ -100,8 +100,26 @@ def optimal_tariffs(
     """Unilateral optimal tariffs of ``country`` (on ``partners``, default all), others fixed.
 
     Converged only when the optimizer's test holds, no tariff ends on a bound that binds, and
-    the equilibrium at the answer is found; otherwise `ConvergenceError` with the reason (or,
-    with ``strict=False``, a result flagged ``converged=False`` with ``reason``).
+    the equilibrium at the answer is found.
+
+    Parameters
+    ----------
+    game
+        The `TariffGame`.
+    country
+        The country that sets its tariffs.
+    partners
+        The partners it taxes (default all).
+    tau
+        ``(N, N, J)`` tariffs of everyone else and the start, fractions (default the world's).
+    strict
+        Raise `ConvergenceError` with the reason when not converged (default); else flag the
+        result (``converged=False`` with ``reason``).
+
+    Returns
+    -------
+    GameResult
+        The optimal tariffs and everyone's welfare.
     """
     start = time.perf_counter()
     player = game.country_index(country)
@@ -142,13 +160,30 @@ def nash_tariffs(
     response to the final tariffs of everyone else and its gain, in percentage points of its
     payoff. Converged means every gap is below ``settings.gap_tol_pct``, every best response
     met its optimality test with no binding bound, and the final equilibrium was found; a gap
-    above the tolerance sends the search on for more rounds. Otherwise `ConvergenceError` (or
-    a result flagged ``converged=False`` with the reason, with ``strict=False``).
-    ``against="players"`` restricts each player's tariffs to the other players (a bilateral war
-    with everyone else's policy fixed); ``"all"`` lets each player tax every partner (Ossa 2014).
-    The result's ``extra`` holds ``nash_gap_pct`` (by country) and ``max_nash_gap_pct``.
-    ``progress(fraction, message)`` is called after each round (the fraction is of
-    ``max_rounds``, an upper bound).
+    above the tolerance sends the search on for more rounds.
+
+    Parameters
+    ----------
+    game
+        The `TariffGame`.
+    players
+        The strategic countries (default all).
+    against
+        ``"all"``: each player taxes every partner (Ossa 2014); ``"players"``: only the other
+        players (a bilateral war with everyone else's policy fixed).
+    tau
+        ``(N, N, J)`` starting tariffs, fractions (default the world's).
+    strict
+        Raise `ConvergenceError` when not converged (default); else flag the result.
+    progress
+        ``progress(fraction, message)``, called after each round (the fraction is of
+        ``max_rounds``, an upper bound).
+
+    Returns
+    -------
+    GameResult
+        The Nash tariffs and welfare; ``extra`` holds ``nash_gap_pct`` (by country) and
+        ``max_nash_gap_pct``.
     """
     start = time.perf_counter()
     if against not in ("all", "players"):
@@ -272,8 +307,27 @@ def cooperative_tariffs(
     (Ossa's trade talks): maximise the smallest proportional gain, through a smooth minimum whose
     sharpness is raised step by step. Converged when the last search met the optimizer's
     test (or its projected gradient vanishes), the equilibrium at the answer was found, and,
-    with ``equal_gains``, the gains agree to 1e-4 (0.01 points). Otherwise `ConvergenceError`
-    (or a result flagged ``converged=False`` with the reason, with ``strict=False``).
+    with ``equal_gains``, the gains agree to 1e-4 (0.01 points).
+
+    Parameters
+    ----------
+    game
+        The `TariffGame` (world, model, objective, bounds).
+    players
+        Country codes that set their tariffs jointly (default all).
+    weights
+        Weights of the players' log payoffs (default equal).
+    equal_gains
+        Maximise the smallest proportional gain instead of the weighted sum.
+    tau
+        ``(N, N, J)`` starting tariffs, fractions (default the world's).
+    strict
+        Raise `ConvergenceError` when not converged (default); else flag the result.
+
+    Returns
+    -------
+    GameResult
+        The tariffs, welfare and status (``converged`` and ``reason``).
     """
     start = time.perf_counter()
     idx = (
@@ -379,12 +433,35 @@ def nash_bargain(
     """Nash bargain of ``a`` and ``b`` over their bilateral tariffs, given a threat point.
 
     Maximises ``beta_a log(W_a - W_a^threat) + beta_b log(W_b - W_b^threat)`` over the tariffs
-    each levies on the other (everything else as in ``threat``). ``threat_payoff`` overrides the
-    payoffs of the threat point, e.g. computed in a game whose environment includes an export
-    ban that the deal lifts. Raises `ScenarioError` if no tariffs within the bounds make both
-    better off than the threat point (no deal). Converged when the best of the searches met the
-    optimizer's test (or its projected gradient vanishes) and the equilibrium at the deal was
-    found; otherwise `ConvergenceError` (or a flagged result, with ``strict=False``).
+    each levies on the other (everything else as in ``threat``). Converged when the best of
+    the searches met the optimizer's test (or its projected gradient vanishes) and the
+    equilibrium at the deal was found.
+
+    Parameters
+    ----------
+    game
+        The `TariffGame`.
+    a, b
+        The two countries that bargain.
+    threat
+        ``(N, N, J)`` tariffs of the threat point (no deal), fractions.
+    bargaining_power
+        ``(beta_a, beta_b)`` (default equal).
+    threat_payoff
+        Payoffs of the threat point that override the computed ones, e.g. from a game whose
+        environment includes an export ban that the deal lifts.
+    strict
+        Raise `ConvergenceError` when not converged (default); else flag the result.
+
+    Returns
+    -------
+    GameResult
+        The deal's tariffs and welfare; ``extra["threat_payoff"]`` holds the threat point.
+
+    Raises
+    ------
+    ScenarioError
+        If no tariffs within the bounds make both better off than the threat point (no deal).
     """
     start = time.perf_counter()
     ia, ib = game.country_index(a), game.country_index(b)

@@ -403,7 +403,22 @@ def _os_reason(exc: BaseException) -> str:
 def parse_scenario(data: dict, file: str | None = None) -> Scenario:
     """Validate a scenario given as a dict (e.g. parsed TOML).
 
-    Raises `ScenarioError` naming the key that is wrong.
+    Parameters
+    ----------
+    data
+        The scenario's tables and keys, as a TOML file holds them.
+    file
+        The file it came from, for error messages (and relative world paths).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the key that is wrong.
     """
     try:
         scenario = Scenario.model_validate(data)
@@ -449,6 +464,16 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario TOML file.
 
     A ``world`` that is not a bundled name is a path relative to the scenario file.
+
+    Parameters
+    ----------
+    path
+        The scenario file (docs/formats.md).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
 
     Raises
     ------
