@@ -271,12 +271,15 @@ def test_auto_picks_this_process_on_few_cores_and_a_cluster_on_many(monkeypatch)
     from tradewar.uncertainty import cluster
 
     monkeypatch.setattr(cluster.os, "cpu_count", lambda: 2)
+    assert cluster.choose_scheduler("auto", 40) == "threads"
+    assert cluster.choose_scheduler("auto", 1) == "none"
+    monkeypatch.setattr(cluster.os, "cpu_count", lambda: 1)
     assert cluster.choose_scheduler("auto", 40) == "none"
     monkeypatch.setattr(cluster.os, "cpu_count", lambda: 16)
     assert cluster.choose_scheduler("auto", 40) == "local"
-    assert cluster.choose_scheduler("auto", 20) == "none"  # fewer than two chunks a worker
-    assert cluster.choose_scheduler("auto", 40, workers=2) == "none"
-    for given in ("none", "local", "tcp://127.0.0.1:8786"):
+    assert cluster.choose_scheduler("auto", 20) == "threads"  # fewer than two chunks a worker
+    assert cluster.choose_scheduler("auto", 40, workers=2) == "threads"
+    for given in ("none", "threads", "local", "tcp://127.0.0.1:8786"):
         assert cluster.choose_scheduler(given, 40) == given
     assert cluster.choose_scheduler(None, 40) == "none"
 
@@ -285,12 +288,12 @@ def test_the_default_scheduler_is_chosen_and_said(scenario_file, monkeypatch):
     from tradewar.uncertainty import cluster
 
     monkeypatch.setattr(cluster.os, "cpu_count", lambda: 2)
-    result = monte_carlo(scenario_file)
-    assert result.settings["scheduler"] == "none"
+    result = monte_carlo(scenario_file, chunk_size=2)
+    assert result.settings["scheduler"] == "threads"
     assert result.settings["scheduler_asked"] == "auto"
-    shown = CliRunner().invoke(app, ["uncertainty", str(scenario_file)])
+    shown = CliRunner().invoke(app, ["uncertainty", str(scenario_file), "--chunk-size", "2"])
     assert shown.exit_code == 0, shown.output
-    assert "on this process" in " ".join(shown.output.split())
+    assert "on threads of this process" in " ".join(shown.output.split())
 
 
 # ---------------------------------------------------------------------------- Dask
@@ -299,8 +302,10 @@ def test_same_numbers_without_dask_and_on_one_or_two_local_workers(scenario_file
     alone = monte_carlo(scenario_file, scheduler="none", chunk_size=2)
     one = monte_carlo(scenario_file, scheduler="local", workers=1, chunk_size=4)
     two = monte_carlo(scenario_file, scheduler="local", workers=2, chunk_size=1)
+    threads = monte_carlo(scenario_file, scheduler="threads", workers=3, chunk_size=1)
     _same(alone, one)
     _same(alone, two)
+    _same(alone, threads)
 
 
 def _wait_for_a_worker(address: str, seconds: float = 60) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -269,6 +270,7 @@ def _run(
 #: by the world's data hash and everything else they depend on; economies are immutable.
 _ECONOMIES: OrderedDict[tuple, Economy] = OrderedDict()
 _ECONOMIES_MAX = 8
+_ECONOMIES_LOCK = threading.Lock()
 
 
 def _baseline_economy(
@@ -276,15 +278,18 @@ def _baseline_economy(
 ) -> Economy:
     """The scenario's baseline `Economy` (re-solved with zero deficits if it asks), cached."""
     key = (data_hash, scenario.model, scenario.ces.model_dump_json(), scenario.deficits, options)
-    econ = _ECONOMIES.get(key)
-    if econ is None:
-        econ = economy_for(world, scenario.model, scenario.ces)
-        if scenario.deficits == "zero" and not scenario.armington.active:
-            econ = rebalanced(econ, on_device(np.zeros(econ.va.shape)), options)
+    with _ECONOMIES_LOCK:
+        econ = _ECONOMIES.get(key)
+        if econ is not None:
+            _ECONOMIES.move_to_end(key)
+            return econ
+    econ = economy_for(world, scenario.model, scenario.ces)
+    if scenario.deficits == "zero" and not scenario.armington.active:
+        econ = rebalanced(econ, on_device(np.zeros(econ.va.shape)), options)
+    with _ECONOMIES_LOCK:  # Monte Carlo draws may run on several threads
         _ECONOMIES[key] = econ
         while len(_ECONOMIES) > _ECONOMIES_MAX:
             _ECONOMIES.popitem(last=False)
-    _ECONOMIES.move_to_end(key)
     return econ
 
 

@@ -164,9 +164,10 @@ _TOP = typer.Option(min=1, help="Rows to show: the players, then the largest wel
 
 _RUNS_OUT = typer.Option(help="Write values.parquet, runs.parquet, summary.csv and manifest.json.")
 _SCHEDULER = typer.Option(
-    help="Where the runs go: auto (this process on fewer than 4 cores, else local; printed), "
-    "local (a Dask cluster of one process per core, started here), none (this process) or a "
-    "Dask scheduler address such as tcp://127.0.0.1:8786."
+    help="Where the runs go: auto (threads of this process on fewer than 4 cores, else local; "
+    "printed), threads, local (a Dask cluster of one process per core, started here), none "
+    "(this process, one run after another) or a Dask scheduler address such as "
+    "tcp://127.0.0.1:8786."
 )
 
 
@@ -174,6 +175,8 @@ def _where(scheduler: object) -> str:
     """Where the runs went, in words, for a caption."""
     if scheduler in (None, "none"):
         return "this process"
+    if scheduler == "threads":
+        return "threads of this process"
     if scheduler == "local":
         return "a local Dask cluster"
     return f"the Dask scheduler at {scheduler}"

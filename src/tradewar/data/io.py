@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import threading
 import tomllib
 from collections import OrderedDict
 from dataclasses import replace
@@ -66,13 +67,16 @@ def load_world(source: str | os.PathLike[str]) -> World:
     try:
         signature = _signature(directory)
         key = directory.resolve()
-        cached = _LOADED.get(key)
+        with _LOADED_LOCK:
+            cached = _LOADED.get(key)
         if cached is None or cached[0] != signature:
-            _LOADED[key] = (signature, _read_package(directory))
-            _LOADED.move_to_end(key)
-            while len(_LOADED) > _LOADED_MAX:
-                _LOADED.popitem(last=False)
-        return _fresh(_LOADED[key][1])
+            cached = (signature, _read_package(directory))
+            with _LOADED_LOCK:  # worlds are loaded from several threads in the web app
+                _LOADED[key] = cached
+                _LOADED.move_to_end(key)
+                while len(_LOADED) > _LOADED_MAX:
+                    _LOADED.popitem(last=False)
+        return _fresh(cached[1])
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot be read: {_reason(exc)}", file=text) from None
 
@@ -80,6 +84,7 @@ def load_world(source: str | os.PathLike[str]) -> World:
 #: Worlds read in this process, by folder, with the signature of the files they were read from.
 _LOADED: OrderedDict[Path, tuple[tuple, World]] = OrderedDict()
 _LOADED_MAX = 8
+_LOADED_LOCK = threading.Lock()
 
 
 def _signature(directory: Path) -> tuple:

@@ -9,6 +9,7 @@ sector with axes ``[importer, exporter, sector]``.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import jax
@@ -167,21 +168,24 @@ def _outcome_arrays(econ: Economy, shock: Shock, sol: Solution):
 #: Baseline flows of the last few economies, keyed by the identity of the arrays they come from
 #: (held in the entry, so the key cannot be reused): the steps of a timeline share one array.
 _FLOWS: dict[tuple[int, ...], tuple] = {}
+_FLOWS_LOCK = threading.Lock()
 
 
 def _baseline_flows(econ: Economy) -> np.ndarray:
     """Read-only ``(N, N, J)`` baseline flows at world prices, ``pi X / (1 + tau)``."""
     sources = (econ.pi, econ.expenditure, econ.tau)
     key = tuple(id(a) for a in sources)
-    entry = _FLOWS.get(key)
+    with _FLOWS_LOCK:  # solves may run on several threads (the web app, Monte Carlo)
+        entry = _FLOWS.get(key)
     if entry is None:
         pi0, X0, tau0 = (np.asarray(a) for a in sources)
         flows = pi0 * X0[:, None, :] / (1.0 + tau0)
         flows.flags.writeable = False
         entry = (sources, flows)
-        _FLOWS[key] = entry
-        while len(_FLOWS) > 8:
-            del _FLOWS[next(iter(_FLOWS))]
+        with _FLOWS_LOCK:
+            _FLOWS[key] = entry
+            while len(_FLOWS) > 8:
+                del _FLOWS[next(iter(_FLOWS))]
     return entry[1]
 
 

@@ -1,8 +1,9 @@
 """Where chunks run: in this process, on a local Dask cluster, or on a cluster you name.
 
-``scheduler`` is ``None`` or ``"none"`` (this process, one chunk after another), ``"local"``
-(a `distributed.LocalCluster` of worker processes, one per core, started and stopped here),
-``"auto"`` (the default: `choose_scheduler` picks ``none`` or ``local`` for this machine) or
+``scheduler`` is ``None`` or ``"none"`` (this process, one chunk after another),
+``"threads"`` (this process, one thread per core: JAX releases the interpreter lock while it
+solves), ``"local"`` (a `distributed.LocalCluster` of worker processes, one per core, started
+and stopped here), ``"auto"`` (the default: `choose_scheduler` picks for this machine) or
 a scheduler address such as ``"tcp://10.0.0.5:8786"`` (an existing cluster; its workers must
 have tradewar installed). Results come back in chunk order whatever finishes first.
 """
@@ -18,10 +19,9 @@ from tradewar.progress import ProgressCallback, report
 
 #: Seconds to wait for a named scheduler before giving up.
 CONNECT_TIMEOUT_S = 10.0
-#: Cores from which ``auto`` starts a local cluster. Below it, this process is faster: on 2
-#: cores, 1,000 NAFTA draws took 65 s here and 68 s on two worker processes (300 draws: 20.7 s
-#: and 27.8 s), as XLA already spreads one solve over both cores and each worker compiles the
-#: solver again.
+#: Cores from which ``auto`` starts a local cluster. Below it, threads in this process are
+#: faster: on 2 cores, 1,000 NAFTA draws took 68 s on two worker processes (each compiles the
+#: solver again), 65 s one after another here, and fewer on two threads here (README).
 AUTO_MIN_CORES = 4
 
 
@@ -29,14 +29,17 @@ def choose_scheduler(scheduler: str | None, tasks: int, workers: int | None = No
     """The scheduler to use for ``tasks`` chunks: ``scheduler`` itself unless it is ``auto``.
 
     ``auto`` is ``local`` on a machine of at least `AUTO_MIN_CORES` cores (or ``workers``, when
-    given) with at least two chunks for each worker, and ``none`` otherwise.
+    given) with at least two chunks for each worker, ``threads`` on a smaller machine of two
+    cores or more with at least two chunks, and ``none`` otherwise.
     """
     if scheduler is None:
         return "none"
     if scheduler != "auto":
         return scheduler
     cores = workers or os.cpu_count() or 1
-    return "local" if cores >= AUTO_MIN_CORES and tasks >= 2 * cores else "none"
+    if cores >= AUTO_MIN_CORES and tasks >= 2 * cores:
+        return "local"
+    return "threads" if cores >= 2 and tasks >= 2 else "none"
 
 
 def run_chunks(
@@ -59,6 +62,8 @@ def run_chunks(
             results.append(function(*chunk))
             report(progress, k / total, f"chunk {k} of {total}")
         return results
+    if scheduler == "threads":
+        return _on_threads(function, chunks, workers or os.cpu_count() or 1, progress)
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -83,7 +88,7 @@ def run_chunks(
         if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
             raise ScenarioError(
                 f"'{scheduler}' is not a scheduler address (e.g. tcp://127.0.0.1:8786), "
-                "'local', 'auto' or 'none'",
+                "'local', 'threads', 'auto' or 'none'",
                 key="scheduler",
             )
         check_scheduler(scheduler, CONNECT_TIMEOUT_S)
@@ -107,6 +112,25 @@ def run_chunks(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _on_threads(
+    function: Callable[..., Any],
+    chunks: Sequence[tuple[Any, ...]],
+    threads: int,
+    progress: ProgressCallback | None,
+) -> list[Any]:
+    """The chunks on ``threads`` threads of this process; results in chunk order."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    total = len(chunks)
+    out: list[Any] = [None] * total
+    with ThreadPoolExecutor(threads, thread_name_prefix="tradewar-draws") as pool:
+        futures = {pool.submit(function, *chunk): k for k, chunk in enumerate(chunks)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            out[futures[future]] = future.result()
+            report(progress, done / total, f"chunk {done} of {total}")
+    return out
 
 
 def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
