@@ -173,14 +173,12 @@ def backtest(
     if world is None:
         world = load_world(scenario.world)
     results: dict[str, Any] = {} if solved is None else {scenario.horizon: solved}
-    converged = True if solved is None else bool(solved.converged)
     records = []
     for obs in rows:
         horizon = obs.horizon or scenario.horizon
         if horizon not in results:
             spec = scenario if horizon == scenario.horizon else scenario.with_horizon(horizon)
             results[horizon] = run_scenario(spec, world=world, options=options, strict=False)
-            converged = converged and results[horizon].converged
         result = results[horizon]
         predicted = predict(result, world, obs) if result.converged else math.nan
         inside = bool(obs.low <= predicted <= obs.high) if math.isfinite(predicted) else False
@@ -203,4 +201,5 @@ def backtest(
             }
         )
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    converged = all(result.converged for result in results.values())
     return Backtest(scenario=scenario.name, world=world.name, rows=frame, converged=converged)

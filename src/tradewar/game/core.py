@@ -28,6 +28,7 @@ from tradewar.model.implicit import baseline_state
 from tradewar.model.margins import Margins
 from tradewar.model.solver import SolverOptions
 from tradewar.registry import NASH_TOL_PCT
+from tradewar.status import Status
 
 #: Stopping tests of a best response's L-BFGS-B search (relative objective change, projected
 #: gradient of the scaled problem): tight for answers, loose for early Nash rounds. The searches
@@ -306,16 +307,29 @@ class TariffGame:
         if reason:
             raise ConvergenceError(0, residual, self.options.tol, reason=reason)
 
+    def evaluation_status(self, residual: float, payoffs: np.ndarray | None = None) -> Status:
+        """How an evaluation ended: outside the domain, not found, not finite, or converged."""
+        if residual == float("inf"):
+            return Status.OUTSIDE_DOMAIN
+        if np.isnan(residual):
+            return Status.NOT_FINITE
+        if residual > self.options.tol:
+            return Status.NOT_CONVERGED
+        if payoffs is not None and not np.all(np.isfinite(payoffs)):
+            return Status.NOT_FINITE
+        return Status.CONVERGED
+
     def untrusted(self, residual: float, payoffs: np.ndarray | None = None) -> str:
         """Why an evaluation with this equilibrium residual and payoffs cannot be trusted, or ""."""
+        status = self.evaluation_status(residual, payoffs)
         tol = self.options.tol
-        if residual == float("inf"):
+        if status is Status.CONVERGED:
+            return ""
+        if status is Status.OUTSIDE_DOMAIN:
             return "the equilibrium left the model's domain (negative spending or income)"
         if not residual <= tol:
             return f"the equilibrium was not found (residual {residual:.3g} > tolerance {tol:g})"
-        if payoffs is not None and not np.all(np.isfinite(payoffs)):
-            return "a payoff is not finite"
-        return ""
+        return "a payoff is not finite"
 
     def _objective(self, tau, start):
         welfare, gov, z, residual = self._values(tau, start)

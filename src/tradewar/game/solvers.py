@@ -44,17 +44,12 @@ def _result(
     with the reason.
     """
     welfare, gov, residual = (np.asarray(a) for a in game._payoffs(jnp.asarray(tau)))
-    untrusted = game.untrusted(float(residual), np.concatenate([welfare, gov]))
+    payoffs = np.concatenate([welfare, gov])
+    untrusted = game.untrusted(float(residual), payoffs)
     status = Status.CONVERGED if converged else Status.NOT_CONVERGED
     if untrusted:
         converged = False
-        # As `TariffGame.untrusted` judged it: left the domain, not found, or not finite.
-        if float(residual) == float("inf"):
-            status = Status.OUTSIDE_DOMAIN
-        elif float(residual) <= game.options.tol:
-            status = Status.NOT_FINITE
-        else:
-            status = Status.NOT_FINITE if np.isnan(residual) else Status.NOT_CONVERGED
+        status = game.evaluation_status(float(residual), payoffs)
         reason = f"at the final tariffs, {untrusted}"
         welfare = np.full_like(welfare, np.nan)
         gov = np.full_like(gov, np.nan)

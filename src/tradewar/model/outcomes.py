@@ -114,10 +114,6 @@ def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.where(old > 0, new / np.where(old > 0, old, 1.0), np.nan)
 
 
-#: What each failed status means, by its string (`tradewar.status.Status.message`).
-STATUS_REASONS = {str(s): s.message for s in Status if s.failed}
-
-
 def solution_status(sol: Solution, tol: float) -> Status:
     """`Status` ``CONVERGED``, ``NOT_FINITE``, ``OUTSIDE_DOMAIN`` or ``NOT_CONVERGED``."""
     residual = float(sol.max_residual)
