@@ -41,8 +41,9 @@ def warm_times(path: Path, repeats: int = 7) -> dict[str, float]:
     import numpy as np
 
     import tradewar as tw
+    from tradewar.engine import economy_from_world
     from tradewar.model.calibrate import rebalanced
-    from tradewar.model.economy import Shock, economy_from_world
+    from tradewar.model.economy import Shock
     from tradewar.model.solver import SolverOptions, solve_arrays
     from tradewar.policy.shocks import PolicyState, apply_policies
 

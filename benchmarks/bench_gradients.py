@@ -14,8 +14,8 @@ import jax
 import numpy as np
 
 import tradewar as tw
+from tradewar.engine import economy_from_world
 from tradewar.game.objectives import objective_values
-from tradewar.model.economy import economy_from_world
 from tradewar.model.solver import SolverOptions
 
 

@@ -23,8 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import tradewar as tw
+from tradewar.engine import economy_from_world
 from tradewar.model.calibrate import rebalanced
-from tradewar.model.economy import Shock, economy_from_world
+from tradewar.model.economy import Shock
 from tradewar.model.solver import SolverOptions, _solve_jit, solve_arrays
 from tradewar.policy.shocks import PolicyState, apply_policies
 from tradewar.policy.uncertainty import UncertaintySettings

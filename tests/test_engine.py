@@ -5,7 +5,8 @@ import pytest
 
 import tradewar as tw
 from tradewar.data.world import World
-from tradewar.model.economy import Shock, economy_from_world
+from tradewar.engine import economy_from_world
+from tradewar.model.economy import Shock
 from tradewar.model.solver import equilibrium_residuals, solve_arrays
 
 
@@ -228,7 +229,8 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
     affine map expansive, and only then does GMRES take over (both to 1e-12)."""
     import jax.numpy as jnp
 
-    from tradewar.model.economy import economy_from_world, no_shock
+    from tradewar.engine import economy_from_world
+    from tradewar.model.economy import no_shock
     from tradewar.model.solver import goods_market
 
     econ = economy_from_world(tw.load_world("cp2015"))

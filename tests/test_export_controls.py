@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import tradewar as tw
-from tradewar.economies import ces_params
-from tradewar.model.economy import Shock, economy_from_world
+from tradewar.engine import economy_from_world
+from tradewar.engine.ces_network import ces_params
+from tradewar.model.economy import Shock
 from tradewar.model.solver import equilibrium_residuals, solve_arrays
 from tradewar.policy.scenario import CESSettings
 from tradewar.rationing import quantity_change as _quantity_change

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 import tradewar as tw
 from tradewar.cli import app
 from tradewar.data.world import World
+from tradewar.engine import economy_from_world
 from tradewar.game import (
     GameSettings,
     TariffGame,
@@ -20,7 +21,6 @@ from tradewar.game import (
     optimal_tariffs,
 )
 from tradewar.game.objectives import objective_values
-from tradewar.model.economy import economy_from_world
 from tradewar.model.solver import SolverOptions
 
 runner = CliRunner()

@@ -1,9 +1,9 @@
 """The package's layers import in one direction only, and no private name crosses packages.
 
-data → policy → model → results → api → game → dynamics → backtest → report → cli, with the
-utilities
-(errors, status, progress, jsonsafe, registry, folders, compilation) below everything and the data
-builders and estimators (build, estimate) between the model and the api.
+data → policy → model → results → engine (the models) → api → game → dynamics → backtest →
+report → cli, with the utilities (errors, status, progress, jsonsafe, registry, folders,
+compilation) below everything and the data builders and estimators (build, estimate) between
+the model and the engine.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ ORDER = [
     "results",
     "build",
     "estimate",
+    "engine",
     "rationing",
     "economies",
     "api",

@@ -247,7 +247,8 @@ def test_table11_world_trade_and_employment(panel, scenario):
 def test_with_every_margin_off_the_extended_model_is_armington():
     import jax.numpy as jnp
 
-    from tradewar.model.economy import Shock, economy_from_world
+    from tradewar.engine import economy_from_world
+    from tradewar.model.economy import Shock
     from tradewar.model.margins import make_margins, margins_outcome, solve_margins
 
     world = tw.load_world("baci2023")
@@ -392,8 +393,8 @@ def test_margins_payoff_gradients_match_finite_differences():
     import jax.numpy as jnp
 
     from tradewar.api import scenario_margins
+    from tradewar.engine import economy_from_world
     from tradewar.game.objectives import margins_objective
-    from tradewar.model.economy import economy_from_world
     from tradewar.model.solver import SolverOptions
 
     world = tw.load_world("baci2023")

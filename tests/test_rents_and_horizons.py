@@ -11,7 +11,7 @@ import pytest
 
 import tradewar as tw
 from tradewar.economies import horizon_theta, trade_weighted_elasticity, with_theta
-from tradewar.model.economy import economy_from_world
+from tradewar.engine import economy_from_world
 from tradewar.model.solver import equilibrium_residuals
 from tradewar.rationing import quantity_change, with_stocks
 

@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 import tradewar as tw
 from tradewar.cli import app
 from tradewar.data.world import World
+from tradewar.engine import economy_from_world
 from tradewar.game import GameSettings, TariffGame, nash_tariffs, optimal_tariffs
 from tradewar.game.objectives import objective_values
 from tradewar.model.calibrate import world_from_shares
-from tradewar.model.economy import Shock, economy_from_world
+from tradewar.model.economy import Shock
 from tradewar.model.implicit import DENSE_LIMIT, adjoint_solve, equilibrium_conditions
 from tradewar.model.outcomes import compute_outcome
 from tradewar.model.solver import SolverOptions, _solve_jit, solve_arrays
@@ -82,7 +83,7 @@ def test_zero_deficits_keep_the_model_features(tiny):
     np.testing.assert_allclose(after.profit_share, econ.profit_share)
     np.testing.assert_allclose(np.asarray(after.deficit), 0.0, atol=1e-12)
     # A CES world rebalanced is an equilibrium of the CES model: solving it again moves nothing.
-    from tradewar.economies import ces_params
+    from tradewar.engine.ces_network import ces_params
     from tradewar.policy.scenario import CESSettings
 
     econ = economy_from_world(tiny)._replace(

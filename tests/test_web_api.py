@@ -178,7 +178,7 @@ def test_run_detail_csv_and_parquet(client):
             "unknown policy kind 'wall'",
         ),
         ({"colour": "red"}, "colour", "unknown key"),
-        ({"model": "gravity-2"}, "model", "Input should be"),
+        ({"model": "gravity-2"}, "model", "is not available; use one of armington"),
     ],
 )
 def test_bad_scenarios_are_422_naming_the_field(client, change, field, message):

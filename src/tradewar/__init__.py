@@ -27,6 +27,7 @@ _EXPORTS = {
     "load_world": "tradewar.data.io",
     "write_world": "tradewar.data.io",
     "World": "tradewar.data.world",
+    "EngineModel": "tradewar.engine",
     "list_datasets": "tradewar.datasets",
     "load_negotiation": "tradewar.dynamics",
     "simulate": "tradewar.dynamics",
@@ -54,6 +55,7 @@ _EXPORTS = {
     "load_scenario": "tradewar.policy",
     "parse_scenario": "tradewar.policy",
     "Result": "tradewar.results",
+    "register_model": "tradewar.registry",
 }
 
 if TYPE_CHECKING:
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
     from tradewar.data.world import World
     from tradewar.datasets import list_datasets
     from tradewar.dynamics import load_negotiation, simulate
+    from tradewar.engine import EngineModel
     from tradewar.errors import (
         ArgumentError,
         ConvergenceError,
@@ -93,6 +96,7 @@ if TYPE_CHECKING:
         load_scenario,
         parse_scenario,
     )
+    from tradewar.registry import register_model
     from tradewar.results import Result
 
 
@@ -121,6 +125,7 @@ __all__ = [
     "ChokepointSettings",
     "ConvergenceError",
     "DataError",
+    "EngineModel",
     "ExportControl",
     "GameResult",
     "GameSettings",
@@ -149,6 +154,7 @@ __all__ = [
     "nash_tariffs",
     "optimal_tariffs",
     "parse_scenario",
+    "register_model",
     "run_scenario",
     "simulate",
     "solve",

@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from tradewar.data.io import load_world
 from tradewar.data.world import World
-from tradewar.economies import economy_for, horizon_economy, scenario_world
+from tradewar.economies import horizon_economy, scenario_world
+from tradewar.engine import economy_for, economy_from_world, get_model
 from tradewar.errors import ArgumentError, ConvergenceError, ScenarioError, describe_value
-from tradewar.model.arrays import on_device
+from tradewar.model.arrays import filled
 from tradewar.model.calibrate import rebalanced
-from tradewar.model.economy import Economy, Shock, economy_from_world
+from tradewar.model.economy import Economy, Shock
 from tradewar.model.margins import (
     Margins,
     make_margins,
@@ -41,7 +42,7 @@ from tradewar.policy.scenario import (
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
 from tradewar.rationing import Rationed, chokepoint_meta, solve_state
-from tradewar.registry import check_model
+from tradewar.registry import MODELS, check_model
 from tradewar.results.compare import Comparison
 from tradewar.results.result import Result, StepResult
 from tradewar.status import Status
@@ -90,14 +91,16 @@ def solve(
         raise ArgumentError(
             "policies", f"must be a list of policies, not {describe_value(policies)}"
         )
-    if ces is not None and model != "ces-network":
-        raise ArgumentError("ces", f"applies to model 'ces-network' only, not '{model}'")
+    if ces is not None and model in MODELS and not get_model(model).nested_ces:
+        raise ArgumentError(
+            "ces", f"applies to model 'ces-network' only (nested CES), not '{model}'"
+        )
     try:
         scenario = Scenario(
             name=name,
             world=world.name if isinstance(world, World) else os.fspath(world),
-            # Plain strings from callers; the Scenario model validates them against its Literals.
-            model=model,  # type: ignore[arg-type]
+            model=model,
+            # A plain string from callers; the Scenario model validates it against its Literal.
             deficits=deficits,  # type: ignore[arg-type]
             policy=list(policies),
             ces=ces if isinstance(ces, CESSettings) else CESSettings.model_validate(ces or {}),
@@ -285,7 +288,7 @@ def _baseline_economy(
             return econ
     econ = economy_for(world, scenario.model, scenario.ces)
     if scenario.deficits == "zero" and not scenario.armington.active:
-        econ = rebalanced(econ, on_device(np.zeros(econ.va.shape)), options)
+        econ = rebalanced(econ, filled(tuple(econ.va.shape), 0.0), options)
     with _ECONOMIES_LOCK:  # Monte Carlo draws may run on several threads
         _ECONOMIES[key] = econ
         while len(_ECONOMIES) > _ECONOMIES_MAX:
@@ -369,7 +372,7 @@ def scenario_margins(
     settings = scenario.armington
     if not settings.active:
         return None
-    if scenario.model != "armington":
+    if not get_model(scenario.model).margins:
         raise ScenarioError(
             f"[armington] margins apply to model = 'armington', not '{scenario.model}'",
             key="armington",

@@ -6,8 +6,8 @@ import numpy as np
 
 import tradewar as tw
 from tradewar.data.world import World
+from tradewar.engine import economy_from_world
 from tradewar.model.calibrate import world_from_shares
-from tradewar.model.economy import economy_from_world
 from tradewar.model.solver import SolverOptions
 
 

@@ -333,7 +333,7 @@ def with_base_tariffs(world: World, tariffs: np.ndarray, name: str | None = None
         ``(N, N, J)`` new baseline tariffs (fractions, above -1; domestic cells zero).
     """
     from tradewar.build.shares import BaselineShares
-    from tradewar.model.economy import economy_from_world
+    from tradewar.model.economy import io_shares
 
     tariffs = np.asarray(tariffs, dtype=float)
     if tariffs.shape != world.tariffs.shape or not np.all(np.isfinite(tariffs) & (tariffs > -1)):
@@ -341,7 +341,7 @@ def with_base_tariffs(world: World, tariffs: np.ndarray, name: str | None = None
             f"tariffs must be finite, above -100% and of shape {world.tariffs.shape}",
             field="tariffs",
         )
-    econ = economy_from_world(world)
+    econ = io_shares(world)
     spend = (1.0 + tariffs) * world.flows
     X = spend.sum(axis=1)
     eye = np.eye(world.n_countries)[:, :, None]

@@ -15,7 +15,8 @@ from tradewar.api import scenario_step
 from tradewar.data.io import load_world
 from tradewar.dynamics.config import NegotiationConfig
 from tradewar.dynamics.strategies import Action, Strategy, View, make_strategy
-from tradewar.economies import economy_for, horizon_economy, scenario_world
+from tradewar.economies import horizon_economy, scenario_world
+from tradewar.engine import economy_for, get_model
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import on_device
 from tradewar.model.economy import Shock
@@ -285,7 +286,7 @@ class Negotiation:
                 # The negotiation's economy keeps the world's deficits; so must its payoffs.
                 GameSettings(deficits="keep"),
                 sectors=[self.world.sectors[s] for s in self.sectors],
-                ces=self.ces.model_dump() if self.model == "ces-network" else None,
+                ces=self.ces.model_dump() if get_model(self.model).nested_ces else None,
                 environment=(self.export_tax, self.is_open),
             )
         new, info = self._game.best_response(i, tau, [j for j in self.players if j != i])

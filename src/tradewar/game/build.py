@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tradewar.data.world import World
+from tradewar.engine import get_model
 from tradewar.errors import ScenarioError
 from tradewar.game.core import GameSettings, TariffGame
 from tradewar.policy.scenario import ArmingtonSettings, CESSettings, Scenario
@@ -36,23 +37,24 @@ def build_game(
     """
     chosen = model or str(world.meta.get("default_model", "caliendo-parro"))
     check_model(chosen)
-    if chosen == "ces-network" and ces is None:
+    kind = get_model(chosen)
+    if kind.nested_ces and ces is None:
         raise ScenarioError(
-            "the ces-network model needs its nests (a [ces] table: critical sectors and "
+            f"the {chosen} model needs its nests (a [ces] table: critical sectors and "
             "elasticities)",
             key="ces",
         )
-    if chosen != "ces-network" and ces is not None:
+    if not kind.nested_ces and ces is not None:
         raise ScenarioError(f"ces nests apply to the ces-network model, not {chosen}", key="ces")
     margins = None
     if armington is not None and armington.active:
-        if chosen != "armington":
+        if not kind.margins:
             raise ScenarioError(
                 f"armington margins apply to the armington model, not {chosen}", key="armington"
             )
         from tradewar.api import scenario_margins
 
-        scenario = Scenario(name="game", world=world.name, model="armington", armington=armington)
+        scenario = Scenario(name="game", world=world.name, model=chosen, armington=armington)
         margins = scenario_margins(world, scenario)
     if deficits is None:
         deficits = "keep" if margins is not None else "zero"

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tradewar.data.world import World
-from tradewar.economies import economy_for
+from tradewar.engine import economy_for, get_model
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.objectives import OBJECTIVES, margins_objective, objective_values
 from tradewar.game.optimize import bounded_minimize
@@ -174,7 +174,7 @@ class TariffGame:
         self.econ: Economy = economy_for(world, model, ces)
         self.margins = margins
         if margins is not None:
-            if model != "armington" or world.n_sectors != 1:
+            if not get_model(model).margins or world.n_sectors != 1:
                 raise ScenarioError(
                     "margins apply to the one-sector armington model", key="margins"
                 )

@@ -17,3 +17,24 @@ def on_device(x: ArrayLike, dtype: DTypeLike | None = None) -> jax.Array:
     if isinstance(x, jax.Array) and (dtype is None or x.dtype == np.dtype(dtype)):
         return x
     return jax.device_put(np.asarray(x, dtype=dtype))
+
+
+_FILLED: dict[tuple[tuple[int, ...], float], jax.Array] = {}
+_FILLED_MAX = 256
+
+
+def filled(shape: tuple[int, ...], value: float) -> jax.Array:
+    """A float64 device array of ``shape`` holding ``value`` everywhere, made once per process.
+
+    JAX arrays are immutable, so one copy serves every solve that starts from zeros or applies
+    no cost shock (a transfer per solve is otherwise a tenth of a small solve's overhead). Made
+    while a function is being traced, the array is a tracer and is not kept.
+    """
+    key = (tuple(int(n) for n in shape), float(value))
+    found = _FILLED.get(key)
+    if found is not None:
+        return found
+    made = on_device(np.full(key[0], key[1], dtype=np.float64))
+    if not isinstance(made, jax.core.Tracer) and len(_FILLED) < _FILLED_MAX:
+        _FILLED[key] = made
+    return made

@@ -17,7 +17,7 @@ import numpy as np
 from tradewar.data.io import check_world
 from tradewar.data.world import World
 from tradewar.errors import ConvergenceError
-from tradewar.model.arrays import on_device
+from tradewar.model.arrays import filled, on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.outcomes import solution_status
 from tradewar.model.solver import Solution, SolverOptions, cost_structure, solve_arrays
@@ -55,7 +55,7 @@ def rebalanced(
     """
     options = options or SolverOptions()
     shock = Shock(
-        tau=econ.tau, cost_hat=on_device(np.ones(econ.tau.shape)), deficit=on_device(deficit)
+        tau=econ.tau, cost_hat=filled(tuple(econ.tau.shape), 1.0), deficit=on_device(deficit)
     )
     sol = solve_arrays(econ, shock, options)
     status = solution_status(sol, options.tol)
@@ -127,7 +127,7 @@ def world_from_shares(
         deficit=on_device(deficit, np.float64),
         expenditure=on_device(expenditure_guess, np.float64),
     )
-    shock = Shock(tau=econ.tau, cost_hat=on_device(np.ones(econ.tau.shape)), deficit=econ.deficit)
+    shock = Shock(tau=econ.tau, cost_hat=filled(tuple(econ.tau.shape), 1.0), deficit=econ.deficit)
     sol = solve_arrays(econ, shock, options)
     if solution_status(sol, options.tol) != "converged":
         raise ConvergenceError(int(sol.iterations), float(sol.max_residual), options.tol)

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tradewar.data.world import World
-from tradewar.model.arrays import on_device
+from tradewar.model.arrays import filled, on_device
 
 
 class Economy(NamedTuple):
@@ -149,50 +149,68 @@ class Shock(NamedTuple):
     dissipated: jnp.ndarray | None = None
 
 
-def economy_from_world(world: World, model: str = "caliendo-parro") -> Economy:
-    """Compute the engine's shares from a `World`.
+def io_shares(world: World) -> Economy:
+    """The input-output calibration of a `World` (Caliendo and Parro 2015).
 
-    Parameters
-    ----------
-    world
-        A checked world.
-    model
-        ``"caliendo-parro"`` keeps input-output linkages; ``"armington"`` treats gross output as
-        value added and all spending as final demand (structural gravity, no intermediates);
-        ``"ossa"`` is armington with a fixed number of firms per country and sector, whose
-        profits (a share ``1 / sigma = 1 / (1 + theta)`` of sales) are income but not wages
-        (Ossa 2014).
+    Cost shares of value added and of each input sector from the intermediate-use table
+    (value added as the remainder, so that they sum to exactly one), final-demand shares of
+    spending, value added from the value-added table. The ``caliendo-parro`` and ``ces-network``
+    models start from it.
+    """
+    flows = world.flows
+    Y = flows.sum(axis=0)
+    safe_Y = np.where(Y > 0, Y, 1.0)
+    gamma_io = np.where(Y[:, None, :] > 0, world.intermediates / safe_Y[:, None, :], 0.0)
+    gamma_va = 1.0 - gamma_io.sum(axis=1)
+    fd = world.final_demand
+    total = fd.sum(axis=1, keepdims=True)
+    alpha = fd / np.where(total > 0, total, 1.0)
+    return _economy(world, gamma_va, gamma_io, alpha, world.value_added.sum(axis=1))
+
+
+def gravity_shares(world: World, profit_share: np.ndarray | None = None) -> Economy:
+    """The gravity calibration of a `World`: gross output is income, all spending is final.
+
+    No intermediates (structural gravity): each country-sector's cost is its income, and
+    spending shares are those of total spending. ``profit_share`` (``(N, J)``, in [0, 1)) is
+    the share of each country-sector's sales that is profit (income but not wages, as in Ossa
+    2014); value added is then the rest. The ``armington`` and ``ossa`` models start from it.
+    """
+    X = ((1.0 + world.tariffs) * world.flows).sum(axis=1)
+    Y = world.flows.sum(axis=0)
+    total = X.sum(axis=1, keepdims=True)
+    alpha = X / np.where(total > 0, total, 1.0)
+    labour = Y if profit_share is None else Y * (1.0 - profit_share)
+    return _economy(
+        world,
+        np.ones_like(Y),
+        np.zeros_like(world.intermediates),
+        alpha,
+        labour.sum(axis=1),
+        profit_share,
+    )
+
+
+def _economy(
+    world: World,
+    gamma_va: np.ndarray,
+    gamma_io: np.ndarray,
+    alpha: np.ndarray,
+    va: np.ndarray,
+    profit_share: np.ndarray | None = None,
+) -> Economy:
+    """The `Economy` of ``world`` with the given cost shares, spending shares and value added.
+
+    Trade shares, spending and the deficits (recentred so they sum to zero, each country's
+    share of the sum in proportion to its value added) come from the world's flows and tariffs.
     """
     flows, tau = world.flows, world.tariffs
     spend_bilateral = (1.0 + tau) * flows
     X = spend_bilateral.sum(axis=1)
-    n_countries = world.n_countries
-    eye = np.eye(n_countries)[:, :, None]
+    eye = np.eye(world.n_countries)[:, :, None]
     pi = np.where(X[:, None, :] > 0, spend_bilateral / np.where(X > 0, X, 1.0)[:, None, :], eye)
-    Y = flows.sum(axis=0)
-    safe_Y = np.where(Y > 0, Y, 1.0)
-    profit_share = None
-    if model in ("armington", "ossa"):
-        gamma_va = np.ones_like(Y)
-        gamma_io = np.zeros_like(world.intermediates)
-        total = X.sum(axis=1, keepdims=True)
-        alpha = X / np.where(total > 0, total, 1.0)
-        if model == "ossa":
-            # Krugman with restricted entry: a share 1/sigma = 1/(1 + theta) of sales is profit.
-            profit_share = np.broadcast_to(1.0 / (1.0 + world.theta), Y.shape).copy()
-            va = (Y * (1.0 - profit_share)).sum(axis=1)
-        else:
-            va = Y.sum(axis=1)
-    else:
-        gamma_io = np.where(Y[:, None, :] > 0, world.intermediates / safe_Y[:, None, :], 0.0)
-        # Value-added share as the remainder, so that the cost shares sum to exactly one.
-        gamma_va = 1.0 - gamma_io.sum(axis=1)
-        fd = world.final_demand
-        total = fd.sum(axis=1, keepdims=True)
-        alpha = fd / np.where(total > 0, total, 1.0)
-        va = world.value_added.sum(axis=1)
     revenue = (tau * flows).sum(axis=(1, 2))
-    deficit = X.sum(axis=1) - revenue - Y.sum(axis=1)
+    deficit = X.sum(axis=1) - revenue - flows.sum(axis=0).sum(axis=1)
     deficit = deficit - deficit.sum() * va / va.sum()
     return Economy(
         pi=on_device(pi, np.float64),
@@ -212,6 +230,6 @@ def no_shock(economy: Economy) -> Shock:
     """The shock that changes nothing."""
     return Shock(
         tau=economy.tau,
-        cost_hat=on_device(np.ones(economy.tau.shape)),
+        cost_hat=filled(tuple(economy.tau.shape), 1.0),
         deficit=economy.deficit,
     )

@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tradewar.model.accounts import border_factor, national_income, shock_accounts
-from tradewar.model.arrays import on_device
+from tradewar.model.arrays import filled, on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.linear import gmres
 
@@ -130,15 +130,31 @@ class SolverOptions:
                 raise ArgumentError(f"options.{name}", f"SolverOptions: {message}")
 
     def limits(self) -> _Limits:
-        """The numeric limits as traced data for the compiled solver."""
-        return _Limits(
-            tol=on_device(self.tol, np.float64),
-            max_iterations=on_device(self.max_iterations, np.int64),
-            inner_tol=on_device(self.inner_tol, np.float64),
-            max_inner=on_device(self.max_inner, np.int64),
-            damping=on_device(self.damping, np.float64),
-            adaptive=on_device(self.adaptive_inner, np.bool_),
-        )
+        """The numeric limits as traced data for the compiled solver (made once per options)."""
+        return _limits(self)
+
+
+#: The limits of each `SolverOptions` as device arrays, made once (never while tracing).
+_LIMITS: dict[SolverOptions, _Limits] = {}
+_LIMITS_MAX = 64
+
+
+def _limits(options: SolverOptions) -> _Limits:
+    found = _LIMITS.get(options)
+    if found is not None:
+        return found
+    made = _Limits(
+        tol=on_device(options.tol, np.float64),
+        max_iterations=on_device(options.max_iterations, np.int64),
+        inner_tol=on_device(options.inner_tol, np.float64),
+        max_inner=on_device(options.max_inner, np.int64),
+        damping=on_device(options.damping, np.float64),
+        adaptive=on_device(options.adaptive_inner, np.bool_),
+    )
+    traced = any(isinstance(leaf, jax.core.Tracer) for leaf in made)
+    if not traced and len(_LIMITS) < _LIMITS_MAX:
+        _LIMITS[options] = made
+    return made
 
 
 #: Inner tolerance of an outer iteration (with ``adaptive_inner``): this ratio times the last
@@ -487,8 +503,8 @@ def solve_arrays(
     """
     options = options or SolverOptions()
     if start is None:
-        x0 = on_device(np.zeros(econ.va.shape))
-        log_P0 = on_device(np.zeros(econ.alpha.shape))
+        x0 = filled(tuple(econ.va.shape), 0.0)
+        log_P0 = filled(tuple(econ.alpha.shape), 0.0)
         X0 = econ.expenditure
     else:
         x0, log_P0, X0 = jnp.log(start.w_hat), start.log_P_hat, start.expenditure

@@ -19,6 +19,7 @@ from tradewar.backtest.assumptions import (
 )
 from tradewar.data.io import load_world
 from tradewar.data.world import World
+from tradewar.engine import get_model
 from tradewar.errors import ScenarioError
 from tradewar.folders import check_output_folder, write_folder
 from tradewar.policy.scenario import Scenario, focus_countries
@@ -145,7 +146,7 @@ def build_report(
     """
     check_output_folder(out, force)
     world = load_world(scenario.world)
-    sensitivity = scenario.model == "ces-network"
+    sensitivity = get_model(scenario.model).nested_ces
     mc = scenario.uncertainty is not None
     solve_end = 0.3 if (sensitivity or mc) else 0.6
     result = run_scenario(scenario, world=world, progress=scaled(progress, 0.0, solve_end))
@@ -243,7 +244,7 @@ def _write(tmp: Path, data: ReportData, progress: ProgressCallback | None = None
     }
     critical_users = parts.critical_users
     sensitivity_html = ""
-    if scenario.model == "ces-network":
+    if get_model(scenario.model).nested_ces:
         top = scenario.ces.sigma_top
         critical_users += [k for k in top if k != "*"] if isinstance(top, dict) else []
         cap = scenario.chokepoint_settings().parameters().sigma_top_cap

@@ -19,6 +19,7 @@ from tradewar.backtest import Backtest
 from tradewar.backtest.assumptions import band_summary
 from tradewar.backtest.output import score_line, table_rows
 from tradewar.data.world import World
+from tradewar.engine import get_model
 from tradewar.policy.scenario import Scenario
 from tradewar.report import figures
 from tradewar.report.common import embedded_image, html_table
@@ -384,7 +385,7 @@ def horizon_note(scenario: Scenario) -> str:
     """What each step's equilibrium stands for, at the scenario's horizon."""
     params = scenario.horizon_parameters()
     model = "the Caliendo–Parro (2015) model" + (
-        " with nested CES inputs" if scenario.model == "ces-network" else ""
+        " with nested CES inputs" if get_model(scenario.model).nested_ces else ""
     )
     if scenario.horizon == "long":
         return (

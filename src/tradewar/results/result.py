@@ -209,10 +209,15 @@ class Result:
     def country_table(self, step: int = -1) -> pd.DataFrame:
         """Country results of one step (default: the last), one row per country, contract order."""
         return pd.DataFrame(
-            self._country_arrays(step), index=pd.Index(self.countries, name="country")
+            self.country_arrays(step), index=pd.Index(self.countries, name="country")
         )
 
-    def _country_arrays(self, step: int) -> dict[str, np.ndarray]:
+    def country_arrays(self, step: int = -1) -> dict[str, np.ndarray]:
+        """The columns of `country_table` as ``(N,)`` arrays by name, without a DataFrame.
+
+        For loops over many results (a Monte Carlo chunk), where building tables costs as much
+        as a small solve.
+        """
         o = self.step_result(step).outcome
         deficit_before = o.imports_before - o.exports_before
         deficit_after = o.imports_after - o.exports_after
@@ -372,7 +377,7 @@ class Result:
                 )
             )
 
-        for var, values in self._country_arrays(step).items():
+        for var, values in self.country_arrays(step).items():
             add(c, empty, empty, var, COUNTRY_VARIABLES[var] or self.unit, values)
         pn, pi_ = np.nonzero(~np.eye(N, dtype=bool))
         imp_before = o.flows_before.sum(axis=2)
@@ -638,7 +643,7 @@ class Result:
     # ------------------------------------------------------------------ JSON
     def countries_json(self, step: int) -> list[dict[str, Any]]:
         """The ``countries`` rows of the ``--json`` contract for one step (NaN as null)."""
-        arrays = self._country_arrays(step)
+        arrays = self.country_arrays(step)
         names = list(arrays)
         columns = [[_num(v) for v in np.asarray(arrays[name]).tolist()] for name in names]
         return [

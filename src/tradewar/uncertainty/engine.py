@@ -109,10 +109,11 @@ def solve_chunk(
         if not result.converged:  # its numbers are not an equilibrium: counted, not used
             continue
         for k in range(len(result.steps)):
-            table = result.country_table(k)
+            columns = result.country_arrays(k)
             if not variables:
-                variables = list(table.columns)
-            parts.append((draw, k, table[variables].to_numpy(dtype=float)))
+                variables = list(columns)
+            block = np.stack([np.asarray(columns[v], dtype=float) for v in variables], axis=1)
+            parts.append((draw, k, block))
     n_countries = len(world.countries)
     n_vars = len(variables)
     size = n_countries * n_vars
