@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import tradewar as tw
-import tradewar.rationing as rationing
+import tradewar.engine.rationing as rationing
 from tradewar.build.shares import BaselineShares, world_from_baseline
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.policy.chokepoints import HORIZONS

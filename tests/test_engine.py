@@ -216,7 +216,7 @@ def test_a_saved_result_records_its_scenario_and_data_hash(tmp_path):
     tw.run_scenario(scenario).save(tmp_path / "out")
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["scenario"]["parameters"]["theta"] == 5.0
-    from tradewar.economies import with_theta
+    from tradewar.engine.economies import with_theta
 
     solved = with_theta(tw.load_world("tiny"), 5.0)  # the hash is of the data as solved
     assert manifest["data_hash"] == solved.data_hash() != tw.load_world("tiny").data_hash()

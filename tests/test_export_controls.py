@@ -6,10 +6,10 @@ import pytest
 import tradewar as tw
 from tradewar.engine import economy_from_world
 from tradewar.engine.ces_network import ces_params
+from tradewar.engine.rationing import quantity_change as _quantity_change
 from tradewar.model.economy import Shock
 from tradewar.model.solver import equilibrium_residuals, solve_arrays
 from tradewar.policy.scenario import CESSettings
-from tradewar.rationing import quantity_change as _quantity_change
 
 USING = ("C17", "C18", "C19", "C20")
 

@@ -28,10 +28,7 @@ ORDER = [
     "build",
     "estimate",
     "engine",
-    "rationing",
-    "economies",
     "api",
-    "choke",
     "game",
     "dynamics",
     "uncertainty",
@@ -101,3 +98,13 @@ def test_the_engine_does_not_know_the_scenario_layer():
     for path, layer, module, _ in _imports():
         if layer == "model":
             assert not module.startswith("tradewar.policy"), f"{path.relative_to(SRC)}: {module}"
+
+
+def test_strategy_and_dynamics_never_import_the_public_api():
+    """Games, negotiations and the engine take what they need from the engine, not `api`."""
+    upward = [
+        f"{path.relative_to(SRC)} imports {module}"
+        for path, layer, module, _ in _imports()
+        if layer in ("engine", "game", "dynamics") and module == "tradewar.api"
+    ]
+    assert not upward, "\n".join(upward)

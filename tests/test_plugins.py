@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 import tradewar as tw
 from helpers.toy_model import THETA
 from tradewar.cli import app
-from tradewar.economies import with_theta
 from tradewar.engine import get_model
+from tradewar.engine.economies import with_theta
 from tradewar.game import nash_tariffs, optimal_tariffs
 from tradewar.game.build import build_game
 from tradewar.registry import MODELS, register_model, unregister_model

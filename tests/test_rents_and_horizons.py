@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import tradewar as tw
-from tradewar.economies import horizon_theta, trade_weighted_elasticity, with_theta
 from tradewar.engine import economy_from_world
+from tradewar.engine.economies import horizon_theta, trade_weighted_elasticity, with_theta
+from tradewar.engine.rationing import quantity_change, with_stocks
 from tradewar.model.solver import equilibrium_residuals
-from tradewar.rationing import quantity_change, with_stocks
 
 QUOTA = {
     "kind": "export_control",
@@ -135,7 +135,7 @@ def test_stocks_of_normal_use_add_to_a_partial_cut():
             "chokepoints": {"horizon": "short", "weeks": 10, "inventory_weeks": 3},
         }
     )
-    from tradewar.rationing import capacity_for
+    from tradewar.engine.rationing import capacity_for
 
     capacity = capacity_for(world, scenario.chokepoint_settings(), ["MAN"])
     soft = with_stocks(state, capacity, np.asarray(econ.pi))
@@ -210,7 +210,7 @@ def test_sticky_wages_never_fall_below_the_floor_and_unemployment_takes_the_rest
     assert np.allclose(o.wage_rate_hat[idle], 0.99, rtol=1e-12)
     assert np.allclose(o.employment_hat[~idle], 1.0, atol=1e-12)
     # The equilibrium conditions, recomputed from the solution at the economy with its floor.
-    from tradewar.economies import horizon_economy
+    from tradewar.engine.economies import horizon_economy
 
     scenario = tw.parse_scenario(spec)
     world = tw.load_world("tiny")

@@ -21,7 +21,7 @@ _EXPORTS = {
     "compare": "tradewar.api",
     "run_scenario": "tradewar.api",
     "solve": "tradewar.api",
-    "choke_curve": "tradewar.choke",
+    "choke_curve": "tradewar.engine.choke",
     "aggregate": "tradewar.data.aggregate",
     "check_world": "tradewar.data.io",
     "load_world": "tradewar.data.io",
@@ -60,13 +60,13 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from tradewar.api import compare, run_scenario, solve
-    from tradewar.choke import choke_curve
     from tradewar.data.aggregate import aggregate
     from tradewar.data.io import check_world, load_world, write_world
     from tradewar.data.world import World
     from tradewar.datasets import list_datasets
     from tradewar.dynamics import load_negotiation, simulate
     from tradewar.engine import EngineModel
+    from tradewar.engine.choke import choke_curve
     from tradewar.errors import (
         ArgumentError,
         ConvergenceError,

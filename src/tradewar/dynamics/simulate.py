@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradewar.api import scenario_step
 from tradewar.data.io import load_world
 from tradewar.dynamics.config import NegotiationConfig
 from tradewar.dynamics.strategies import Action, Strategy, View, make_strategy
-from tradewar.economies import horizon_economy, scenario_world
 from tradewar.engine import economy_for, get_model
+from tradewar.engine.economies import horizon_economy, scenario_world
+from tradewar.engine.rationing import solve_state
+from tradewar.engine.scenario import scenario_step
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import on_device
 from tradewar.model.economy import Shock
@@ -26,7 +27,6 @@ from tradewar.policy.chokepoints import HORIZONS
 from tradewar.policy.scenario import CESSettings, Scenario, load_scenario
 from tradewar.policy.shocks import PolicyState
 from tradewar.progress import ProgressCallback, report
-from tradewar.rationing import solve_state
 from tradewar.results.result import Result, StepResult
 from tradewar.status import Status
 

@@ -143,8 +143,8 @@ class TariffGame:
     margins
         `tradewar.model.margins.Margins` of the extended one-sector ``armington`` model
         (labour supply, scale economies, local margins, pass-through; built by
-        `tradewar.api.scenario_margins` from a scenario's ``[armington]`` table). Payoffs are
-        then that model's welfare; it needs ``deficits="keep"`` (its transfers are fixed
+        `tradewar.engine.scenario.scenario_margins` from a scenario's ``[armington]`` table).
+        Payoffs are then that model's welfare; it needs ``deficits="keep"`` (its transfers are fixed
         shares of world income) and allows bans but not export taxes.
     """
 

@@ -22,7 +22,7 @@ def threat_tariffs(game: TariffGame, pair: Sequence[str], threat: str) -> np.nda
     if threat == "baseline":
         return game.base_tau.copy()
     path, _, label = threat.partition("#")
-    from tradewar.api import scenario_step
+    from tradewar.engine.scenario import scenario_step
     from tradewar.policy.scenario import load_scenario
 
     step = scenario_step(load_scenario(path), game.world, label or None, key="threat")

@@ -55,7 +55,7 @@ class HorizonParameters:
         use a capacity-limited input of the critical nest (``inf``: as the scenario sets it).
     elasticities
         Trade elasticities: ``"long-run"`` (the world's own) or ``"one-year"`` (scaled to the
-        one-year estimate, `tradewar.economies.horizon_theta`).
+        one-year estimate, `tradewar.engine.economies.horizon_theta`).
     wages
         ``"flexible"`` (labour markets clear by wages) or ``"sticky"`` (nominal wages cannot
         fall over the horizon; employment falls instead).

@@ -130,7 +130,7 @@ def chokepoints_section(
     tables: dict,
 ) -> str:
     """The chokepoint section: premia by step, who loses most, and the choke curve."""
-    from tradewar.choke import choke_curve
+    from tradewar.engine.choke import choke_curve
 
     sectors = list(result.chokepoint_sectors)
     exporter = control_exporter(scenario, world, sectors)

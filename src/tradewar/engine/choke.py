@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from tradewar.api import run_scenario
 from tradewar.data.io import load_world
 from tradewar.data.world import World
+from tradewar.engine.scenario import solve_scenario
 from tradewar.errors import ScenarioError
 from tradewar.policy.policies import ExportControl
 from tradewar.policy.scenario import Scenario, Step, load_scenario
@@ -97,7 +97,7 @@ def choke_curve(
             Step(date=start + dt.timedelta(days=k), label=f"{100 * cut:g}% cut", policy=[control])
         )
     curve = scenario.model_copy(update={"policy": [], "step": steps})
-    result = run_scenario(curve, world=world)
+    result = solve_scenario(curve, world)
     cut_idx = [world.sectors.index(code) for code in codes]
     buys = world.intermediates[:, cut_idx, :].sum(axis=1) > 0
     n_user, j_user = np.nonzero(buys)
