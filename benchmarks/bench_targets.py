@@ -140,7 +140,7 @@ def warm_solve_seconds(path: Path) -> float:
     import numpy as np
 
     import tradewar as tw
-    from tradewar.api import _baseline_economy
+    from tradewar.engine.scenario import _baseline_economy
     from tradewar.model.economy import Shock
     from tradewar.model.solver import SolverOptions, solve_arrays
     from tradewar.policy.shocks import PolicyState, apply_policies

@@ -21,7 +21,7 @@ from tradewar.cli import app
 from tradewar.engine import get_model
 from tradewar.engine.economies import with_theta
 from tradewar.game import nash_tariffs, optimal_tariffs
-from tradewar.game.build import build_game
+from tradewar.game.build import GameOptions, build_game
 from tradewar.registry import MODELS, register_model, unregister_model
 from tradewar.web.tasks import JobRequest
 
@@ -84,12 +84,14 @@ def test_run_and_compare_solve_the_plugin(toy):
 def test_games_solve_the_plugin(toy):
     world = tw.load_world("tiny")
     reference_world = with_theta(world, THETA)
-    ours = optimal_tariffs(build_game(world, model=TOY, sectors=["MAN"]), "HOM")
-    theirs = optimal_tariffs(build_game(reference_world, model="armington", sectors=["MAN"]), "HOM")
+    toy_game = GameOptions(model=TOY, sectors=["MAN"])
+    ours = optimal_tariffs(build_game(world, toy_game), "HOM")
+    reference = GameOptions(model="armington", sectors=["MAN"])
+    theirs = optimal_tariffs(build_game(reference_world, reference), "HOM")
     assert ours.converged and theirs.converged
     np.testing.assert_allclose(ours.tariffs, theirs.tariffs, rtol=0, atol=1e-6)
     assert ours.tariffs.max() > 0.01  # an optimal tariff, not the baseline
-    nash = nash_tariffs(build_game(world, model=TOY, sectors=["MAN"]), ["HOM", "FOR"])
+    nash = nash_tariffs(build_game(world, toy_game), ["HOM", "FOR"])
     assert nash.converged
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -23,59 +28,66 @@ from tradewar.cli.common import (
 )
 from tradewar.registry import MODELS, NASH_TOL_PCT
 
+if TYPE_CHECKING:
+    from tradewar.errors import ScenarioError
+    from tradewar.game.build import GameOptions
+
 # ---------------------------------------------------------------------------- strategy
 #: One default for the Nash search's tariff-change tolerance, shared with the Python API.
 _DEFAULT_TOL_PCT = NASH_TOL_PCT
 
 
-def _game(
-    world: str,
-    *,
-    model: str | None,
-    objective: str,
-    lower_pct: float,
-    upper_pct: float,
-    tol_pct: float,
-    max_rounds: int,
-    sectors: str | None,
-    deficits: str | None = None,
-    ces: Path | None = None,
-    allow_binding_bounds: bool = False,
-    armington: Path | None = None,
-    mfn: bool = False,
-):
+def _game(world: str, args: _GameArgs, *, tol_pct: float = _DEFAULT_TOL_PCT, max_rounds: int = 30):
+    """The game on ``world`` with the command's shared options (errors name the option)."""
     from tradewar.data.io import load_world
     from tradewar.errors import ScenarioError
     from tradewar.game.build import build_game
 
     w = load_world(world)
+    options = args.options()
     try:
-        return build_game(
-            w,
-            model,
-            objective=objective,
-            lower_pct=lower_pct,
-            upper_pct=upper_pct,
-            tol_pct=tol_pct,
-            max_rounds=max_rounds,
-            sectors=_codes(sectors),
-            deficits=deficits,
-            ces=_read_ces(ces) if ces is not None else None,
-            armington=_read_armington(armington) if armington is not None else None,
-            mfn=mfn,
-            allow_binding_bounds=allow_binding_bounds,
-        )
+        return build_game(w, options, tol_pct=tol_pct, max_rounds=max_rounds)
     except ScenarioError as exc:
+        raise args.renamed(exc) from None
+
+
+@dataclass(frozen=True)
+class _GameArgs:
+    """The shared game options as the command line gave them (paths, comma-separated codes)."""
+
+    values: dict[str, Any]
+
+    def options(self) -> GameOptions:
+        """The `GameOptions`, with the ``--ces`` and ``--armington`` files read."""
+        from pydantic import ValidationError
+
+        from tradewar.errors import ScenarioError
+        from tradewar.game.build import GameOptions
+        from tradewar.policy.scenario import validation_error
+
+        v = dict(self.values)
+        ces, armington = v.pop("ces"), v.pop("armington")
+        try:
+            return GameOptions(
+                **v | {"sectors": _codes(v["sectors"])},
+                ces=_read_ces(ces) if ces is not None else None,
+                armington=_read_armington(armington) if armington is not None else None,
+            )
+        except ValidationError as exc:
+            err = validation_error(exc, None)
+            raise self.renamed(ScenarioError(err.reason, key=err.key)) from None
+
+    def renamed(self, exc: ScenarioError) -> ScenarioError:
+        """``exc`` naming the option (``--model``) or the ``--armington`` file it is about."""
+        from tradewar.errors import ScenarioError
+
         key = exc.key or ""
+        armington = self.values["armington"]
         if exc.file is None and armington is not None and key.startswith("armington."):
-            raise ScenarioError(exc.reason, file=str(armington), key=key) from None
-        if exc.file is None and key in _OPTION_NAMES:
-            raise ScenarioError(exc.reason, key=_OPTION_NAMES[key]) from None
-        raise
-
-
-#: Game settings and the CLI options that set them, for error messages.
-_OPTION_NAMES = {"model": "--model", "ces": "--ces", "armington": "--armington"}
+            return ScenarioError(exc.reason, file=str(armington), key=key)
+        if exc.file is None and key in self.values:
+            return ScenarioError(exc.reason, key="--" + key.replace("_", "-"))
+        return exc
 
 
 def _read_armington(path: Path):
@@ -176,21 +188,60 @@ _LOWER = typer.Option(help="Lower bound, percent.")
 _UPPER = typer.Option(help="Upper bound, percent.")
 
 
+#: The options every game command takes (the fields of `GameOptions`), in the order of --help.
+_GAME_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("model", Annotated[str | None, _MODEL], None),
+    ("objective", Annotated[str, _OBJECTIVE], "welfare"),
+    ("sectors", Annotated[str | None, _SECTORS], None),
+    ("lower_pct", Annotated[float, _LOWER], 0.0),
+    ("upper_pct", Annotated[float, _UPPER], 1000.0),
+    ("deficits", Annotated[str | None, _DEFICITS], None),
+    ("ces", Annotated[Path | None, _CES], None),
+    ("armington", Annotated[Path | None, _ARMINGTON], None),
+    ("mfn", Annotated[bool, _MFN], False),
+    ("allow_binding_bounds", Annotated[bool, _BOUNDS], False),
+)
+#: Options after the shared ones in --help.
+_LAST = ("top", "json_out")
+
+
+def _with_game_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` taking the shared game options (`_GAME_OPTIONS`) as its ``game`` argument.
+
+    Typer reads a command's options from its signature and has no option groups; this gives
+    the command a signature with the shared options added (before ``--top`` and ``--json``) and
+    calls it with them gathered in a `_GameArgs`. One definition serves the four commands.
+    """
+    hints = typing.get_type_hints(command, include_extras=True)
+    own = [p for p in inspect.signature(command).parameters.values() if p.name != "game"]
+    kind = inspect.Parameter.KEYWORD_ONLY
+    shared = [
+        inspect.Parameter(name, kind, default=default, annotation=annotation)
+        for name, annotation, default in _GAME_OPTIONS
+    ]
+    first = [p.replace(kind=kind, annotation=hints[p.name]) for p in own if p.name not in _LAST]
+    last = [p.replace(kind=kind, annotation=hints[p.name]) for p in own if p.name in _LAST]
+    parameters = [*first, *shared, *last]
+
+    @functools.wraps(command)
+    def with_options(**values: Any) -> None:
+        game = _GameArgs({name: values.pop(name) for name, _, _ in _GAME_OPTIONS})
+        command(**values, game=game)
+
+    # Read by inspect.signature and typing.get_type_hints, which is how Typer finds options.
+    with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_options
+
+
 @app.command()
+@_with_game_options
 def optimal(
     world: Annotated[str, _WORLD],
     country: Annotated[str, typer.Option(help="The country that sets its tariffs.")],
     partners: Annotated[str | None, typer.Option(help="Tariffs on these only, e.g. CHN.")] = None,
-    model: Annotated[str | None, _MODEL] = None,
-    objective: Annotated[str, _OBJECTIVE] = "welfare",
-    sectors: Annotated[str | None, _SECTORS] = None,
-    lower_pct: Annotated[float, _LOWER] = 0.0,
-    upper_pct: Annotated[float, _UPPER] = 1000.0,
-    deficits: Annotated[str | None, _DEFICITS] = None,
-    ces: Annotated[Path | None, _CES] = None,
-    armington: Annotated[Path | None, _ARMINGTON] = None,
-    mfn: Annotated[bool, _MFN] = False,
-    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    *,
+    game: _GameArgs,
     top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -198,27 +249,14 @@ def optimal(
     from tradewar.game import optimal_tariffs
 
     def action(progress):
-        game = _game(
-            world,
-            model=model,
-            objective=objective,
-            lower_pct=lower_pct,
-            upper_pct=upper_pct,
-            tol_pct=_DEFAULT_TOL_PCT,
-            max_rounds=1,
-            sectors=sectors,
-            deficits=deficits,
-            ces=ces,
-            allow_binding_bounds=allow_binding_bounds,
-            armington=armington,
-            mfn=mfn,
-        )
-        return optimal_tariffs(game, country, _codes(partners), strict=False)
+        built = _game(world, game, max_rounds=1)
+        return optimal_tariffs(built, country, _codes(partners), strict=False)
 
     _run_game(action, json_out, {"game": "optimal", "world": world}, top)
 
 
 @app.command()
+@_with_game_options
 def nash(
     world: Annotated[str, _WORLD],
     players: Annotated[
@@ -227,20 +265,12 @@ def nash(
     against: Annotated[
         str, typer.Option(help="all: tax every partner; players: only players.")
     ] = "all",
-    model: Annotated[str | None, _MODEL] = None,
-    objective: Annotated[str, _OBJECTIVE] = "welfare",
-    sectors: Annotated[str | None, _SECTORS] = None,
-    lower_pct: Annotated[float, _LOWER] = 0.0,
-    upper_pct: Annotated[float, _UPPER] = 1000.0,
     tol_pct: Annotated[
         float, typer.Option(help="Search: stop when no tariff moves more than this, points.")
     ] = _DEFAULT_TOL_PCT,
     max_rounds: Annotated[int, typer.Option(help="Rounds of best responses at most.")] = 30,
-    deficits: Annotated[str | None, _DEFICITS] = None,
-    ces: Annotated[Path | None, _CES] = None,
-    armington: Annotated[Path | None, _ARMINGTON] = None,
-    mfn: Annotated[bool, _MFN] = False,
-    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    *,
+    game: _GameArgs,
     top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -248,43 +278,24 @@ def nash(
     from tradewar.game import nash_tariffs
 
     def action(progress):
-        game = _game(
-            world,
-            model=model,
-            objective=objective,
-            lower_pct=lower_pct,
-            upper_pct=upper_pct,
-            tol_pct=tol_pct,
-            max_rounds=max_rounds,
-            sectors=sectors,
-            deficits=deficits,
-            ces=ces,
-            allow_binding_bounds=allow_binding_bounds,
-            armington=armington,
-            mfn=mfn,
+        built = _game(world, game, tol_pct=tol_pct, max_rounds=max_rounds)
+        return nash_tariffs(
+            built, _codes(players), against=against, strict=False, progress=progress
         )
-        return nash_tariffs(game, _codes(players), against=against, strict=False, progress=progress)
 
     _run_game(action, json_out, {"game": "nash", "world": world}, top)
 
 
 @app.command()
+@_with_game_options
 def cooperate(
     world: Annotated[str, _WORLD],
     players: Annotated[str | None, typer.Option(help="Players (default all).")] = None,
     equal_gains: Annotated[
         bool, typer.Option(help="Equal proportional gains (trade talks).")
     ] = True,
-    model: Annotated[str | None, _MODEL] = None,
-    objective: Annotated[str, _OBJECTIVE] = "welfare",
-    sectors: Annotated[str | None, _SECTORS] = None,
-    lower_pct: Annotated[float, _LOWER] = 0.0,
-    upper_pct: Annotated[float, _UPPER] = 1000.0,
-    deficits: Annotated[str | None, _DEFICITS] = None,
-    ces: Annotated[Path | None, _CES] = None,
-    armington: Annotated[Path | None, _ARMINGTON] = None,
-    mfn: Annotated[bool, _MFN] = False,
-    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    *,
+    game: _GameArgs,
     top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -292,27 +303,14 @@ def cooperate(
     from tradewar.game import cooperative_tariffs
 
     def action(progress):
-        game = _game(
-            world,
-            model=model,
-            objective=objective,
-            lower_pct=lower_pct,
-            upper_pct=upper_pct,
-            tol_pct=_DEFAULT_TOL_PCT,
-            max_rounds=1,
-            sectors=sectors,
-            deficits=deficits,
-            ces=ces,
-            allow_binding_bounds=allow_binding_bounds,
-            armington=armington,
-            mfn=mfn,
-        )
-        return cooperative_tariffs(game, _codes(players), equal_gains=equal_gains, strict=False)
+        built = _game(world, game, max_rounds=1)
+        return cooperative_tariffs(built, _codes(players), equal_gains=equal_gains, strict=False)
 
     _run_game(action, json_out, {"game": "cooperative", "world": world}, top)
 
 
 @app.command()
+@_with_game_options
 def bargain(
     world: Annotated[str, _WORLD],
     countries: Annotated[str, typer.Option(help="The two negotiators, e.g. USA,CHN.")],
@@ -324,16 +322,8 @@ def bargain(
         ),
     ] = "nash",
     power: Annotated[str, typer.Option(help="Bargaining weights, e.g. 0.5,0.5.")] = "0.5,0.5",
-    model: Annotated[str | None, _MODEL] = None,
-    objective: Annotated[str, _OBJECTIVE] = "welfare",
-    sectors: Annotated[str | None, _SECTORS] = None,
-    lower_pct: Annotated[float, _LOWER] = 0.0,
-    upper_pct: Annotated[float, _UPPER] = 1000.0,
-    deficits: Annotated[str | None, _DEFICITS] = None,
-    ces: Annotated[Path | None, _CES] = None,
-    armington: Annotated[Path | None, _ARMINGTON] = None,
-    mfn: Annotated[bool, _MFN] = False,
-    allow_binding_bounds: Annotated[bool, _BOUNDS] = False,
+    *,
+    game: _GameArgs,
     top: Annotated[int, _TOP] = 20,
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
@@ -350,29 +340,8 @@ def bargain(
             weights = tuple(float(v) for v in power.split(","))
         except ValueError:
             raise ScenarioError("not two numbers", key="--power") from None
-        game = _game(
-            world,
-            model=model,
-            objective=objective,
-            lower_pct=lower_pct,
-            upper_pct=upper_pct,
-            tol_pct=_DEFAULT_TOL_PCT,
-            max_rounds=30,
-            sectors=sectors,
-            deficits=deficits,
-            ces=ces,
-            allow_binding_bounds=allow_binding_bounds,
-            armington=armington,
-            mfn=mfn,
-        )
-        threat_tau = threat_tariffs(game, pair, threat)
-        return nash_bargain(
-            game,
-            pair[0],
-            pair[1],
-            threat_tau,
-            weights,
-            strict=False,
-        )
+        built = _game(world, game, max_rounds=30)
+        threat_tau = threat_tariffs(built, pair, threat)
+        return nash_bargain(built, pair[0], pair[1], threat_tau, weights, strict=False)
 
     _run_game(action, json_out, {"game": "bargain", "world": world}, top)

@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradewar.dynamics.config import NegotiationConfig
 from tradewar.errors import ScenarioError
-from tradewar.policy.scenario import ArmingtonSettings, CESSettings, Scenario, parse_scenario
+from tradewar.game.build import GameOptions
+from tradewar.policy.scenario import Scenario, parse_scenario
 from tradewar.progress import ProgressCallback, report
-from tradewar.registry import NASH_TOL_PCT, ModelName
+from tradewar.registry import NASH_TOL_PCT
 from tradewar.scenarios import scenario_path
 from tradewar.web.worlds import WorldRegistry, check_name
 
@@ -58,20 +59,10 @@ class UncertaintyJob(_Request):
     seed: int | None = Field(None, ge=0)
 
 
-class _Game(_Request):
-    """Settings shared by the strategic solves (as the options of ``tradewar nash``)."""
+class _Game(GameOptions, _Request):
+    """A game on a world: its `GameOptions` (as the options of ``tradewar nash``)."""
 
     world: str
-    model: ModelName | None = None
-    objective: Literal["welfare", "political"] = "welfare"
-    sectors: list[str] | None = None
-    lower_pct: float = Field(0.0, gt=-100.0)
-    upper_pct: float = 1000.0
-    deficits: Literal["zero", "keep"] | None = None
-    ces: CESSettings | None = None
-    armington: ArmingtonSettings | None = None
-    mfn: bool = False
-    allow_binding_bounds: bool = False
 
 
 class OptimalJob(_Game):
@@ -297,18 +288,9 @@ def _game(request: Any, out: Path, progress: ProgressCallback | None) -> dict[st
     report(progress, 0.02, f"setting up the game on {world.name}")
     game = build_game(
         world,
-        request.model,
-        objective=request.objective,
-        lower_pct=request.lower_pct,
-        upper_pct=request.upper_pct,
+        request,
         tol_pct=getattr(request, "tol_pct", NASH_TOL_PCT),
         max_rounds=getattr(request, "max_rounds", 30),
-        sectors=request.sectors,
-        deficits=request.deficits,
-        ces=request.ces,
-        armington=request.armington,
-        mfn=request.mfn,
-        allow_binding_bounds=request.allow_binding_bounds,
     )
     if isinstance(request, OptimalJob):
         result = optimal_tariffs(game, request.country, request.partners, strict=False)
