@@ -392,8 +392,8 @@ def test_margins_payoff_gradients_match_finite_differences():
     import jax
     import jax.numpy as jnp
 
-    from tradewar.engine.scenario import scenario_margins
     from tradewar.engine import economy_from_world
+    from tradewar.engine.scenario import scenario_margins
     from tradewar.game.objectives import margins_objective
     from tradewar.model.solver import SolverOptions
 
