@@ -13,8 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradewar.folders import write_folder
-from tradewar.jsonsafe import dumps
 from tradewar.model.outcomes import Outcome
 from tradewar.policy.policies import RENT_REGIMES
 from tradewar.policy.shocks import PolicyState
@@ -26,53 +24,15 @@ from tradewar.results.income import (
     welfare_decomposition,
     welfare_drivers,
 )
+from tradewar.results.long_format import long_frame, long_xarray
+from tradewar.results.result_json import countries_rows, result_json, save_result
 from tradewar.results.tariffs import (
     equivalent_variation,
     import_prices,
     importer_tariffs,
     pair_tariffs,
 )
-
-PCT = "percent"
-
-#: Country-level variables of the JSON contract, in order, with their units (None = world unit).
-COUNTRY_VARIABLES: dict[str, str | None] = {
-    "welfare_pct": PCT,
-    "terms_of_trade_pct": PCT,
-    "volume_of_trade_pct": PCT,
-    "real_wage_pct": PCT,
-    "price_index_pct": PCT,
-    "exports_pct": PCT,
-    "imports_pct": PCT,
-    "tariff_revenue": None,
-    "tariff_revenue_before": None,
-    "export_tax_revenue": None,
-    "wage_pct": PCT,
-    "income_pct": PCT,
-    "trade_balance": None,
-    "trade_balance_before": None,
-    "employment_pct": PCT,
-    "deficit_change_pct": PCT,
-    "exports_to_gdp_pct": PCT,
-    "imports_to_gdp_pct": PCT,
-    "gdp": None,
-    "equivalent_variation": None,
-    "equivalent_variation_per_household": "USD per household",
-    "statutory_tariff_pct": PCT,
-    "realised_tariff_pct": PCT,
-    "import_price_pct": PCT,
-    "import_price_duty_paid_pct": PCT,
-    "duty_factor_pct": PCT,
-    "pass_through_pct": PCT,
-    "factor_income_pct": PCT,
-    "tariff_revenue_pct": PCT,
-    "rents_pct": PCT,
-    "capacity_rents_pct": PCT,
-    "transfers_pct": PCT,
-    "export_control_rents": None,
-    "capacity_rents": None,
-    "rent_seeking": None,
-}
+from tradewar.results.variables import pct, safe_ratio
 
 
 @dataclass(frozen=True)
@@ -89,14 +49,6 @@ class StepResult:
     outcome: Outcome
     policies: PolicyState | None = None
     in_force: bool = True
-
-
-def _pct(ratio: np.ndarray) -> np.ndarray:
-    return 100.0 * (np.asarray(ratio) - 1.0)
-
-
-def _safe_ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
-    return np.where(old > 0, new / np.where(old > 0, old, 1.0), np.nan)
 
 
 @dataclass(frozen=True)
@@ -221,27 +173,27 @@ class Result:
         o = self.step_result(step).outcome
         deficit_before = o.imports_before - o.exports_before
         deficit_after = o.imports_after - o.exports_after
-        exports = _safe_ratio(o.exports_after, o.exports_before)
-        imports = _safe_ratio(o.imports_after, o.imports_before)
+        exports = safe_ratio(o.exports_after, o.exports_before)
+        imports = safe_ratio(o.imports_after, o.imports_before)
         data = {
-            "welfare_pct": _pct(o.welfare_hat),
+            "welfare_pct": pct(o.welfare_hat),
             "terms_of_trade_pct": 100.0 * o.terms_of_trade,
             "volume_of_trade_pct": 100.0 * o.volume_of_trade,
-            "real_wage_pct": _pct(o.real_wage_hat),
-            "price_index_pct": _pct(o.price_index_hat),
-            "exports_pct": _pct(exports),
-            "imports_pct": _pct(imports),
+            "real_wage_pct": pct(o.real_wage_hat),
+            "price_index_pct": pct(o.price_index_hat),
+            "exports_pct": pct(exports),
+            "imports_pct": pct(imports),
             "tariff_revenue": o.revenue_after,
             "tariff_revenue_before": o.revenue_before,
             "export_tax_revenue": o.export_tax_revenue,
-            "wage_pct": _pct(o.w_hat if o.wage_rate_hat is None else o.wage_rate_hat),
-            "income_pct": _pct(o.income_hat),
+            "wage_pct": pct(o.w_hat if o.wage_rate_hat is None else o.wage_rate_hat),
+            "income_pct": pct(o.income_hat),
             "trade_balance": o.exports_after - o.imports_after,
             "trade_balance_before": o.exports_before - o.imports_before,
-            "employment_pct": _pct(o.employment_hat),
+            "employment_pct": pct(o.employment_hat),
             # Relative to |D|; undefined (NaN) where trade is balanced to rounding.
             "deficit_change_pct": 100.0
-            * _safe_ratio(
+            * safe_ratio(
                 deficit_after - deficit_before,
                 np.where(
                     np.abs(deficit_before) > 1e-9 * (o.exports_before + o.imports_before),
@@ -249,11 +201,11 @@ class Result:
                     0.0,
                 ),
             ),
-            "exports_to_gdp_pct": _pct(
-                _safe_ratio(o.exports_after / o.gdp_after, o.exports_before / o.gdp_before)
+            "exports_to_gdp_pct": pct(
+                safe_ratio(o.exports_after / o.gdp_after, o.exports_before / o.gdp_before)
             ),
-            "imports_to_gdp_pct": _pct(
-                _safe_ratio(o.imports_after / o.gdp_after, o.imports_before / o.gdp_before)
+            "imports_to_gdp_pct": pct(
+                safe_ratio(o.imports_after / o.gdp_after, o.imports_before / o.gdp_before)
             ),
             "gdp": o.gdp_after,
             "equivalent_variation": (ev := equivalent_variation(o)),
@@ -284,7 +236,7 @@ class Result:
                 "sector": s[j],
                 "before": before,
                 "after": after,
-                "change_pct": _pct(_safe_ratio(after, before)),
+                "change_pct": pct(safe_ratio(after, before)),
                 "tariff_pct": 100.0 * o.tariffs_after[n, i, j],
             }
         )
@@ -297,27 +249,7 @@ class Result:
         With ``detail=True`` bilateral trade by sector (``trade``, ``trade_pct``) is included too.
         Built from arrays in one pass (a 1,000-step timeline takes about a second).
         """
-        if not isinstance(detail, bool):
-            from tradewar.errors import ArgumentError, describe_value
-
-            raise ArgumentError("detail", f"must be True or False, not {describe_value(detail)}")
-        parts = [self._step_parts(k, detail) for k in range(len(self.steps))]
-        columns = {
-            name: np.concatenate([p[name] for p in parts])
-            for name in ("step", "country", "partner", "sector", "variable", "unit", "value")
-        }
-        step = columns.pop("step")
-        dates = np.array([s.date.isoformat() if s.date else "" for s in self.steps], dtype=object)
-        labels = np.array([s.label for s in self.steps], dtype=object)
-        return pd.DataFrame(
-            {
-                "scenario": np.full(step.size, self.scenario, dtype=object),
-                "step": step,
-                "date": dates[step],
-                "label": labels[step],
-                **columns,
-            }
-        )
+        return long_frame(self, detail)
 
     def to_xarray(self, detail: bool = False) -> Any:
         """The results as an ``xarray.DataArray``: step x variable x country x partner x sector.
@@ -327,113 +259,7 @@ class Result:
         Coordinates ``unit`` (by variable), ``label`` and ``date`` (by step); the scenario,
         world and model are attributes. Needs xarray (``pip install "tradewar[xarray]"``).
         """
-        try:
-            import xarray  # noqa: F401
-        except ImportError:  # pragma: no cover - the xarray extra
-            raise ImportError(
-                'Result.to_xarray needs xarray: pip install "tradewar[xarray]"'
-            ) from None
-        frame = self.to_frame(detail)
-        units = frame.drop_duplicates("variable").set_index("variable")["unit"]
-        array = frame.set_index(["step", "variable", "country", "partner", "sector"])[
-            "value"
-        ].to_xarray()
-        steps = array["step"].to_numpy()
-        array = array.assign_coords(
-            unit=("variable", units.reindex(array["variable"].to_numpy()).to_numpy()),
-            label=("step", np.array([self.steps[k].label for k in steps], dtype=object)),
-            date=(
-                "step",
-                np.array(
-                    [self.steps[k].date.isoformat() if self.steps[k].date else "" for k in steps],
-                    dtype=object,
-                ),
-            ),
-        )
-        array.name = "value"
-        array.attrs = {"scenario": self.scenario, "world": self.world, "model": self.model}
-        return array
-
-    def _step_parts(self, step: int, detail: bool) -> dict[str, np.ndarray]:
-        """The tidy rows of one step as arrays (see `to_frame`)."""
-        o = self.step_result(step).outcome
-        c = np.array(self.countries, dtype=object)
-        s = np.array(self.sectors, dtype=object)
-        N, J = len(c), len(s)
-        empty = np.array([""], dtype=object)
-        blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, str, str, np.ndarray]] = []
-
-        def add(country, partner, sector, variable: str, unit: str, value) -> None:
-            value = np.asarray(value, dtype=float).ravel()
-            size = value.size
-            blocks.append(
-                (
-                    np.broadcast_to(country, size),
-                    np.broadcast_to(partner, size),
-                    np.broadcast_to(sector, size),
-                    variable,
-                    unit,
-                    value,
-                )
-            )
-
-        for var, values in self.country_arrays(step).items():
-            add(c, empty, empty, var, COUNTRY_VARIABLES[var] or self.unit, values)
-        pn, pi_ = np.nonzero(~np.eye(N, dtype=bool))
-        imp_before = o.flows_before.sum(axis=2)
-        imp_after = o.flows_after.sum(axis=2)
-        paid = duties(o)
-        pair_duties = paid.sum(axis=2)
-        pair_vars = {
-            "terms_of_trade_pct": (100.0 * o.terms_of_trade_bilateral, PCT),
-            "volume_of_trade_pct": (100.0 * o.volume_of_trade_bilateral, PCT),
-            "imports_pct": (_pct(_safe_ratio(imp_after, imp_before)), PCT),
-            "imports": (imp_after, self.unit),
-            "tariff_revenue": (pair_duties, self.unit),
-            "tariff_rate_pct": (100.0 * _safe_ratio(pair_duties, imp_after), PCT),
-        }
-        for var, (arr, unit) in pair_vars.items():
-            add(c[pn], c[pi_], empty, var, unit, arr[pn, pi_])
-        sn, sj = np.indices((N, J)).reshape(2, -1)
-        sector_vars = {
-            "price_index_pct": (_pct(o.P_hat), PCT),
-            "unit_cost_pct": (_pct(o.c_hat), PCT),
-            "output_pct": (_pct(_safe_ratio(o.output_after, o.output_before)), PCT),
-            "output_real_pct": (_pct(_safe_ratio(o.output_after / o.c_hat, o.output_before)), PCT),
-            "output": (o.output_after, self.unit),
-        }
-        for var, (arr, unit) in sector_vars.items():
-            add(c[sn], empty, s[sj], var, unit, arr[sn, sj])
-        for row in self.quota_table(step):
-            exporter, importer, sector = (
-                np.array([row[k]], dtype=object) for k in ("exporter", "importer", "sector")
-            )
-            for var, key in (
-                ("quota_pct_of_baseline", "quota_pct_of_baseline"),
-                ("export_tax_equivalent_pct", "tax_equivalent_pct"),
-            ):
-                add(exporter, importer, sector, var, PCT, [row[key]])
-        if o.capacity_rent is not None:
-            for code in self.chokepoint_sectors:
-                k = self.sectors.index(code)
-                premium = 100.0 * o.capacity_rent[:, k]
-                add(c, empty, s[k : k + 1], "capacity_premium_pct", PCT, premium)
-        if detail:
-            n, i, j = np.nonzero((o.flows_before > 0) | (o.flows_after > 0))
-            ratio = _safe_ratio(o.flows_after[n, i, j], o.flows_before[n, i, j])
-            add(c[n], c[i], s[j], "trade", self.unit, o.flows_after[n, i, j])
-            add(c[n], c[i], s[j], "trade_pct", PCT, _pct(ratio))
-            add(c[n], c[i], s[j], "tariff_revenue", self.unit, paid[n, i, j])
-        sizes = [b[5].size for b in blocks]
-        return {
-            "step": np.full(sum(sizes), step, dtype=np.int64),
-            "country": np.concatenate([b[0] for b in blocks]),
-            "partner": np.concatenate([b[1] for b in blocks]),
-            "sector": np.concatenate([b[2] for b in blocks]),
-            "variable": np.repeat(np.array([b[3] for b in blocks], dtype=object), sizes),
-            "unit": np.repeat(np.array([b[4] for b in blocks], dtype=object), sizes),
-            "value": np.concatenate([b[5] for b in blocks]),
-        }
+        return long_xarray(self, detail)
 
     def quota_table(self, step: int = -1) -> list[dict[str, Any]]:
         """Quotas in force at a step and their export-tax equivalents (percent)."""
@@ -506,8 +332,8 @@ class Result:
         if not limited or o.capacity_rent is None:
             index = pd.MultiIndex.from_tuples([], names=["country", "sector"])
             return pd.DataFrame(columns=columns, index=index)
-        real = _pct(_safe_ratio(o.output_after / o.c_hat, o.output_before))
-        price = _pct(o.P_hat[:, limited]).mean(axis=1)
+        real = pct(safe_ratio(o.output_after / o.c_hat, o.output_before))
+        price = pct(o.P_hat[:, limited]).mean(axis=1)
         uses = np.asarray(self.meta.get("chokepoint_users", np.ones(o.c_hat.shape, bool)), bool)
         n, j = np.nonzero(uses & np.isfinite(real))
         frame = pd.DataFrame(
@@ -543,7 +369,7 @@ class Result:
                 "partner": np.array(self.countries, dtype=object)[i],
                 "imports": flows[n, i, j],
                 "tariff_revenue": paid[n, i, j],
-                "tariff_rate_pct": 100.0 * _safe_ratio(paid[n, i, j], flows[n, i, j]),
+                "tariff_rate_pct": 100.0 * safe_ratio(paid[n, i, j], flows[n, i, j]),
             }
         )
         if by_sector:
@@ -629,7 +455,7 @@ class Result:
         """
         o = self.step_result(step).outcome
         table = pd.DataFrame(
-            {"welfare_pct": _pct(o.welfare_hat), **welfare_decomposition(o)},
+            {"welfare_pct": pct(o.welfare_hat), **welfare_decomposition(o)},
             index=pd.Index(self.countries, name="country"),
         )
         table["terms_of_trade_pct"] = 100.0 * o.terms_of_trade
@@ -640,128 +466,15 @@ class Result:
         """Plain sentences for the countries whose welfare sign a rent or transfer decides."""
         return welfare_drivers(self.countries, self.step_result(step).outcome)
 
-    # ------------------------------------------------------------------ JSON
+    # ------------------------------------------------------------------ JSON and saving
     def countries_json(self, step: int) -> list[dict[str, Any]]:
         """The ``countries`` rows of the ``--json`` contract for one step (NaN as null)."""
-        arrays = self.country_arrays(step)
-        names = list(arrays)
-        columns = [[_num(v) for v in np.asarray(arrays[name]).tolist()] for name in names]
-        return [
-            {
-                "country": code,
-                **{name: column[n] for name, column in zip(names, columns, strict=True)},
-            }
-            for n, code in enumerate(self.countries)
-        ]
-
-    def _tariff_revenue_json(self, step: int) -> list[dict[str, Any]]:
-        """`tariff_revenue` rows of one step that pay duties, built from the arrays."""
-        table = self.tariff_revenue(step)
-        paying = table["tariff_revenue"].to_numpy() != 0
-        columns = {
-            name: table[name].to_numpy()[paying].tolist()
-            for name in ("importer", "partner", "imports", "tariff_revenue", "tariff_rate_pct")
-        }
-        return [
-            {
-                "importer": importer,
-                "partner": partner,
-                "imports": _num(imports),
-                "tariff_revenue": _num(revenue),
-                "tariff_rate_pct": _num(rate),
-            }
-            for importer, partner, imports, revenue, rate in zip(*columns.values(), strict=True)
-        ]
-
-    def _moved_pairs(self) -> np.ndarray:
-        """``(N, N)`` pairs whose tariff schedule moved from the baseline at any step."""
-        moved = np.zeros((len(self.countries),) * 2, dtype=bool)
-        for st in self.steps:
-            o = st.outcome
-            moved |= np.abs(o.tariffs_after - o.tariffs_before).max(axis=2) > 1e-12
-        return moved
-
-    def _effective_tariffs_json(
-        self, step: int, moved: np.ndarray | None = None
-    ) -> list[dict[str, Any]]:
-        """Each importer's rate on all imports, and each pair whose schedule moved at any step.
-
-        The same pairs at every step, so a pair's path can be read across the steps.
-        """
-        o = self.steps[step].outcome
-        moved = self._moved_pairs() if moved is None else moved
-        pairs = pair_tariffs(o)
-        totals = importer_tariffs(o)
-        rows: list[dict[str, Any]] = []
-        for n, code in enumerate(self.countries):
-            rows.append(
-                {
-                    "importer": code,
-                    "partner": "all",
-                    "statutory_pct": _num(float(totals["statutory_tariff_pct"][n])),
-                    "realised_pct": _num(float(totals["realised_tariff_pct"][n])),
-                    "imports_before": _num(float(pairs["imports_before"][n].sum())),
-                    "imports_after": _num(float(pairs["imports_after"][n].sum())),
-                    "tariff_revenue": _num(float(pairs["tariff_revenue"][n].sum())),
-                }
-            )
-        traded = (pairs["imports_before"] > 0) | (pairs["imports_after"] > 0)
-        for n, i in zip(*np.nonzero(moved & traded), strict=True):
-            rows.append(
-                {
-                    "importer": self.countries[n],
-                    "partner": self.countries[i],
-                    **{key: _num(float(values[n, i])) for key, values in pairs.items()},
-                }
-            )
-        return rows
+        return countries_rows(self, step)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` object of docs/formats.md (a plain dict; `json.dumps` it)."""
-        moved = self._moved_pairs()
-        steps = []
-        for k, st in enumerate(self.steps):
-            o = st.outcome
-            steps.append(
-                {
-                    "step": k,
-                    "date": st.date.isoformat() if st.date else None,
-                    "label": st.label,
-                    "source": st.source,
-                    "in_force": st.in_force,
-                    "converged": o.converged,
-                    "status": o.status,
-                    "iterations": o.iterations,
-                    "method": o.method,
-                    "max_residual": o.max_residual,
-                    "countries": self.countries_json(k),
-                    "quotas": self.quota_table(k),
-                    "capacity": [
-                        {"country": c, "sector": sec, **{k2: _num(v) for k2, v in row.items()}}
-                        for (c, sec), row in self.capacity_table(k).iterrows()
-                    ],
-                    "tariff_revenue": self._tariff_revenue_json(k),
-                    "welfare_drivers": [
-                        {key: row[key] for key in ("country", "part", "sentence")}
-                        for row in self.welfare_drivers(k)
-                    ],
-                    "effective_tariffs": self._effective_tariffs_json(k, moved),
-                }
-            )
-        return {
-            "scenario": self.scenario,
-            "world": self.world,
-            "model": self.model,
-            "deficits": self.deficits,
-            "unit": self.unit,
-            "converged": self.converged,
-            "iterations": self.iterations,
-            "max_residual": self.max_residual,
-            "countries": self.countries_json(-1),
-            "steps": steps,
-        }
+        return result_json(self)
 
-    # ------------------------------------------------------------------ saving
     def save(
         self,
         directory: str | os.PathLike[str],
@@ -784,47 +497,7 @@ class Result:
         the scenario as solved (with its ``[parameters]``), convergence, every step's residuals
         and the data hash.
         """
-        unknown = set(formats) - {"parquet", "csv", "json"}
-        if unknown or not formats:
-            raise ValueError(f"formats must be among parquet, csv, json; got {sorted(formats)}")
-        frame = self.to_frame(detail=True)
-        full = {
-            "scenario": self.meta.get("scenario"),
-            **(manifest or {}),
-            "scenario_name": self.scenario,
-            "world": self.world,
-            "model": self.model,
-            "deficits": self.deficits,
-            "data_hash": self.meta.get("data_hash"),
-            "converged": self.converged,
-            "iterations": self.iterations,
-            "max_residual": self.max_residual,
-            "elapsed_s": self.elapsed_s,
-            "steps": [
-                {
-                    "label": s.label,
-                    "date": s.date.isoformat() if s.date else None,
-                    "status": s.outcome.status,
-                    "converged": s.outcome.converged,
-                    "iterations": s.outcome.iterations,
-                    "method": s.outcome.method,
-                    "max_residual": s.outcome.max_residual,
-                    "walras_residual": s.outcome.walras_residual,
-                }
-                for s in self.steps
-            ],
-        }
-
-        def fill(tmp: Path) -> dict[str, Any]:
-            if "parquet" in formats:
-                frame.to_parquet(tmp / "results.parquet", index=False)
-            if "csv" in formats:
-                self.to_frame().to_csv(tmp / "results.csv", index=False)
-            if "json" in formats:
-                (tmp / "results.json").write_text(dumps(self.to_json()) + "\n", encoding="utf-8")
-            return full
-
-        return write_folder(directory, fill, force=force)
+        return save_result(self, directory, manifest, force=force, formats=formats)
 
 
 def quota_wedge(o: Outcome) -> np.ndarray:
