@@ -231,7 +231,7 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
 
     from tradewar.engine import economy_from_world
     from tradewar.model.economy import no_shock
-    from tradewar.model.solver import goods_market
+    from tradewar.model.equilibrium import goods_market
 
     econ = economy_from_world(tw.load_world("cp2015"))
     shock = no_shock(econ)

@@ -19,8 +19,9 @@ from tradewar.data.world import World
 from tradewar.errors import ConvergenceError
 from tradewar.model.arrays import filled, on_device
 from tradewar.model.economy import Economy, Shock
+from tradewar.model.equilibrium import cost_structure
 from tradewar.model.outcomes import solution_status
-from tradewar.model.solver import Solution, SolverOptions, cost_structure, solve_arrays
+from tradewar.model.solver import Solution, SolverOptions, solve_arrays
 
 
 @jax.jit

@@ -53,7 +53,7 @@ class Economy(NamedTuple):
     wage_floor
         ``(N,)`` log of the lowest change of each country's nominal wage (sticky wages over a
         short horizon: 0 means wages cannot fall), or None for flexible wages. Where labour
-        demand falls further, employment falls (`tradewar.model.solver.wage_rate`).
+        demand falls further, employment falls (`tradewar.model.equilibrium.wage_rate`).
     """
 
     pi: jnp.ndarray

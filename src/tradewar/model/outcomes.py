@@ -23,7 +23,8 @@ from tradewar.model.accounts import (
     shock_accounts,
 )
 from tradewar.model.economy import Economy, Shock
-from tradewar.model.solver import Solution, SolverOptions, cost_structure, wage_rate
+from tradewar.model.equilibrium import cost_structure, wage_rate
+from tradewar.model.solver import Solution, SolverOptions
 from tradewar.status import Status
 
 
