@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from helpers.mrio_files import write_icio
 from tradewar.build import build_world, read_oecd_icio
-from tradewar.data.io import write_world
+from tradewar.data.write import write_world
 
 
 def main() -> None:

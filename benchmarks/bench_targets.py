@@ -103,7 +103,7 @@ def large_world_strategy() -> None:
     import numpy as np
 
     from tradewar.build import synthetic_world
-    from tradewar.data.io import write_world
+    from tradewar.data.write import write_world
     from tradewar.game import GameSettings, TariffGame, nash_tariffs
 
     world = synthetic_world(81, 50)

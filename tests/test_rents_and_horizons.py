@@ -11,8 +11,9 @@ import pytest
 
 import tradewar as tw
 from tradewar.engine import economy_from_world
+from tradewar.engine.capacity import with_stocks
 from tradewar.engine.economies import horizon_theta, trade_weighted_elasticity, with_theta
-from tradewar.engine.rationing import quantity_change, with_stocks
+from tradewar.engine.rationing import quantity_change
 from tradewar.model.solver import equilibrium_residuals
 
 QUOTA = {
@@ -135,7 +136,7 @@ def test_stocks_of_normal_use_add_to_a_partial_cut():
             "chokepoints": {"horizon": "short", "weeks": 10, "inventory_weeks": 3},
         }
     )
-    from tradewar.engine.rationing import capacity_for
+    from tradewar.engine.capacity import capacity_for
 
     capacity = capacity_for(world, scenario.chokepoint_settings(), ["MAN"])
     soft = with_stocks(state, capacity, np.asarray(econ.pi))

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from tradewar.build import read_cp_shares, theta_for_sectors, world_from_baseline  # noqa: E402
 from tradewar.build.shares import BaselineShares  # noqa: E402
 from tradewar.build.theta import CP2015_AGGREGATE  # noqa: E402
-from tradewar.data.io import write_world  # noqa: E402
+from tradewar.data.write import write_world  # noqa: E402
 from tradewar.model.calibrate import world_from_shares  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"

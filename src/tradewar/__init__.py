@@ -25,7 +25,7 @@ _EXPORTS = {
     "aggregate": "tradewar.data.aggregate",
     "check_world": "tradewar.data.io",
     "load_world": "tradewar.data.io",
-    "write_world": "tradewar.data.io",
+    "write_world": "tradewar.data.write",
     "World": "tradewar.data.world",
     "EngineModel": "tradewar.engine",
     "list_datasets": "tradewar.datasets",
@@ -61,8 +61,9 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from tradewar.api import compare, run_scenario, solve
     from tradewar.data.aggregate import aggregate
-    from tradewar.data.io import check_world, load_world, write_world
+    from tradewar.data.io import check_world, load_world
     from tradewar.data.world import World
+    from tradewar.data.write import write_world
     from tradewar.datasets import list_datasets
     from tradewar.dynamics import load_negotiation, simulate
     from tradewar.engine import EngineModel

@@ -20,7 +20,8 @@ import httpx
 
 from helpers.live_server import live_server
 from tradewar.build.synthetic import synthetic_world
-from tradewar.data.io import load_world, write_world
+from tradewar.data.io import load_world
+from tradewar.data.write import write_world
 from tradewar.web import WebSettings
 
 

@@ -207,7 +207,7 @@ def build_world_command(
 ) -> None:
     """Build a checked world package from OECD ICIO, WIOD, long tables or an existing world."""
     from tradewar.build import build_world, read_targets, update_baseline
-    from tradewar.data.io import write_world
+    from tradewar.data.write import write_world
     from tradewar.folders import check_output_folder
 
     world_name = name or out.name
@@ -333,7 +333,8 @@ def estimate(
 
             write_folder(out, fill, force=force)
         if world is not None and write_world_to is not None:
-            from tradewar.data.io import load_world, write_world
+            from tradewar.data.io import load_world
+            from tradewar.data.write import write_world
 
             write_world(result.apply(load_world(world)), write_world_to, fmt="parquet", force=force)
     failed = frame["status"].isin(["not converged", "not finite"]).any()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -13,6 +12,12 @@ import pandas as pd
 
 from tradewar.data.io import load_world
 from tradewar.dynamics.config import NegotiationConfig
+from tradewar.dynamics.pressure import (
+    average_tariff,
+    deal_level,
+    instrument_sectors,
+    update_pressure,
+)
 from tradewar.dynamics.strategies import Action, Strategy, View, make_strategy
 from tradewar.engine import economy_for, get_model
 from tradewar.engine.economies import horizon_economy, scenario_world
@@ -186,7 +191,7 @@ class Negotiation:
         self._rationed: Any = None
         self.base_tau = np.asarray(self.econ.tau)
         self.players = [world.country_index(p.country) for p in config.player]
-        self.sectors = _instrument_sectors(config, world, self.base_tau)
+        self.sectors = instrument_sectors(config, world, self.base_tau)
         self.masks: dict[int, np.ndarray] = {}
         for i in self.players:
             mask = np.zeros_like(self.tau0, dtype=bool)
@@ -333,15 +338,13 @@ class Negotiation:
         if self.deal is not None:
             return
         for k, i in enumerate(self.players):
-            self.pressure[i] = _update_pressure(
+            self.pressure[i] = update_pressure(
                 self.config.player[k].pressure,
                 self.pressure[i],
                 outcome,
-                self.start,
                 i,
                 date,
                 self.config.event,
-                self.names,
                 self.world,
             )
 
@@ -397,7 +400,7 @@ class Negotiation:
             return new_tau, None
         deal_tau = new_tau.copy()
         for i in self.players:
-            level = _deal_level(self.config, self.names[i])
+            level = deal_level(self.config, self.names[i])
             deal_tau[self.masks[i]] = self.base_tau[self.masks[i]] + level / 100.0
         deal_out, cont_out = self.solve(deal_tau), self.solve(new_tau)
         proposer = offers[0]
@@ -458,7 +461,8 @@ class Negotiation:
                 "policies": {
                     self.names[i]: {
                         "tariff_level_pct": self.levels[i][-2],
-                        "avg_tariff_pct": _avg(self.tau, self.masks[i], self.world) * 100.0,
+                        "avg_tariff_pct": average_tariff(self.tau, self.masks[i], self.world)
+                        * 100.0,
                     }
                     for i in self.players
                 },
@@ -567,58 +571,3 @@ def simulate(
         negotiation.play_round(r)
         report(progress, (r + 1) / rounds, f"round {r + 1}: {negotiation.date_of(r).isoformat()}")
     return negotiation.result()
-
-
-def _deal_level(config: NegotiationConfig, country: str) -> float:
-    level = config.deal_level_pct
-    if isinstance(level, dict):
-        if country not in level:
-            raise ScenarioError(f"no deal level for {country}", key="deal_level_pct")
-        return float(level[country])
-    return float(level)
-
-
-def _avg(tau: np.ndarray, mask: np.ndarray, world) -> float:
-    w = world.flows[mask]
-    return float(np.sum(tau[mask] * w) / max(w.sum(), 1e-300))
-
-
-def _instrument_sectors(config: NegotiationConfig, world, base_tau: np.ndarray) -> list[int]:
-    if config.sectors:
-        out = []
-        for code in world.expand_sectors(config.sectors):
-            if code not in world.sectors:
-                raise ScenarioError(f"unknown sector '{code}'", key="sectors")
-            out.append(world.sectors.index(code))
-        return out
-    taxed = base_tau.sum(axis=(0, 1)) > 0
-    return [int(s) for s in np.flatnonzero(taxed)] or list(range(world.n_sectors))
-
-
-def _update_pressure(
-    params,
-    current: float,
-    outcome: Outcome,
-    start: Outcome,
-    i: int,
-    date: dt.date,
-    events,
-    names,
-    world,
-) -> float:
-    """One round of pressure: losses against the pre-conflict baseline, scaled by urgency."""
-    loss = params.welfare_weight * max(0.0, -100.0 * (outcome.welfare_hat[i] - 1.0))
-    if params.sectors:
-        salient = world.expand_sectors(params.sectors)
-        idx = [world.sectors.index(s) for s in salient if s in world.sectors]
-        before = outcome.output_before[i, idx]
-        real = outcome.output_after[i, idx] / outcome.c_hat[i, idx]
-        change = 100.0 * (real / np.where(before > 0, before, 1.0) - 1.0)
-        loss += params.salience * float(np.mean(np.maximum(-change, 0.0)))
-    loss += params.price_weight * max(100.0 * (outcome.price_index_hat[i] - 1.0), 0.0)
-    urgency = sum(
-        e.importance * math.exp(-(e.date - date).days / params.horizon_days)
-        for e in events
-        if e.country == names[i] and e.date >= date and e.kind != "summit"
-    )
-    return params.decay * current + loss * (1.0 + urgency)

@@ -18,7 +18,7 @@ from tradewar.model.economy import Economy
 from tradewar.policy.scenario import Scenario, per_code
 
 if TYPE_CHECKING:
-    from tradewar.engine.rationing import Capacity
+    from tradewar.engine.capacity import Capacity
 
 
 def with_theta(world: World, theta: float | dict[str, float]) -> World:
@@ -72,12 +72,12 @@ def horizon_economy(
 ) -> tuple[Economy, Capacity | None]:
     """The baseline economy over the scenario's horizon and its supply limits.
 
-    Short-run supply limits (``[chokepoints]``, `tradewar.engine.rationing.capacity_for`) cap the
+    Short-run supply limits (``[chokepoints]``, `tradewar.engine.capacity.capacity_for`) cap the
     users' top-nest elasticities; sticky wages put a floor under every nominal wage
     (``[parameters] wage_floor_pct`` below the baseline). Returns the economy and the
     `Capacity` (None without limits).
     """
-    from tradewar.engine.rationing import capacity_for, short_run_economy
+    from tradewar.engine.capacity import capacity_for, short_run_economy
 
     table = scenario.chokepoints
     named = table.horizon is not None or table.sectors is not None

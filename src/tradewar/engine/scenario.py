@@ -18,9 +18,10 @@ import numpy as np
 
 from tradewar.data.io import load_world
 from tradewar.data.world import World
+from tradewar.engine.capacity import chokepoint_meta
 from tradewar.engine.economies import horizon_economy, scenario_world
 from tradewar.engine.models import economy_for, economy_from_world, get_model
-from tradewar.engine.rationing import Rationed, chokepoint_meta, solve_state
+from tradewar.engine.rationing import Rationed, solve_state
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import filled
 from tradewar.model.calibrate import rebalanced
