@@ -98,22 +98,7 @@ def read_oecd_icio(
         Naming the file, the line and the column of a label that does not parse, a value that
         is not a number, a missing country block or a negative output.
     """
-    file, source = _find_csv(Path(path), year)
-    if isinstance(source, bytes):
-        if b"\0" in source:
-            at = source.index(b"\0")
-            raise DataError(f"not a text table: a NUL byte at byte {at:,}", file=file)
-    else:
-        check_text_table(Path(source))
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(source) if isinstance(source, bytes) else source,
-            index_col=0,
-            keep_default_na=False,
-            na_values=[],
-        )
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot be read as CSV: {quoted(exc)}", file=file) from None
+    file, frame = _read_csv(Path(path), year)
     row_labels = [str(r).strip() for r in frame.index]
     col_labels = [str(c).strip() for c in frame.columns]
 
@@ -139,28 +124,7 @@ def read_oecd_icio(
         raise DataError("no industry rows (COUNTRY_INDUSTRY labels)", file=file)
     industries = set(k for _, k in rows)
 
-    z_cols: list[int] = []
-    fd_cols: list[int] = []
-    z_keys: list[tuple[str, str]] = []
-    fd_keys: list[tuple[str, str]] = []
-    for c, label in enumerate(col_labels):
-        if label in TOTAL_COLUMNS:
-            continue
-        m = _LABEL.match(label)
-        if m and m.group(2) in industries:
-            z_cols.append(c)
-            z_keys.append((m.group(1), m.group(2)))
-        elif m and m.group(2) in FINAL_USE:
-            fd_cols.append(c)
-            fd_keys.append((m.group(1), m.group(2)))
-        else:
-            raise DataError(
-                f"column label '{label}' does not parse as COUNTRY_INDUSTRY, COUNTRY_"
-                f"{'|'.join(FINAL_USE[:6])} or a total column ({', '.join(TOTAL_COLUMNS)})",
-                file=file,
-                row=1,
-                field=label,
-            )
+    z_cols, z_keys, fd_cols, fd_keys = _columns(col_labels, industries, file)
     duplicated = pd.Index(row_labels).duplicated()
     if duplicated.any():
         r = int(np.flatnonzero(duplicated)[0])
@@ -221,3 +185,53 @@ def _numbers(frame: pd.DataFrame, file: str) -> np.ndarray:
             field=str(frame.columns[c]),
         )
     return values
+
+
+def _read_csv(path: Path, year: int | None) -> tuple[str, pd.DataFrame]:
+    """The year's table (a CSV, in a folder or a zip) as read, with its file name."""
+    file, source = _find_csv(Path(path), year)
+    if isinstance(source, bytes):
+        if b"\0" in source:
+            at = source.index(b"\0")
+            raise DataError(f"not a text table: a NUL byte at byte {at:,}", file=file)
+    else:
+        check_text_table(Path(source))
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(source) if isinstance(source, bytes) else source,
+            index_col=0,
+            keep_default_na=False,
+            na_values=[],
+        )
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot be read as CSV: {quoted(exc)}", file=file) from None
+    return file, frame
+
+
+def _columns(
+    labels: list[str], industries: set[str], file: str
+) -> tuple[list[int], list[tuple[str, str]], list[int], list[tuple[str, str]]]:
+    """Positions and ``(country, industry or use)`` keys of the use and final-use columns."""
+    z_cols: list[int] = []
+    fd_cols: list[int] = []
+    z_keys: list[tuple[str, str]] = []
+    fd_keys: list[tuple[str, str]] = []
+    for c, label in enumerate(labels):
+        if label in TOTAL_COLUMNS:
+            continue
+        m = _LABEL.match(label)
+        if m and m.group(2) in industries:
+            z_cols.append(c)
+            z_keys.append((m.group(1), m.group(2)))
+        elif m and m.group(2) in FINAL_USE:
+            fd_cols.append(c)
+            fd_keys.append((m.group(1), m.group(2)))
+        else:
+            raise DataError(
+                f"column label '{label}' does not parse as COUNTRY_INDUSTRY, COUNTRY_"
+                f"{'|'.join(FINAL_USE[:6])} or a total column ({', '.join(TOTAL_COLUMNS)})",
+                file=file,
+                row=1,
+                field=label,
+            )
+    return z_cols, z_keys, fd_cols, fd_keys

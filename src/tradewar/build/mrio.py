@@ -70,24 +70,7 @@ def tables_from_blocks(
         and columns that list different countries, or negative intermediate use or output.
     """
     file = blocks.file
-    bad = np.argwhere(blocks.z < 0)
-    if bad.size:
-        r, c = bad[0]
-        raise DataError(
-            f"negative intermediate use {blocks.z[r, c]:.6g}",
-            file=file,
-            row=blocks.row_lines[r],
-            field="_".join(blocks.z_keys[c]),
-        )
-    bad_out = np.flatnonzero(blocks.output < 0)
-    if bad_out.size:
-        c = int(bad_out[0])
-        raise DataError(
-            f"negative output {blocks.output[c]:.6g}",
-            file=file,
-            row=None,
-            field="_".join(blocks.z_keys[c]),
-        )
+    _check_signs(blocks)
 
     def canon(code: str) -> str:
         return merge.get(code, code)
@@ -97,27 +80,7 @@ def tables_from_blocks(
     col_countries = tuple(dict.fromkeys(canon(c) for c, _ in blocks.z_keys))
     fd_countries = tuple(dict.fromkeys(canon(c) for c, _ in blocks.fd_keys))
     N, J = len(countries), len(sectors)
-    for label, have in (
-        ("intermediate-use columns", col_countries),
-        ("final-use columns", fd_countries),
-    ):
-        missing = [c for c in countries if c not in have]
-        extra = [c for c in have if c not in countries]
-        if missing or extra:
-            which = missing[0] if missing else extra[0]
-            raise DataError(
-                f"country {which} has industry rows but no {label}"
-                if missing
-                else f"country {which} has {label} but no industry rows (a missing country block?)",
-                file=file,
-                field=which,
-            )
-    col_sectors = tuple(dict.fromkeys(k for _, k in blocks.z_keys))
-    if set(col_sectors) != set(sectors):
-        odd = sorted(set(col_sectors) ^ set(sectors))[0]
-        raise DataError(
-            f"industry {odd} is in the rows or the columns but not both", file=file, field=odd
-        )
+    _check_layout(blocks, countries, sectors, (col_countries, fd_countries))
 
     def positions(keys: list[tuple[str, str]], second: tuple[str, ...], what: str) -> np.ndarray:
         cidx = {c: n for n, c in enumerate(countries)}
@@ -136,46 +99,16 @@ def tables_from_blocks(
         if not (present - blocks.inventories):
             raise DataError(f"country {country} has no final-use columns", file=file, field=country)
 
-    def group(values: np.ndarray, pos: np.ndarray, size: int, axis: int) -> np.ndarray:
-        frame = pd.DataFrame(values if axis == 0 else values.T)
-        summed = frame.groupby(pos, sort=True).sum()
-        out = np.zeros((size, values.shape[1 - axis]))
-        out[summed.index.to_numpy()] = summed.to_numpy()
-        return out if axis == 0 else out.T
-
-    z = group(group(blocks.z, row_pos, N * J, 0), col_pos, N * J, 1).reshape(N, J, N, J)
-    fd = group(blocks.fd, row_pos, N * J, 0)
+    z = _group(_group(blocks.z, row_pos, N * J, 0), col_pos, N * J, 1).reshape(N, J, N, J)
+    fd = _group(blocks.fd, row_pos, N * J, 0)
     inv_cols = np.array([k in blocks.inventories for _, k in blocks.fd_keys])
-    fd_use = group(fd[:, ~inv_cols], fd_pos[~inv_cols] // len(categories), N, 1).reshape(N, J, N)
+    fd_use = _group(fd[:, ~inv_cols], fd_pos[~inv_cols] // len(categories), N, 1).reshape(N, J, N)
     inventories = fd[:, inv_cols].sum(axis=1).reshape(N, J)
-    output = group(blocks.output[None, :], col_pos, N * J, 1).reshape(N, J)
+    output = _group(blocks.output[None, :], col_pos, N * J, 1).reshape(N, J)
     inputs_by_user = z.sum(axis=(0, 1))  # [n, j]
 
-    adjustments: list[Adjustment] = []
-    merged = sorted({c for c, _ in blocks.row_keys if c in merge})
-    if merged:
-        adjustments.append(
-            Adjustment(
-                "split country blocks merged ("
-                + ", ".join(f"{c} into {merge[c]}" for c in merged)
-                + ")",
-                len(merged),
-                0.0,
-                0.0,
-                "",
-            )
-        )
     world_output = float(output.sum())
-    if np.any(inventories != 0):
-        adjustments.append(
-            adjustment(
-                "changes in inventories dropped from final use",
-                inventories != 0,
-                inventories,
-                world_output,
-                "world gross output",
-            )
-        )
+    adjustments = _merge_and_inventory_notes(blocks, merge, inventories, world_output)
     flows = z.sum(axis=3).transpose(2, 0, 1) + fd_use.transpose(2, 0, 1)  # [n, i, k]
     negative = flows < 0
     if negative.any():
@@ -206,6 +139,101 @@ def tables_from_blocks(
         meta=dict(meta or {}),
         adjustments=tuple(adjustments),
     )
+
+
+def _check_signs(blocks: MrioBlocks) -> None:
+    """`DataError` naming the first negative intermediate use or output."""
+    file = blocks.file
+    bad = np.argwhere(blocks.z < 0)
+    if bad.size:
+        r, c = bad[0]
+        raise DataError(
+            f"negative intermediate use {blocks.z[r, c]:.6g}",
+            file=file,
+            row=blocks.row_lines[r],
+            field="_".join(blocks.z_keys[c]),
+        )
+    bad_out = np.flatnonzero(blocks.output < 0)
+    if bad_out.size:
+        c = int(bad_out[0])
+        raise DataError(
+            f"negative output {blocks.output[c]:.6g}",
+            file=file,
+            row=None,
+            field="_".join(blocks.z_keys[c]),
+        )
+
+
+def _check_layout(
+    blocks: MrioBlocks,
+    countries: tuple[str, ...],
+    sectors: tuple[str, ...],
+    column_countries: tuple[tuple[str, ...], tuple[str, ...]],
+) -> None:
+    """`DataError` unless every country has rows, columns and final use, and industries match."""
+    col_countries, fd_countries = column_countries
+    file = blocks.file
+    for label, have in (
+        ("intermediate-use columns", col_countries),
+        ("final-use columns", fd_countries),
+    ):
+        missing = [c for c in countries if c not in have]
+        extra = [c for c in have if c not in countries]
+        if missing or extra:
+            which = missing[0] if missing else extra[0]
+            raise DataError(
+                f"country {which} has industry rows but no {label}"
+                if missing
+                else f"country {which} has {label} but no industry rows (a missing country block?)",
+                file=file,
+                field=which,
+            )
+    col_sectors = tuple(dict.fromkeys(k for _, k in blocks.z_keys))
+    if set(col_sectors) != set(sectors):
+        odd = sorted(set(col_sectors) ^ set(sectors))[0]
+        raise DataError(
+            f"industry {odd} is in the rows or the columns but not both", file=file, field=odd
+        )
+
+
+def _group(values: np.ndarray, pos: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Sum the rows (``axis`` 0) or columns (1) of ``values`` by position into ``size`` slots."""
+    frame = pd.DataFrame(values if axis == 0 else values.T)
+    summed = frame.groupby(pos, sort=True).sum()
+    out = np.zeros((size, values.shape[1 - axis]))
+    out[summed.index.to_numpy()] = summed.to_numpy()
+    return out if axis == 0 else out.T
+
+
+def _merge_and_inventory_notes(
+    blocks: MrioBlocks, merge: dict[str, str], inventories: np.ndarray, world_output: float
+) -> list[Adjustment]:
+    """The adjustments of merging split country blocks and dropping inventories."""
+    adjustments: list[Adjustment] = []
+    merged = sorted({c for c, _ in blocks.row_keys if c in merge})
+    if merged:
+        adjustments.append(
+            Adjustment(
+                "split country blocks merged ("
+                + ", ".join(f"{c} into {merge[c]}" for c in merged)
+                + ")",
+                len(merged),
+                0.0,
+                0.0,
+                "",
+            )
+        )
+    if np.any(inventories != 0):
+        adjustments.append(
+            adjustment(
+                "changes in inventories dropped from final use",
+                inventories != 0,
+                inventories,
+                world_output,
+                "world gross output",
+            )
+        )
+    return adjustments
 
 
 def _require_complete(

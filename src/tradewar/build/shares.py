@@ -230,6 +230,35 @@ def shares_from_tables(
     beta = np.where(no_inputs, 1.0, beta)
     gamma_io = np.where(no_inputs[:, None, :], 0.0, gamma_io)
 
+    alpha = _final_shares(tables, factor, adjustments)
+    value_added = (beta * output).sum(axis=1)
+    off = flows * (1.0 - np.eye(N))[:, :, None]
+    deficit = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2))
+    cross = off.sum(axis=(0, 1))
+    return BaselineShares(
+        countries=tables.countries,
+        country_names=tables.country_names,
+        sectors=tables.sectors,
+        sector_names=tables.sector_names,
+        pi=pi,
+        tau=tau,
+        gamma_io=gamma_io,
+        alpha=alpha,
+        va=value_added,
+        deficit=deficit,
+        expenditure=np.where(expenditure > 0, expenditure, 1e-12 * expenditure.max()),
+        theta=np.asarray(theta, dtype=float),
+        tradable=cross > 0,
+        meta=dict(tables.meta),
+        adjustments=tuple(adjustments),
+        tariff_tables=dict(tariff_tables or {}),
+    )
+
+
+def _final_shares(
+    tables: SourceTables, factor: np.ndarray, adjustments: list[Adjustment]
+) -> np.ndarray:
+    """``(N, J)`` final-use shares with tariffs (negative final use set to zero, recorded)."""
     final = np.asarray(tables.final, dtype=float) * factor
     negative_final = final < 0
     if negative_final.any():
@@ -253,28 +282,7 @@ def shares_from_tables(
             field=tables.countries[bad],
         )
     alpha = final / final_total
-    value_added = (beta * output).sum(axis=1)
-    off = flows * (1.0 - np.eye(N))[:, :, None]
-    deficit = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2))
-    cross = off.sum(axis=(0, 1))
-    return BaselineShares(
-        countries=tables.countries,
-        country_names=tables.country_names,
-        sectors=tables.sectors,
-        sector_names=tables.sector_names,
-        pi=pi,
-        tau=tau,
-        gamma_io=gamma_io,
-        alpha=alpha,
-        va=value_added,
-        deficit=deficit,
-        expenditure=np.where(expenditure > 0, expenditure, 1e-12 * expenditure.max()),
-        theta=np.asarray(theta, dtype=float),
-        tradable=cross > 0,
-        meta=dict(tables.meta),
-        adjustments=tuple(adjustments),
-        tariff_tables=dict(tariff_tables or {}),
-    )
+    return alpha
 
 
 def world_from_baseline(shares: BaselineShares, name: str) -> tuple[World, np.ndarray]:

@@ -291,6 +291,22 @@ def update_baseline(
     shares = shares_from_tables(tables, world.theta, world.tariffs, world.tariff_tables)
     shares = replace(shares, tradable=world.tradable)
     new, _ = world_from_baseline(shares, name or f"{world.name}-updated")
+    report = _report(world, new, targets, fixed, is_goods, growth, (iterations, gap))
+    return new, report
+
+
+def _report(
+    world: World,
+    new: World,
+    targets: Targets,
+    fixed: np.ndarray,
+    is_goods: np.ndarray,
+    growth: np.ndarray,
+    ras_result: tuple[int, float],
+) -> UpdateReport:
+    """How close the updated world ``new`` comes to the targets (GDP, fixed goods trade)."""
+    iterations, gap = ras_result
+    known = np.isfinite(targets.gdp)
     new_va = new.value_added.sum(axis=1)
     gdp_gap = np.abs(new_va - targets.gdp)[known] / targets.gdp[known]
     resolved = new.flows[:, :, is_goods].sum(axis=2)
@@ -315,7 +331,7 @@ def update_baseline(
         gdp_growth=dict(zip(world.countries, growth.tolist(), strict=True)),
         pairs=pairs,
     )
-    return new, report
+    return report
 
 
 def with_base_tariffs(world: World, tariffs: np.ndarray, name: str | None = None) -> World:

@@ -72,22 +72,7 @@ def read_wiod(
         does not parse, a value that is not a number, a missing country block or a negative
         output.
     """
-    path = Path(path)
-    if path.is_dir():
-        found = sorted(
-            p
-            for p in path.iterdir()
-            if p.suffix.lower() in (".dta", ".csv", ".parquet")
-            and (year is None or str(year) in p.name)
-        )
-        if len(found) != 1:
-            raise DataError(
-                f"expected one WIOD table{f' for {year}' if year else ''}, found {len(found)}",
-                file=str(path),
-            )
-        path = found[0]
-    if not path.exists():
-        raise DataError("no such file", file=str(path))
+    path = _table_file(Path(path), year)
     frame = _read_frame(path)
     file = path.name
     missing = [c for c in LABEL_COLUMNS if c not in frame.columns]
@@ -110,15 +95,7 @@ def read_wiod(
             )
     is_total = country == "TOT"
     industry_rows = np.flatnonzero(~is_total)
-    for r in industry_rows:
-        if not re.fullmatch(r"[A-Z]{3}", country[r]) or not np.isfinite(rnr[r]) or rnr[r] < 1:
-            raise DataError(
-                f"row label Country={country[r]!r}, RNr={frame['RNr'].iloc[r]!r} does not parse "
-                "(a three-letter country code and an industry number)",
-                file=file,
-                row=int(r) + 1,
-                field="Country" if not re.fullmatch(r"[A-Z]{3}", country[r]) else "RNr",
-            )
+    _check_row_labels(frame, country, rnr, industry_rows, file)
     n_ind = int(rnr[industry_rows].max())
     by_number = {int(rnr[r]): code[r] for r in industry_rows}
     descriptions = {
@@ -130,25 +107,7 @@ def read_wiod(
             "no output row (IndustryCode GO, Country TOT)", file=file, field="IndustryCode"
         )
 
-    z_cols, z_keys, fd_cols, fd_keys = [], [], [], []
-    for c, label in enumerate(frame.columns):
-        if label in LABEL_COLUMNS or label == "TOT":
-            continue
-        m = _COLUMN.match(str(label))
-        number = int(m.group(2)) if m else -1
-        if m and 1 <= number <= n_ind and number in by_number:
-            z_cols.append(c)
-            z_keys.append((m.group(1), by_number[number]))
-        elif m and n_ind < number <= n_ind + len(FINAL_USE):
-            fd_cols.append(c)
-            fd_keys.append((m.group(1), FINAL_USE[number - n_ind - 1]))
-        else:
-            raise DataError(
-                f"column '{label}' does not parse as a using country and an industry or final-use "
-                f"number (vAUS1 … vROW{n_ind + len(FINAL_USE)})",
-                file=file,
-                field=str(label),
-            )
+    z_cols, z_keys, fd_cols, fd_keys = _columns(frame, n_ind, by_number, file)
     values = (
         frame.iloc[:, z_cols + fd_cols]
         .apply(pd.to_numeric, errors="coerce")
@@ -185,7 +144,74 @@ def read_wiod(
         output=output,
         inventories=INVENTORIES,
     )
-    meta = {
+    meta = _meta(file, year)
+    return tables_from_blocks(blocks, {}, names=names, sector_names=descriptions, meta=meta)
+
+
+def _table_file(path: Path, year: int | None) -> Path:
+    """The table: ``path`` itself, or the one file of ``year`` in the folder ``path``."""
+    if path.is_dir():
+        found = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() in (".dta", ".csv", ".parquet")
+            and (year is None or str(year) in p.name)
+        )
+        if len(found) != 1:
+            raise DataError(
+                f"expected one WIOD table{f' for {year}' if year else ''}, found {len(found)}",
+                file=str(path),
+            )
+        path = found[0]
+    if not path.exists():
+        raise DataError("no such file", file=str(path))
+    return path
+
+
+def _columns(
+    frame: pd.DataFrame, n_ind: int, by_number: dict[int, str], file: str
+) -> tuple[list[int], list[tuple[str, str]], list[int], list[tuple[str, str]]]:
+    """Positions and ``(country, industry or use)`` keys of the use and final-use columns."""
+    z_cols, z_keys, fd_cols, fd_keys = [], [], [], []
+    for c, label in enumerate(frame.columns):
+        if label in LABEL_COLUMNS or label == "TOT":
+            continue
+        m = _COLUMN.match(str(label))
+        number = int(m.group(2)) if m else -1
+        if m and 1 <= number <= n_ind and number in by_number:
+            z_cols.append(c)
+            z_keys.append((m.group(1), by_number[number]))
+        elif m and n_ind < number <= n_ind + len(FINAL_USE):
+            fd_cols.append(c)
+            fd_keys.append((m.group(1), FINAL_USE[number - n_ind - 1]))
+        else:
+            raise DataError(
+                f"column '{label}' does not parse as a using country and an industry or final-use "
+                f"number (vAUS1 … vROW{n_ind + len(FINAL_USE)})",
+                file=file,
+                field=str(label),
+            )
+    return z_cols, z_keys, fd_cols, fd_keys
+
+
+def _check_row_labels(
+    frame: pd.DataFrame, country: np.ndarray, rnr: np.ndarray, rows: np.ndarray, file: str
+) -> None:
+    """`DataError` naming the first industry row whose Country or RNr does not parse."""
+    for r in rows:
+        if not re.fullmatch(r"[A-Z]{3}", country[r]) or not np.isfinite(rnr[r]) or rnr[r] < 1:
+            raise DataError(
+                f"row label Country={country[r]!r}, RNr={frame['RNr'].iloc[r]!r} does not parse "
+                "(a three-letter country code and an industry number)",
+                file=file,
+                row=int(r) + 1,
+                field="Country" if not re.fullmatch(r"[A-Z]{3}", country[r]) else "RNr",
+            )
+
+
+def _meta(file: str, year: int | None) -> dict:
+    """The world's source, citation and licence for a WIOD 2016 table."""
+    return {
         "year": year,
         "unit": "USD million",
         "source": f"WIOD 2016 release, {file}",
@@ -194,4 +220,3 @@ def read_wiod(
         "Global Automotive Production. Review of International Economics 23, 575-605",
         "license": "WIOD 2016 release: CC BY 4.0",
     }
-    return tables_from_blocks(blocks, {}, names=names, sector_names=descriptions, meta=meta)

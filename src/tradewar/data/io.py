@@ -165,6 +165,51 @@ def _read_package(directory: Path) -> World:
         if path.suffix in (".csv", ".parquet") and label not in tables:
             tables[label] = _read_tariffs(directory, path.stem, countries, sectors)
 
+    value_added, intermediates, final_demand = _read_io(
+        directory, countries, sectors, flows, tariffs
+    )
+
+    weights = None
+    weights_path = table_path(directory, "political_weights")
+    if weights_path is not None:
+        w_t = read_table(weights_path, {"country": "str", "sector": "str", "weight": "float"})
+        require_nonnegative(w_t, "weight")
+        weights = scatter(w_t, [("country", countries), ("sector", sectors)], "weight")
+
+    groups = _read_groups(_need(directory, "sectors"), sectors)
+    theta_se = _read_theta_se(directory, sectors)
+
+    world = World(
+        name=name,
+        countries=countries,
+        country_names=tuple(countries_t["name"]),
+        sectors=sectors,
+        sector_names=tuple(sectors_t["name"]),
+        theta=theta,
+        tradable=tradable,
+        flows=flows,
+        tariffs=tariffs,
+        value_added=value_added,
+        intermediates=intermediates,
+        final_demand=final_demand,
+        tariff_tables=tables,
+        meta=meta,
+        political_weights=weights,
+        theta_se=theta_se,
+        sector_groups=groups,
+    )
+    check_world(world)
+    return world
+
+
+def _read_io(
+    directory: Path,
+    countries: tuple[str, ...],
+    sectors: tuple[str, ...],
+    flows: np.ndarray,
+    tariffs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value added, intermediates and final demand: read together, or those of gravity."""
     has = {s: table_path(directory, s) for s in ("value_added", "intermediates", "final_demand")}
     if any(has.values()) and not all(has.values()):
         missing = [s for s, p in has.items() if p is None]
@@ -197,15 +242,11 @@ def _read_package(directory: Path) -> World:
             value_added = flows.sum(axis=0)
             final_demand = ((1.0 + tariffs) * flows).sum(axis=1)
         intermediates = np.zeros((len(countries), len(sectors), len(sectors)))
+    return value_added, intermediates, final_demand
 
-    weights = None
-    weights_path = table_path(directory, "political_weights")
-    if weights_path is not None:
-        w_t = read_table(weights_path, {"country": "str", "sector": "str", "weight": "float"})
-        require_nonnegative(w_t, "weight")
-        weights = scatter(w_t, [("country", countries), ("sector", sectors)], "weight")
 
-    groups = _read_groups(_need(directory, "sectors"), sectors)
+def _read_theta_se(directory: Path, sectors: tuple[str, ...]) -> np.ndarray | None:
+    """``(J,)`` standard errors of the elasticities from ``theta_se.csv`` (None if absent)."""
     theta_se = None
     se_path = table_path(directory, "theta_se")
     if se_path is not None:
@@ -221,28 +262,7 @@ def _read_package(directory: Path) -> World:
                     field="sector",
                 )
             theta_se[sectors.index(code)] = se
-
-    world = World(
-        name=name,
-        countries=countries,
-        country_names=tuple(countries_t["name"]),
-        sectors=sectors,
-        sector_names=tuple(sectors_t["name"]),
-        theta=theta,
-        tradable=tradable,
-        flows=flows,
-        tariffs=tariffs,
-        value_added=value_added,
-        intermediates=intermediates,
-        final_demand=final_demand,
-        tariff_tables=tables,
-        meta=meta,
-        political_weights=weights,
-        theta_se=theta_se,
-        sector_groups=groups,
-    )
-    check_world(world)
-    return world
+    return theta_se
 
 
 def _read_meta(directory: Path) -> dict[str, Any]:

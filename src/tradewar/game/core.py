@@ -21,7 +21,7 @@ from tradewar.data.world import World
 from tradewar.engine import economy_for, get_model
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.objectives import OBJECTIVES, margins_objective, objective_values
-from tradewar.game.optimize import bounded_minimize
+from tradewar.game.optimize import BoundedSearch, bounded_minimize
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Economy
 from tradewar.model.implicit import baseline_state
@@ -174,32 +174,10 @@ class TariffGame:
         self.econ: Economy = economy_for(world, model, ces)
         self.margins = margins
         if margins is not None:
-            if not get_model(model).margins or world.n_sectors != 1:
-                raise ScenarioError(
-                    "margins apply to the one-sector armington model", key="margins"
-                )
-            if self.settings.deficits != "keep":
-                raise ScenarioError(
-                    "a game with [armington] margins needs deficits = 'keep' (its transfers are "
-                    "fixed shares of world income)",
-                    key="deficits",
-                )
-            if self.settings.objective == "political":
-                raise ScenarioError(
-                    "the margins model has no political weights; use objective = welfare",
-                    key="objective",
-                )
+            _check_margins(world, model, self.settings)
         if self.settings.deficits == "zero":
             self.econ = rebalanced(self.econ, jnp.zeros_like(self.econ.va), self.options)
-        if sectors is None:
-            off = world.flows * (1.0 - np.eye(world.n_countries))[:, :, None]
-            self.sector_mask = off.sum(axis=(0, 1)) > 0
-        else:
-            self.sector_mask = np.zeros(world.n_sectors, dtype=bool)
-            for code in world.expand_sectors(sectors):
-                if code not in world.sectors:
-                    raise ScenarioError(f"unknown sector '{code}'", key="sectors")
-                self.sector_mask[world.sectors.index(code)] = True
+        self.sector_mask = _sector_mask(world, sectors)
         weights = world.political_weights
         if self.settings.objective == "political" and weights is None:
             raise ScenarioError(
@@ -208,34 +186,7 @@ class TariffGame:
             )
         self.weights = jnp.asarray(weights) if weights is not None else None
         self.base_tau = np.asarray(self.econ.tau)
-        self.export_tax, self.open = None, None
-        if environment is not None:
-            from tradewar.policy.shocks import check_open_feasible
-
-            export_tax, is_open = (np.asarray(a, dtype=float) for a in environment)
-            shape = self.base_tau.shape
-            if export_tax.shape != shape or is_open.shape != shape:
-                raise ScenarioError(
-                    f"environment arrays must have shape {shape}", key="environment"
-                )
-            if not (np.all(np.isfinite(export_tax)) and np.all(export_tax > -1.0)):
-                raise ScenarioError(
-                    "environment export taxes must be finite and above -100%", key="environment"
-                )
-            check_open_feasible(world, is_open, np.asarray(self.econ.pi), "environment")
-            self.export_tax = jnp.asarray(export_tax)
-            self.open = jnp.asarray(is_open)
-        if controls:
-            from tradewar.policy.shocks import PolicyState, apply_policies, check_open_feasible
-
-            state = apply_policies(world, controls, PolicyState.baseline(self.base_tau), "controls")
-            if np.any(np.isfinite(state.quota)):
-                raise ScenarioError(
-                    "quotas cannot be part of a game environment; use tax_pct", key="controls"
-                )
-            check_open_feasible(world, state.open, np.asarray(self.econ.pi), "controls")
-            self.export_tax = jnp.asarray(state.export_tax)
-            self.open = jnp.asarray(state.open)
+        self.export_tax, self.open = self._environment(environment, controls)
         if margins is not None:
             if self.export_tax is not None and np.any(np.asarray(self.export_tax) != 0):
                 raise ScenarioError(
@@ -256,6 +207,43 @@ class TariffGame:
             self._player_vg = jax.jit(self._player_value_and_grad)
         self.evaluations = 0
         self._start: jnp.ndarray | None = None
+
+    def _environment(
+        self, environment: tuple[np.ndarray, np.ndarray] | None, controls: list | None
+    ) -> tuple[jnp.ndarray | None, jnp.ndarray | None]:
+        """The export taxes and open flows of the game's environment (None, None without).
+
+        ``controls``, when given, set them (after ``environment`` is checked).
+        """
+        found: tuple[jnp.ndarray | None, jnp.ndarray | None] = (None, None)
+        if environment is not None:
+            from tradewar.policy.shocks import check_open_feasible
+
+            export_tax, is_open = (np.asarray(a, dtype=float) for a in environment)
+            shape = self.base_tau.shape
+            if export_tax.shape != shape or is_open.shape != shape:
+                raise ScenarioError(
+                    f"environment arrays must have shape {shape}", key="environment"
+                )
+            if not (np.all(np.isfinite(export_tax)) and np.all(export_tax > -1.0)):
+                raise ScenarioError(
+                    "environment export taxes must be finite and above -100%", key="environment"
+                )
+            check_open_feasible(self.world, is_open, np.asarray(self.econ.pi), "environment")
+            found = (jnp.asarray(export_tax), jnp.asarray(is_open))
+        if controls:
+            from tradewar.policy.shocks import PolicyState, apply_policies, check_open_feasible
+
+            state = apply_policies(
+                self.world, controls, PolicyState.baseline(self.base_tau), "controls"
+            )
+            if np.any(np.isfinite(state.quota)):
+                raise ScenarioError(
+                    "quotas cannot be part of a game environment; use tax_pct", key="controls"
+                )
+            check_open_feasible(self.world, state.open, np.asarray(self.econ.pi), "controls")
+            found = (jnp.asarray(state.export_tax), jnp.asarray(state.open))
+        return found
 
     # ------------------------------------------------------------------ payoffs
     def country_index(self, code: str) -> int:
@@ -478,14 +466,28 @@ class TariffGame:
         new = tau.copy()
         new[index] = x[group]
         at_upper, at_lower = binding_bounds(x, grad, lo, hi)
-        stationary = result.stationary
-        reason = ""
-        if not stationary:
-            reason = f"the optimizer stopped: {result.message}"
-        elif self.settings.allow_binding_bounds:
-            pass
-        elif at_upper.any():
-            reason = (
+        reason = self._bound_reason(result, at_upper, at_lower)
+        info = {
+            "success": not reason,
+            "reason": reason,
+            "message": result.message,
+            "iterations": result.iterations,
+            "payoff": float(np.exp(-result.value)),
+            "at_upper": int(at_upper.sum()),
+            "at_lower": int(at_lower.sum()),
+        }
+        return new, info
+
+    def _bound_reason(
+        self, result: BoundedSearch, at_upper: np.ndarray, at_lower: np.ndarray
+    ) -> str:
+        """Why a best response is not an interior optimum ("" if it is, or bounds are allowed)."""
+        if not result.stationary:
+            return f"the optimizer stopped: {result.message}"
+        if self.settings.allow_binding_bounds:
+            return ""
+        if at_upper.any():
+            return (
                 f"{int(at_upper.sum())} tariff(s) end on the upper bound "
                 f"({self.settings.upper_pct:g}%) with the payoff still rising: the optimum is "
                 "not interior"
@@ -498,21 +500,12 @@ class TariffGame:
                     "tariffs on flows that barely matter often are"
                 )
             )
-        elif at_lower.any():
-            reason = (
+        if at_lower.any():
+            return (
                 f"{int(at_lower.sum())} tariff(s) end on the lower bound "
                 f"({self.settings.lower_pct:g}%) with the payoff still rising below it"
             )
-        info = {
-            "success": not reason,
-            "reason": reason,
-            "message": result.message,
-            "iterations": result.iterations,
-            "payoff": float(np.exp(-result.value)),
-            "at_upper": int(at_upper.sum()),
-            "at_lower": int(at_lower.sum()),
-        }
-        return new, info
+        return ""
 
 
 @partial(jax.jit, static_argnames=("options",))
@@ -588,3 +581,33 @@ def stack_instruments(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.nd
     """Concatenate several players' ``(rows, cols, secs)`` index arrays into one."""
     rows, cols, secs = (np.concatenate([p[k] for p in parts]) for k in range(3))
     return rows, cols, secs
+
+
+def _check_margins(world: World, model: str, settings: GameSettings) -> None:
+    """`ScenarioError` unless a game with margins can be played (model, deficits, objective)."""
+    if not get_model(model).margins or world.n_sectors != 1:
+        raise ScenarioError("margins apply to the one-sector armington model", key="margins")
+    if settings.deficits != "keep":
+        raise ScenarioError(
+            "a game with [armington] margins needs deficits = 'keep' (its transfers are "
+            "fixed shares of world income)",
+            key="deficits",
+        )
+    if settings.objective == "political":
+        raise ScenarioError(
+            "the margins model has no political weights; use objective = welfare",
+            key="objective",
+        )
+
+
+def _sector_mask(world: World, sectors: list[str] | None) -> np.ndarray:
+    """``(J,)`` the instrument sectors: those named (codes or groups), else every traded one."""
+    if sectors is None:
+        off = world.flows * (1.0 - np.eye(world.n_countries))[:, :, None]
+        return off.sum(axis=(0, 1)) > 0
+    mask = np.zeros(world.n_sectors, dtype=bool)
+    for code in world.expand_sectors(sectors):
+        if code not in world.sectors:
+            raise ScenarioError(f"unknown sector '{code}'", key="sectors")
+        mask[world.sectors.index(code)] = True
+    return mask

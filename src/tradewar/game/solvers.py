@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -23,26 +24,29 @@ from tradewar.progress import ProgressCallback, report
 from tradewar.status import Status
 
 
-def _result(
-    game: TariffGame,
-    kind: str,
-    tau: np.ndarray,
-    players: list[int],
-    instruments: dict[int, tuple],
-    converged: bool,
-    rounds: int,
-    change: float,
-    start: float,
-    extra: dict | None = None,
-    reason: str = "",
-    strict: bool = False,
-) -> GameResult:
-    """Evaluate payoffs at ``tau`` and assemble the result.
+@dataclass
+class _Search:
+    """How a search ended: the tariffs, who set them and with which instruments, its verdict."""
+
+    kind: str
+    tau: np.ndarray
+    players: list[int]
+    instruments: dict[int, tuple]
+    converged: bool
+    rounds: int = 1
+    change: float = 0.0
+    extra: dict = field(default_factory=dict)
+    reason: str = ""
+
+
+def _result(game: TariffGame, search: _Search, start: float, strict: bool) -> GameResult:
+    """Evaluate payoffs at the search's tariffs and assemble the result.
 
     A failed final equilibrium or a non-finite payoff makes the result not converged (payoffs
     NaN), whatever the search reported; with ``strict`` any failure raises `ConvergenceError`
     with the reason.
     """
+    converged, reason, tau = search.converged, search.reason, search.tau
     welfare, gov, residual = (np.asarray(a) for a in game._payoffs(jnp.asarray(tau)))
     payoffs = np.concatenate([welfare, gov])
     untrusted = game.untrusted(float(residual), payoffs)
@@ -59,30 +63,43 @@ def _result(
         reason = "the search did not converge"
     if strict and not converged:
         raise ConvergenceError(
-            rounds, float("nan"), 0.0, reason=reason, subject=f"{kind} tariffs", unit="rounds"
+            search.rounds,
+            float("nan"),
+            0.0,
+            reason=reason,
+            subject=f"{search.kind} tariffs",
+            unit="rounds",
         )
+    codes = game.world.countries
     return GameResult(
-        kind=kind,
+        kind=search.kind,
         world=game.world.name,
         model=game.model,
         objective=game.settings.objective,
         deficits=game.settings.deficits,
-        countries=game.world.countries,
+        countries=codes,
         sectors=game.world.sectors,
         tariffs=tau,
         baseline_tariffs=game.base_tau,
         welfare_hat=welfare,
         gov_welfare_hat=gov,
-        players=tuple(game.world.countries[k] for k in players),
-        instruments={game.world.countries[k]: v for k, v in instruments.items()},
+        players=tuple(codes[k] for k in search.players),
+        instruments={codes[k]: v for k, v in search.instruments.items()},
         status=status,
         reason=reason,
-        rounds=rounds,
-        max_tariff_change_pct=100.0 * change,
+        rounds=search.rounds,
+        max_tariff_change_pct=100.0 * search.change,
         evaluations=game.evaluations,
         elapsed_s=time.perf_counter() - start,
-        extra=extra or {},
+        extra=search.extra,
     )
+
+
+def _player_indices(game: TariffGame, players: Sequence[str] | None) -> list[int]:
+    """The positions of ``players`` (default every country), each checked."""
+    if players is None:
+        return list(range(game.world.n_countries))
+    return [game.country_index(p) for p in players]
 
 
 def optimal_tariffs(
@@ -124,20 +141,11 @@ def optimal_tariffs(
     tau = game.base_tau.copy() if tau is None else np.array(tau)
     new, info = game.best_response(player, tau, partner_idx)
     index = game.instruments(player, partner_idx)
-    return _result(
-        game,
-        "optimal",
-        new,
-        [player],
-        {player: index},
-        info["success"],
-        1,
-        0.0,
-        start,
-        {"optimizer": info},
-        reason=info["reason"],
-        strict=strict,
+    search = _Search(
+        "optimal", new, [player], {player: index}, info["success"], extra={"optimizer": info}
     )
+    search.reason = info["reason"]
+    return _result(game, search, start, strict)
 
 
 def nash_tariffs(
@@ -183,11 +191,7 @@ def nash_tariffs(
     start = time.perf_counter()
     if against not in ("all", "players"):
         raise ScenarioError("against must be 'all' or 'players'", key="against")
-    idx = (
-        list(range(game.world.n_countries))
-        if players is None
-        else [game.country_index(p) for p in players]
-    )
+    idx = _player_indices(game, players)
     if len(idx) < 2:
         raise ScenarioError("a Nash equilibrium needs at least two players", key="players")
     tau = game.base_tau.copy() if tau is None else np.array(tau)
@@ -202,15 +206,10 @@ def nash_tariffs(
     while rounds < game.settings.max_rounds:
         rounds += 1
         previous = tau.copy()
-        failures, evaluation_failed = [], False
         # Early rounds move every tariff a lot, so their best responses need not be exact;
         # once a round moves tariffs by less than ten times the tolerance, they are.
         loose = rounds == 1 or change > 10.0 * tol
-        for p in idx:
-            tau, info = game.best_response(p, tau, partners[p], loose=loose)
-            if not info["success"]:
-                failures.append(f"{game.world.countries[p]}: {info['reason']}")
-                evaluation_failed |= info["message"] == EVALUATION_FAILED
+        tau, failures, evaluation_failed = _best_responses(game, tau, idx, partners, loose)
         change = float(np.max(np.abs(tau - previous)))
         history.append(100.0 * change)
         report(
@@ -223,44 +222,69 @@ def nash_tariffs(
             if evaluation_failed:  # an equilibrium could not be trusted: more rounds won't help
                 break
             continue
-        if change < tol:
-            gaps, binding, gap_failures = nash_gap(game, tau, idx, partners)
-            if gap_failures:
-                reason = "the Nash gap could not be measured (" + "; ".join(gap_failures) + ")"
-                break
-            worst = max(gaps.values())
-            if worst < game.settings.gap_tol_pct:
-                converged, reason = True, ""
-                break
-            reason = (
-                f"a player can still gain {worst:.3g}% by deviating "
-                f"(gap tolerance {game.settings.gap_tol_pct:g}%)"
-            )
-        else:
+        if change >= tol:
             reason = (
                 f"tariffs still moving: max change {100.0 * change:.3g} points in the last round "
                 f"(tolerance {game.settings.tol_pct:g}); raise max_rounds or loosen tol_pct"
             )
-    return _result(
-        game,
-        "nash",
-        tau,
-        idx,
-        instruments,
-        converged,
-        rounds,
-        change,
-        start,
-        {
-            "change_by_round_pct": history,
-            "binding_bounds": binding,
-            "nash_gap_pct": gaps,
-            "max_nash_gap_pct": max(gaps.values()) if gaps else float("nan"),
-            "gap_tol_pct": game.settings.gap_tol_pct,
-        },
-        reason=reason,
-        strict=strict,
+            continue
+        gaps, binding, reason, stop = _gap_verdict(game, tau, idx, partners)
+        converged = not reason
+        if stop:
+            break
+    extra = {
+        "change_by_round_pct": history,
+        "binding_bounds": binding,
+        "nash_gap_pct": gaps,
+        "max_nash_gap_pct": max(gaps.values()) if gaps else float("nan"),
+        "gap_tol_pct": game.settings.gap_tol_pct,
+    }
+    search = _Search("nash", tau, idx, instruments, converged, rounds, change, extra, reason)
+    return _result(game, search, start, strict)
+
+
+def _gap_verdict(
+    game: TariffGame, tau: np.ndarray, players: list[int], partners: dict
+) -> tuple[dict[str, float], dict[str, int], str, bool]:
+    """The Nash gaps at ``tau`` (where a round moved no tariff by more than the tolerance).
+
+    Returns the gaps and binding bounds (`nash_gap`), the reason the tariffs are not yet a Nash
+    equilibrium ("" when every gap is below the tolerance) and whether the search must stop
+    (converged, or the gap could not be measured).
+    """
+    gaps, binding, failures = nash_gap(game, tau, players, partners)
+    if failures:
+        return (
+            gaps,
+            binding,
+            "the Nash gap could not be measured (" + "; ".join(failures) + ")",
+            True,
+        )
+    worst = max(gaps.values())
+    if worst < game.settings.gap_tol_pct:
+        return gaps, binding, "", True
+    reason = (
+        f"a player can still gain {worst:.3g}% by deviating "
+        f"(gap tolerance {game.settings.gap_tol_pct:g}%)"
     )
+    return gaps, binding, reason, False
+
+
+def _best_responses(
+    game: TariffGame, tau: np.ndarray, players: list[int], partners: dict, loose: bool
+) -> tuple[np.ndarray, list[str], bool]:
+    """One round of best responses in turn (Gauss–Seidel) from ``tau``.
+
+    Returns the new tariffs, the failures (``"CODE: reason"``) and whether an equilibrium
+    could not be evaluated (more rounds would not help).
+    """
+    failures, evaluation_failed = [], False
+    for p in players:
+        tau, info = game.best_response(p, tau, partners[p], loose=loose)
+        if not info["success"]:
+            failures.append(f"{game.world.countries[p]}: {info['reason']}")
+            evaluation_failed |= info["message"] == EVALUATION_FAILED
+    return tau, failures, evaluation_failed
 
 
 def nash_gap(
@@ -325,11 +349,7 @@ def cooperative_tariffs(
         The tariffs, welfare and status (``converged`` and ``reason``).
     """
     start = time.perf_counter()
-    idx = (
-        list(range(game.world.n_countries))
-        if players is None
-        else [game.country_index(p) for p in players]
-    )
+    idx = _player_indices(game, players)
     w = np.ones(len(idx)) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != (len(idx),) or not np.all(w > 0) or not np.all(np.isfinite(w)):
         raise ScenarioError("weights must be positive, one per player", key="weights")
@@ -338,33 +358,8 @@ def cooperative_tariffs(
     parts = [game.instruments(p) for p in idx]
     rows, cols, secs = stack_instruments(parts)
     lo, hi = game.settings.lower_pct / 100.0, game.settings.upper_pct / 100.0
-    players_arr = jnp.asarray(idx)
-    base_j = jnp.asarray(base_payoff)
     scale = game.flow_scale((rows, cols, secs))
-
-    @jax.jit
-    def value_grad(v, tau_j, weights_j, sharpness):
-        def f(v):
-            full = tau_j.at[rows, cols, secs].set(v)
-            payoff, (_, residual) = game._objective(full, None)
-            gains = jnp.log(payoff[players_arr] / base_j)
-            utilitarian = -jnp.sum(weights_j * gains)
-            sharp = jnp.where(sharpness > 0, sharpness, 1.0)  # no 0/0 in the unused branch
-            softmin = jax.nn.logsumexp(-sharp * gains) / sharp
-            return jnp.where(sharpness > 0, softmin, utilitarian), residual
-
-        (value, residual), grad = jax.value_and_grad(f, has_aux=True)(v)
-        return value, grad, residual
-
-    def objective(weights_j, sharpness):
-        def fun(t):
-            value, grad = game.checked(
-                *value_grad(jnp.asarray(t), jnp.asarray(tau), jnp.asarray(weights_j), sharpness)
-            )
-            game.evaluations += 1
-            return value, grad
-
-        return fun
+    objective = _joint_objective(game, idx, base_payoff, (rows, cols, secs), tau)
 
     x = np.clip(tau[rows, cols, secs], lo, hi)
     schedule = (1e3, 1e4, 1e5) if equal_gains else (0.0,)
@@ -400,20 +395,54 @@ def cooperative_tariffs(
     if ok and equal_gains and not spread < 1e-4:
         ok = False
         reason = f"the players' gains differ by {100 * spread:.3g} points (tolerance 0.01)"
-    return _result(
-        game,
-        "cooperative",
-        new,
-        idx,
-        dict(zip(idx, parts, strict=True)),
-        ok,
-        rounds,
-        0.0,
-        start,
-        {"gain_spread_pct": 100.0 * spread, "equal_gains": equal_gains},
-        reason=reason,
-        strict=strict,
-    )
+    extra = {"gain_spread_pct": 100.0 * spread, "equal_gains": equal_gains}
+    by_player = dict(zip(idx, parts, strict=True))
+    search = _Search("cooperative", new, idx, by_player, ok, rounds, 0.0, extra, reason)
+    return _result(game, search, start, strict)
+
+
+def _joint_objective(
+    game: TariffGame,
+    players: list[int],
+    base_payoff: np.ndarray,
+    instruments: tuple[np.ndarray, np.ndarray, np.ndarray],
+    tau: np.ndarray,
+) -> Callable[[np.ndarray, float], Callable]:
+    """The players' joint objective over their instruments, for `bounded_minimize`.
+
+    ``objective(weights, sharpness)`` is minus the weighted sum of log gains over
+    ``base_payoff`` (``sharpness`` 0) or a smooth minimum of the gains (positive ``sharpness``),
+    returning the value and its gradient.
+    """
+    rows, cols, secs = instruments
+    players_arr = jnp.asarray(players)
+    base_j = jnp.asarray(base_payoff)
+
+    @jax.jit
+    def value_grad(v, tau_j, weights_j, sharpness):
+        def f(v):
+            full = tau_j.at[rows, cols, secs].set(v)
+            payoff, (_, residual) = game._objective(full, None)
+            gains = jnp.log(payoff[players_arr] / base_j)
+            utilitarian = -jnp.sum(weights_j * gains)
+            sharp = jnp.where(sharpness > 0, sharpness, 1.0)  # no 0/0 in the unused branch
+            softmin = jax.nn.logsumexp(-sharp * gains) / sharp
+            return jnp.where(sharpness > 0, softmin, utilitarian), residual
+
+        (value, residual), grad = jax.value_and_grad(f, has_aux=True)(v)
+        return value, grad, residual
+
+    def objective(weights_j, sharpness):
+        def fun(t):
+            value, grad = game.checked(
+                *value_grad(jnp.asarray(t), jnp.asarray(tau), jnp.asarray(weights_j), sharpness)
+            )
+            game.evaluations += 1
+            return value, grad
+
+        return fun
+
+    return objective
 
 
 def nash_bargain(
@@ -470,8 +499,54 @@ def nash_bargain(
     parts = [game.instruments(ia, [ib]), game.instruments(ib, [ia])]
     rows, cols, secs = stack_instruments(parts)
     lo, hi = game.settings.lower_pct / 100.0, game.settings.upper_pct / 100.0
-    both = jnp.asarray([ia, ib])
-    floor = jnp.asarray(threat_payoff[[ia, ib]])
+    fun = _bargain_objective(game, (ia, ib), threat_payoff, beta, (rows, cols, secs), threat)
+    candidates = [np.clip(threat[rows, cols, secs] * s, lo, hi) for s in (0.0, 0.25, 0.5)]
+    candidates.append(np.clip(game.base_tau[rows, cols, secs], lo, hi))
+    searches, reason = [], ""
+    try:
+        for x0 in candidates:
+            searches.append(bounded_minimize(fun, x0, lo, hi, ftol=1e-14, gtol=1e-9, maxiter=2000))
+    except EvaluationFailed as exc:
+        reason = str(exc)
+    best = _best_search(searches)
+    pair = {ia: parts[0], ib: parts[1]}
+    if best is None or reason:
+        extra = {"threat_payoff": threat_payoff.tolist()}
+        failed = _Search("bargain", threat.copy(), [ia, ib], pair, False, extra=extra)
+        failed.reason = reason
+        return _result(game, failed, start, strict)
+    deal = threat.copy()
+    deal[rows, cols, secs] = best.x
+    payoff = _payoff(game, deal)
+    gains = payoff[[ia, ib]] - threat_payoff[[ia, ib]]
+    if np.any(gains <= 0):
+        raise ScenarioError(
+            f"no deal: no tariffs between {a} and {b} within the bounds make both better off "
+            "than the threat point",
+            key="threat",
+        )
+    ok = best.stationary
+    extra = {"threat_payoff": threat_payoff.tolist(), "bargaining_power": beta.tolist()}
+    search = _Search("bargain", deal, [ia, ib], pair, ok, extra=extra)
+    search.reason = "" if ok else f"the optimizer stopped: {best.message}"
+    return _result(game, search, start, strict)
+
+
+def _bargain_objective(
+    game: TariffGame,
+    pair: tuple[int, int],
+    threat_payoff: np.ndarray,
+    beta: np.ndarray,
+    instruments: tuple[np.ndarray, np.ndarray, np.ndarray],
+    threat: np.ndarray,
+) -> Callable[[np.ndarray], tuple]:
+    """Minus the Nash product of the pair's surpluses over the threat point, with its gradient.
+
+    A surplus at or below zero is penalised linearly (the search stays where both gain).
+    """
+    rows, cols, secs = instruments
+    both = jnp.asarray(list(pair))
+    floor = jnp.asarray(threat_payoff[list(pair)])
     beta_j = jnp.asarray(beta / beta.sum())
 
     @jax.jit
@@ -492,55 +567,7 @@ def nash_bargain(
         game.evaluations += 1
         return value, grad
 
-    candidates = [np.clip(threat[rows, cols, secs] * s, lo, hi) for s in (0.0, 0.25, 0.5)]
-    candidates.append(np.clip(game.base_tau[rows, cols, secs], lo, hi))
-    searches, reason = [], ""
-    try:
-        for x0 in candidates:
-            searches.append(bounded_minimize(fun, x0, lo, hi, ftol=1e-14, gtol=1e-9, maxiter=2000))
-    except EvaluationFailed as exc:
-        reason = str(exc)
-    best = _best_search(searches)
-    if best is None or reason:
-        return _result(
-            game,
-            "bargain",
-            threat.copy(),
-            [ia, ib],
-            {ia: parts[0], ib: parts[1]},
-            False,
-            1,
-            0.0,
-            start,
-            {"threat_payoff": threat_payoff.tolist()},
-            reason=reason,
-            strict=strict,
-        )
-    deal = threat.copy()
-    deal[rows, cols, secs] = best.x
-    payoff = _payoff(game, deal)
-    gains = payoff[[ia, ib]] - threat_payoff[[ia, ib]]
-    if np.any(gains <= 0):
-        raise ScenarioError(
-            f"no deal: no tariffs between {a} and {b} within the bounds make both better off "
-            "than the threat point",
-            key="threat",
-        )
-    ok = best.stationary
-    return _result(
-        game,
-        "bargain",
-        deal,
-        [ia, ib],
-        {ia: parts[0], ib: parts[1]},
-        ok,
-        1,
-        0.0,
-        start,
-        {"threat_payoff": threat_payoff.tolist(), "bargaining_power": beta.tolist()},
-        reason="" if ok else f"the optimizer stopped: {best.message}",
-        strict=strict,
-    )
+    return fun
 
 
 def _best_search(searches: list[BoundedSearch]) -> BoundedSearch | None:
