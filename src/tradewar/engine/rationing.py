@@ -311,30 +311,7 @@ def solve_state(
     # nor does one on a banned flow.
     binding = np.isfinite(quota) & (pi > 0) & (state.open > 0)
     limited = capacity.limited if capacity is not None else np.zeros(pi.shape[1:], dtype=bool)
-    tax = state.export_tax.copy()
-    rent = np.zeros(pi.shape[1:])
-    start = None
-    jacobian = None
-    capacity_block: np.ndarray | None = None
-    if previous is not None:
-        start, previous_tax, previous_rent = previous.solution, previous.tax, previous.rent
-        tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
-        rent = np.where(limited, previous_rent, 0.0)
-        same = previous.cells is not None and all(
-            np.array_equal(a, b) for a, b in zip(previous.cells, (binding, limited), strict=True)
-        )
-        jacobian = previous.jacobian if same else None
-        carry = not same and previous.jacobian is not None and previous.cells is not None
-        old_cells, old_jacobian = previous.cells, previous.jacobian
-        if (
-            carry
-            and old_cells is not None
-            and old_jacobian is not None
-            and np.array_equal(old_cells[1], limited)
-        ):
-            # The quota cells changed but not the producers: their block carries over.
-            n_old = int(old_cells[0].sum())
-            capacity_block = old_jacobian[n_old:, n_old:]
+    start, tax, rent, jacobian, capacity_block = _warm_start(previous, state, binding, limited)
     reported = capacity is not None
 
     loose = {"tol": options.tol}  # the equilibrium tolerance of the next solves
@@ -401,6 +378,41 @@ def solve_state(
     # The wedges did not settle: the numbers are those of the last round, flagged.
     status = Status.QUOTA_NOT_SETTLED if quota_gap >= capacity_gap else Status.CAPACITY_NOT_SETTLED
     return replace(outcome, status=status), Rationed(solution, tax, rent)
+
+
+def _warm_start(
+    previous: Rationed | None, state: PolicyState, binding: np.ndarray, limited: np.ndarray
+) -> tuple[Solution | None, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Where the search starts: the step before's solution, wedges and Jacobian, if it fits.
+
+    Returns the solver's start, the export taxes and capacity premia to start from, the
+    Jacobian estimate (the step before's, when its cells are the same) and, when only the
+    quota cells changed, the capacity producers' block of it.
+    """
+    tax = state.export_tax.copy()
+    rent = np.zeros(limited.shape)
+    if previous is None:
+        return None, tax, rent, None, None
+    start, previous_tax, previous_rent = previous.solution, previous.tax, previous.rent
+    tax = np.where(binding, np.maximum(previous_tax, state.export_tax), tax)
+    rent = np.where(limited, previous_rent, 0.0)
+    same = previous.cells is not None and all(
+        np.array_equal(a, b) for a, b in zip(previous.cells, (binding, limited), strict=True)
+    )
+    jacobian = previous.jacobian if same else None
+    carry = not same and previous.jacobian is not None and previous.cells is not None
+    old_cells, old_jacobian = previous.cells, previous.jacobian
+    capacity_block = None
+    if (
+        carry
+        and old_cells is not None
+        and old_jacobian is not None
+        and np.array_equal(old_cells[1], limited)
+    ):
+        # The quota cells changed but not the producers: their block carries over.
+        n_old = int(old_cells[0].sum())
+        capacity_block = old_jacobian[n_old:, n_old:]
+    return start, tax, rent, jacobian, capacity_block
 
 
 def _first_jacobian(

@@ -360,19 +360,8 @@ def _solve_jit(
         excess, residual, log_P, X, inner, missed = evaluate(s.x, s.log_P, s.X, inner_tol)
         f = lim.damping * excess
         g = normalise(s.x + f)
-        slot = (s.k - 1) % m
-        use_history = (s.k > 0) & (anderson_memory > 0)
-        dF = jnp.where(use_history, s.dF.at[slot].set(f - s.f_prev), s.dF)
-        dG = jnp.where(use_history, s.dG.at[slot].set(g - s.g_prev), s.dG)
-        count = jnp.minimum(s.k, m)
-        mask = (jnp.arange(m) < count).astype(f.dtype)
-        dFm = dF * mask[:, None]
-        gram = dFm @ dFm.T
-        reg = 1e-10 * jnp.trace(gram) + 1e-200
-        gamma = _solve_spd(gram + (reg + (1.0 - mask)) * jnp.eye(m), dFm @ f)
-        x_aa = g - (gamma * mask) @ dG
-        ok = jnp.all(jnp.isfinite(x_aa)) & (jnp.max(jnp.abs(x_aa - g)) < 1.0)
-        x_new = normalise(jnp.where(use_history & ok, x_aa, g))
+        mixed, dF, dG = _anderson(s, f, g, m, anderson_memory > 0)
+        x_new = normalise(mixed)
         x_new = jnp.where((residual <= lim.tol) | last, s.x, x_new)
         return _State(s.k + 1, x_new, log_P, X, dF, dG, f, g, residual, inner, exact, missed)
 
@@ -391,6 +380,37 @@ def _solve_jit(
         needs_krylov=jnp.asarray(False),
     )
     s = jax.lax.while_loop(cond, body, init)
+    solution = _returned(econ, shock, A, s, total_va)
+    return solution, s.needs_krylov
+
+
+def _anderson(
+    s: _State, f: jnp.ndarray, g: jnp.ndarray, m: int, accelerate: bool
+) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
+    """Anderson mixing of the last ``m`` steps: the next wages and the updated histories.
+
+    Returns the next log wages (before the numeraire is imposed) and the histories of the map's
+    steps ``dF`` and values ``dG``. Falls back to the damped step ``g`` on the first iteration,
+    without memory, or when the extrapolation is not finite or moves any log wage by a whole
+    unit.
+    """
+    slot = (s.k - 1) % m
+    use_history = (s.k > 0) & accelerate
+    dF = jnp.where(use_history, s.dF.at[slot].set(f - s.f_prev), s.dF)
+    dG = jnp.where(use_history, s.dG.at[slot].set(g - s.g_prev), s.dG)
+    count = jnp.minimum(s.k, m)
+    mask = (jnp.arange(m) < count).astype(f.dtype)
+    dFm = dF * mask[:, None]
+    gram = dFm @ dFm.T
+    reg = 1e-10 * jnp.trace(gram) + 1e-200
+    gamma = _solve_spd(gram + (reg + (1.0 - mask)) * jnp.eye(m), dFm @ f)
+    x_aa = g - (gamma * mask) @ dG
+    ok = jnp.all(jnp.isfinite(x_aa)) & (jnp.max(jnp.abs(x_aa - g)) < 1.0)
+    return jnp.where(use_history & ok, x_aa, g), dF, dG
+
+
+def _returned(econ: Economy, shock: Shock, A: jnp.ndarray, s: _State, total_va) -> Solution:
+    """The solution at the loop's last wages, judged on every equilibrium condition."""
     # The returned wages with the inner solution evaluated at them, judged on every condition.
     log_P, X, inner = s.log_P, s.X, s.inner
     log_c, _, _ = cost_structure(econ, s.x, log_P)
@@ -402,7 +422,7 @@ def _solve_jit(
     worst = jnp.maximum(jnp.maximum(s.residual, blocks["prices"]), blocks["goods"])
     # NaN anywhere makes the residual NaN (never below the tolerance).
     worst = jnp.where(jnp.isfinite(worst), worst, jnp.nan)
-    solution = Solution(
+    return Solution(
         w_hat=jnp.exp(s.x),
         log_P_hat=log_P,
         expenditure=X,
@@ -412,7 +432,6 @@ def _solve_jit(
         inner_residual=inner,
         in_domain=_in_domain(gaps, X, total_va),
     )
-    return solution, s.needs_krylov
 
 
 def _in_domain(gaps: Gaps, X, scale):

@@ -197,38 +197,14 @@ def build_report(
 def _write(tmp: Path, data: ReportData, progress: ProgressCallback | None = None) -> dict:
     """Draw the figures, write the tables and the page into ``tmp``; the manifest's entries."""
     scenario, world, result = data.scenario, data.world, data.result
-    (a, b), shown, names = data.focus, data.shown, data.sector_names
+    (a, b), shown = data.focus, data.shown
     uncertainty, bands, held = data.uncertainty, data.bands, data.held
     parts = ReportParts()
     report(progress, 0.6, "drawing the figures")
     (tmp / "figures").mkdir()
     (tmp / "tables").mkdir()
     figs = parts.figs
-    png = figures.png
-    figs["welfare"] = (
-        png(figures.welfare_path_figure(result, shown)),
-        "Welfare path by step for the focus and largest third countries",
-    )
-    figs["real_wage"] = (
-        png(
-            figures.welfare_path_figure(
-                result, shown, "real_wage_pct", "Real wage, % change from baseline"
-            )
-        ),
-        "Real wage by step",
-    )
-    figs["tariffs"] = (
-        png(figures.tariff_chart_figure(result, [(a, b), (b, a)])),
-        "Tariff schedule",
-    )
-    figs["trade"] = (png(figures.bilateral_trade_figure(result, a, b)), "Bilateral trade")
-    goods = [s for k, s in enumerate(world.sectors) if world.tradable[k]]
-    heat = goods if len(goods) <= 30 else most_changed(result, a, 30)
-    for code in (a, b):
-        figs[f"sectors_{code}"] = (
-            png(figures.sector_heatmap_figure(result, code, heat, names)),
-            f"Sector output heatmap, {code}",
-        )
+    heat = _draw_main_figures(data, figs)
 
     who = head_to_head(result, a, b)
     welfare = country_path(result, "welfare_pct")[["step", "date", "label", *shown]]
@@ -243,21 +219,7 @@ def _write(tmp: Path, data: ReportData, progress: ProgressCallback | None = None
         "real_wage_path": wages,
     }
     critical_users = parts.critical_users
-    sensitivity_html = ""
-    if get_model(scenario.model).nested_ces:
-        top = scenario.ces.sigma_top
-        critical_users += [k for k in top if k != "*"] if isinstance(top, dict) else []
-        cap = scenario.chokepoint_settings().parameters().sigma_top_cap
-        chosen = data.nest_elasticities or DEFAULT_NEST_ELASTICITIES
-        sigmas = sorted({min(v, cap) for v in chosen})
-        if len(sigmas) > 1:
-            sensitivity_html = _sensitivity(data, parts, sigmas, scaled(progress, 0.65, 0.95))
-        else:
-            sensitivity_html = (
-                f"<p>At the {html.escape(scenario.horizon)} horizon every user's nest "
-                f"elasticity is capped at {cap:g} (docs/chokepoints.md), so the nest "
-                "elasticities asked for all give the same timeline.</p>"
-            )
+    sensitivity_html = _nest_section(data, parts, progress)
     bands_html = ""
     if bands is not None:
         bands_html = bands_section(bands, a, b, tables)
@@ -270,14 +232,7 @@ def _write(tmp: Path, data: ReportData, progress: ProgressCallback | None = None
         chokepoint_html = chokepoints_section(
             scenario, world, result, (a, b), critical_users, figs, tables
         )
-    user_rows = critical_users or heat[:6]
-    for code in (a, b):
-        produced = produced_sectors(result, code, user_rows)
-        path = sector_path(result, code, "output_real_pct").loc[produced]
-        path.insert(0, "name", [names[s] for s in path.index])
-        frame = path.reset_index()
-        frame.attrs["omitted"] = [s for s in user_rows if s not in produced]
-        tables[f"sector_output_{code}"] = frame
+    _sector_output_tables(data, critical_users or heat[:6], tables)
     quota_rows = [
         {"step": step.label, **row}
         for k, step in enumerate(result.steps)
@@ -319,6 +274,73 @@ def _write(tmp: Path, data: ReportData, progress: ProgressCallback | None = None
             else {"monte_carlo": {"draws": len(uncertainty.runs), "failed": uncertainty.failed}}
         ),
     }
+
+
+def _draw_main_figures(data: ReportData, figs: dict) -> list[str]:
+    """Welfare, real wage, tariffs, trade and sector heatmaps; the heatmaps' sectors."""
+    result, world = data.result, data.world
+    (a, b), shown, names = data.focus, data.shown, data.sector_names
+    png = figures.png
+    figs["welfare"] = (
+        png(figures.welfare_path_figure(result, shown)),
+        "Welfare path by step for the focus and largest third countries",
+    )
+    figs["real_wage"] = (
+        png(
+            figures.welfare_path_figure(
+                result, shown, "real_wage_pct", "Real wage, % change from baseline"
+            )
+        ),
+        "Real wage by step",
+    )
+    figs["tariffs"] = (
+        png(figures.tariff_chart_figure(result, [(a, b), (b, a)])),
+        "Tariff schedule",
+    )
+    figs["trade"] = (png(figures.bilateral_trade_figure(result, a, b)), "Bilateral trade")
+    goods = [s for k, s in enumerate(world.sectors) if world.tradable[k]]
+    heat = goods if len(goods) <= 30 else most_changed(result, a, 30)
+    for code in (a, b):
+        figs[f"sectors_{code}"] = (
+            png(figures.sector_heatmap_figure(result, code, heat, names)),
+            f"Sector output heatmap, {code}",
+        )
+
+    return heat
+
+
+def _nest_section(data: ReportData, parts: ReportParts, progress: ProgressCallback | None) -> str:
+    """For a model with nested CES: the timeline at other nest elasticities (or why not)."""
+    scenario = data.scenario
+    critical_users = parts.critical_users
+    sensitivity_html = ""
+    if get_model(scenario.model).nested_ces:
+        top = scenario.ces.sigma_top
+        critical_users += [k for k in top if k != "*"] if isinstance(top, dict) else []
+        cap = scenario.chokepoint_settings().parameters().sigma_top_cap
+        chosen = data.nest_elasticities or DEFAULT_NEST_ELASTICITIES
+        sigmas = sorted({min(v, cap) for v in chosen})
+        if len(sigmas) > 1:
+            sensitivity_html = _sensitivity(data, parts, sigmas, scaled(progress, 0.65, 0.95))
+        else:
+            sensitivity_html = (
+                f"<p>At the {html.escape(scenario.horizon)} horizon every user's nest "
+                f"elasticity is capped at {cap:g} (docs/chokepoints.md), so the nest "
+                "elasticities asked for all give the same timeline.</p>"
+            )
+    return sensitivity_html
+
+
+def _sector_output_tables(data: ReportData, user_rows: list[str], tables: dict) -> None:
+    """Each focus country's real output path of ``user_rows``, into ``tables``."""
+    result, names = data.result, data.sector_names
+    for code in data.focus:
+        produced = produced_sectors(result, code, user_rows)
+        path = sector_path(result, code, "output_real_pct").loc[produced]
+        path.insert(0, "name", [names[s] for s in path.index])
+        frame = path.reset_index()
+        frame.attrs["omitted"] = [s for s in user_rows if s not in produced]
+        tables[f"sector_output_{code}"] = frame
 
 
 def _sensitivity(
@@ -401,39 +423,8 @@ def _page(data: ReportData, drawn: ReportParts) -> str:
     fig_a, fig_b = figs[f"sectors_{a}"], figs[f"sectors_{b}"]
     sector_tables = [(html.escape(c), tables[f"sector_output_{c}"]) for c in (a, b)]
     a, b = html.escape(a), html.escape(b)  # from here on, display text only
-    steps = pd.DataFrame(
-        {
-            "date": [s.date.isoformat() if s.date else "" for s in result.steps],
-            "label": [s.label for s in result.steps],
-            "source": [s.source for s in result.steps],
-            "iterations": [s.outcome.iterations for s in result.steps],
-            "max residual": [f"{s.outcome.max_residual:.1e}" for s in result.steps],
-        }
-    )
-    every_quota = tables.get("quotas", pd.DataFrame())
-    pair = (every_quota.get("exporter", pd.Series(dtype=str)).isin([a, b])) & (
-        every_quota.get("importer", pd.Series(dtype=str)).isin([a, b])
-    )
-    quotas = every_quota[pair] if len(every_quota) else every_quota
-    others = len(every_quota) - len(quotas)
-    if len(quotas):
-        quota_html = (
-            f"<p>Quotas between {a} and {b}"
-            + (
-                f" ({others} more rows, for other importers, are in tables/quotas.csv)"
-                if others
-                else ""
-            )
-            + ".</p>"
-            + html_table(quotas, 1, left=("step", "exporter", "importer", "sector", "rent_to"))
-        )
-    elif others:
-        quota_html = (
-            f"<p>No quotas between {a} and {b}; {others} rows for other pairs are in "
-            "tables/quotas.csv.</p>"
-        )
-    else:
-        quota_html = "<p>No quotas in force.</p>"
+    steps = _steps_table(result)
+    quota_html, quota_rows = _quota_section(tables.get("quotas", pd.DataFrame()), a, b)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(scenario.name)} — tradewar report</title>",
@@ -483,7 +474,7 @@ def _page(data: ReportData, drawn: ReportParts) -> str:
             "cut the importer's demand for the controlled good leave less of the quota to bind "
             "(a lower equivalent; zero when it no longer binds), and tariffs that are lifted "
             "raise it again.</p>"
-            if len(quotas)
+            if quota_rows
             else ""
         ),
         "<h2>Bilateral trade</h2>",
@@ -494,6 +485,67 @@ def _page(data: ReportData, drawn: ReportParts) -> str:
         embedded_image(fig_a[0], fig_a[1]),
         embedded_image(fig_b[0], fig_b[1]),
     ]
+    parts += _sector_sections(sector_tables, bool(users))
+    parts += [
+        "<h2>Consumer prices</h2>",
+        html_table(tables["price_path"], 3, left=("date", "label")),
+    ]
+    if backtest_html:
+        parts += ["<h2>Against what was observed</h2>", backtest_html]
+    if sensitivity_html:
+        parts += ["<h2>Sensitivity to the critical-input nest elasticity</h2>", sensitivity_html]
+    if uncertainty_html:
+        parts += ["<h2>Uncertainty</h2>", uncertainty_html]
+    if chokepoint_html:
+        parts += ["<h2>Chokepoints: short-run supply limits</h2>", chokepoint_html]
+    parts += _closing_note(scenario, world)
+    return "\n".join(parts)
+
+
+def _quota_section(every_quota: pd.DataFrame, a: str, b: str) -> tuple[str, int]:
+    """The quotas between the focus pair (escaped codes ``a``, ``b``) and how many there are."""
+    pair = (every_quota.get("exporter", pd.Series(dtype=str)).isin([a, b])) & (
+        every_quota.get("importer", pd.Series(dtype=str)).isin([a, b])
+    )
+    quotas = every_quota[pair] if len(every_quota) else every_quota
+    others = len(every_quota) - len(quotas)
+    if len(quotas):
+        quota_html = (
+            f"<p>Quotas between {a} and {b}"
+            + (
+                f" ({others} more rows, for other importers, are in tables/quotas.csv)"
+                if others
+                else ""
+            )
+            + ".</p>"
+            + html_table(quotas, 1, left=("step", "exporter", "importer", "sector", "rent_to"))
+        )
+    elif others:
+        quota_html = (
+            f"<p>No quotas between {a} and {b}; {others} rows for other pairs are in "
+            "tables/quotas.csv.</p>"
+        )
+    else:
+        quota_html = "<p>No quotas in force.</p>"
+    return quota_html, len(quotas)
+
+
+def _steps_table(result: Result) -> pd.DataFrame:
+    """One row per step: date, label, source and the solve's iterations and residual."""
+    return pd.DataFrame(
+        {
+            "date": [s.date.isoformat() if s.date else "" for s in result.steps],
+            "label": [s.label for s in result.steps],
+            "source": [s.source for s in result.steps],
+            "iterations": [s.outcome.iterations for s in result.steps],
+            "max residual": [f"{s.outcome.max_residual:.1e}" for s in result.steps],
+        }
+    )
+
+
+def _sector_sections(sector_tables: list[tuple[str, pd.DataFrame]], users: bool) -> list[str]:
+    """Each focus country's sector-output table, naming the sectors it does not produce."""
+    parts: list[str] = []
     label = "Sectors that use the critical input" if users else "Most affected sectors"
     for code, frame in sector_tables:
         omitted = frame.attrs.get("omitted", [])
@@ -508,19 +560,12 @@ def _page(data: ReportData, drawn: ReportParts) -> str:
             html_table(frame, 2, left=("sector", "name")),
             note,
         ]
-    parts += [
-        "<h2>Consumer prices</h2>",
-        html_table(tables["price_path"], 3, left=("date", "label")),
-    ]
-    if backtest_html:
-        parts += ["<h2>Against what was observed</h2>", backtest_html]
-    if sensitivity_html:
-        parts += ["<h2>Sensitivity to the critical-input nest elasticity</h2>", sensitivity_html]
-    if uncertainty_html:
-        parts += ["<h2>Uncertainty</h2>", uncertainty_html]
-    if chokepoint_html:
-        parts += ["<h2>Chokepoints: short-run supply limits</h2>", chokepoint_html]
-    parts += [
+    return parts
+
+
+def _closing_note(scenario: Scenario, world: World) -> list[str]:
+    """How to read the numbers, the data's sources, citation and licence; the page's end."""
+    return [
         "<h2>Reading these numbers</h2><div class='note'>",
         f"<p>{horizon_note(scenario)} Deficits are held fixed in units of world value added. "
         "The welfare figures and their split into income parts are exact; the Caliendo–Parro "
@@ -537,4 +582,3 @@ def _page(data: ReportData, drawn: ReportParts) -> str:
         f"Licence: {html.escape(str(world.meta.get('license', '')))}</p></div>",
         "</body></html>",
     ]
-    return "\n".join(parts)
