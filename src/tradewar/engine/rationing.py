@@ -29,6 +29,7 @@ tax, or no premium).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -362,9 +363,8 @@ def solve_state(
             search, best, since = _Broyden(), gap, 0
         u = cells.log_wedges(tax, rent)
         if search.jacobian is None:
-            search.jacobian = _first_jacobian(
-                cells, u, residual, slope, active, tax, solution, evaluate, capacity_block
-            )
+            response = _responder(cells, tax, solution, residual, evaluate)
+            search.jacobian = _first_jacobian(cells, u, slope, active, response, capacity_block)
         move = search.step(u, residual, slope, active)
         # A cell on its floor that the step would push further down keeps its own Newton step.
         newton = np.where(active, -residual / slope, 0.0)
@@ -415,9 +415,36 @@ def _warm_start(
     return start, tax, rent, jacobian, capacity_block
 
 
+def _responder(
+    cells: _Cells,
+    tax: np.ndarray,
+    solution: Solution,
+    residual: np.ndarray,
+    evaluate: Callable,
+) -> Callable[[np.ndarray], np.ndarray | None]:
+    """``response(u)``: the residuals' finite-difference slope at log wedges ``u``.
+
+    None where the equilibrium at ``u`` is not found.
+    """
+
+    def response(bumped: np.ndarray) -> np.ndarray | None:
+        tax_b, rent_b = cells.wedges(bumped, tax)
+        _, outcome_b = evaluate(tax_b, rent_b, solution)
+        if not outcome_b.converged:
+            return None
+        return (cells.residuals(outcome_b, tax_b, rent_b)[0] - residual) / FD_STEP
+
+    return response
+
+
 def _first_jacobian(
-    cells: _Cells, u, residual, slope, active, tax, solution, evaluate, capacity_block=None
-):
+    cells: _Cells,
+    u: np.ndarray,
+    slope: np.ndarray,
+    active: np.ndarray,
+    response: Callable[[np.ndarray], np.ndarray | None],
+    capacity_block: np.ndarray | None = None,
+) -> np.ndarray:
     """The first Jacobian: finite differences where the partial elasticities go wrong.
 
     Each active capacity-limited producer's premium is raised by `FD_STEP` in logs and every
@@ -431,14 +458,6 @@ def _first_jacobian(
     jacobian = np.diag(slope)
     if capacity_block is not None:
         jacobian[cells.n_quota :, cells.n_quota :] = capacity_block
-
-    def response(bumped):
-        tax_b, rent_b = cells.wedges(bumped, tax)
-        _, outcome_b = evaluate(tax_b, rent_b, solution)
-        if not outcome_b.converged:
-            return None
-        return (cells.residuals(outcome_b, tax_b, rent_b)[0] - residual) / FD_STEP
-
     n_quota = cells.n_quota
     _, i_idx, j_idx = np.nonzero(cells.binding)
     weights = cells.baseline_flows[cells.binding]

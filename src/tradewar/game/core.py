@@ -200,7 +200,7 @@ class TariffGame:
             arrays = (self.econ, self.weights, self.export_tax, self.open)
             self._payoffs: Callable[..., Any] = partial(_payoffs_jit, *arrays, options=self.options)
             self._player_vg: Callable[..., Any] = partial(
-                _player_value_and_grad_jit, *arrays, political=political, options=self.options
+                _player_value_and_grad_jit, arrays, political=political, options=self.options
             )
         else:
             self._payoffs = jax.jit(self._payoffs_impl)
@@ -323,7 +323,9 @@ class TariffGame:
         welfare, gov, z, residual = self._values(tau, start)
         return (gov if self.settings.objective == "political" else welfare), (z, residual)
 
-    def _player_value_and_grad(self, values, tau, rows, cols, secs, player, start):
+    def _player_value_and_grad(self, values, tau, index, player, start):
+        rows, cols, secs = index
+
         def f(v):
             full = tau.at[rows, cols, secs].set(v)
             payoff, aux = self._objective(full, start)
@@ -348,7 +350,7 @@ class TariffGame:
         if self._start is None:
             self._start = self._initial_state()
         value, grad, z, residual = self._player_vg(
-            jnp.asarray(values), jnp.asarray(tau), rows, cols, secs, player, self._start
+            jnp.asarray(values), jnp.asarray(tau), (rows, cols, secs), player, self._start
         )
         checked = self.checked(value, grad, residual)
         if self.margins is None:
@@ -518,27 +520,15 @@ def _payoffs_jit(econ, weights, export_tax, open_, tau, *, options):
 
 
 @partial(jax.jit, static_argnames=("political", "options"))
-def _player_value_and_grad_jit(
-    econ,
-    weights,
-    export_tax,
-    open_,
-    values,
-    tau,
-    rows,
-    cols,
-    secs,
-    player,
-    start,
-    *,
-    political,
-    options,
-):
+def _player_value_and_grad_jit(arrays, values, tau, index, player, start, *, political, options):
     """Minus the log payoff of ``player`` and its gradient in the tariffs ``values``.
 
-    ``values`` replace ``tau`` at ``(rows, cols, secs)``; ``start`` warm-starts the
-    equilibrium. Returns ``(value, grad, z, residual)``.
+    ``arrays`` is the game's ``(econ, weights, export_tax, open)``; ``values`` replace ``tau``
+    at ``index = (rows, cols, secs)``; ``start`` warm-starts the equilibrium. Returns
+    ``(value, grad, z, residual)``.
     """
+    econ, weights, export_tax, open_ = arrays
+    rows, cols, secs = index
 
     def f(v):
         full = tau.at[rows, cols, secs].set(v)

@@ -7,6 +7,7 @@ import math
 import os
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -116,10 +117,8 @@ def monte_carlo(
         "parameters": [p.model_dump(exclude_none=True) for p in settings.parameter],
         "draw_streams": "numpy.random.SeedSequence(seed, spawn_key=(draw,))",
     }
-    return _run_all(
-        "monte_carlo", spec, values, settings.quantiles, central, details, scheduler,
-        chunk_size, workers, progress, start,
-    )  # fmt: skip
+    plan = _Plan("monte_carlo", spec, values, settings.quantiles, central, details, start)
+    return _run_all(plan, scheduler, chunk_size, workers, progress)
 
 
 def parse_grid(text: str, key: str = "--set") -> tuple[str | tuple[str, ...], list[float]]:
@@ -210,25 +209,32 @@ def sweep(
             ",".join(p) if isinstance(p, tuple) else p: v for p, v in zip(paths, lists, strict=True)
         }
     }
-    return _run_all(
-        "sweep", spec, points, (5.0, 50.0, 95.0), None, details, scheduler, chunk_size,
-        workers, progress, start,
-    )  # fmt: skip
+    plan = _Plan("sweep", spec, points, (5.0, 50.0, 95.0), None, details, start)
+    return _run_all(plan, scheduler, chunk_size, workers, progress)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a Monte Carlo or a sweep solves: the scenario, each run's values, what to report."""
+
+    kind: str
+    spec: Scenario
+    runs: list[dict[str, Any]]
+    quantiles: Sequence[float]
+    central: Any
+    details: dict[str, Any]
+    start: float
 
 
 def _run_all(
-    kind: str,
-    spec: Scenario,
-    runs: list[dict[str, Any]],
-    quantiles: Sequence[float],
-    central: Any,
-    details: dict[str, Any],
+    plan: _Plan,
     scheduler: str | None,
     chunk_size: int | None,
     workers: int | None,
     progress: ProgressCallback | None,
-    start: float,
 ) -> UncertaintyResult:
+    kind, spec, runs, quantiles = plan.kind, plan.spec, plan.runs, plan.quantiles
+    central, details, start = plan.central, plan.details, plan.start
     from tradewar.policy.scenario import focus_countries
 
     data = spec.model_dump(mode="json")
