@@ -17,7 +17,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 import tradewar as tw
-from tradewar.engine.scenario import scenario_margins
+from tradewar.engine.armington import scenario_margins
 from tradewar.game import GameSettings, TariffGame, optimal_tariffs
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

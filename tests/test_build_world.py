@@ -118,6 +118,11 @@ def test_icio_reader_merges_china_and_mexico_and_keeps_every_value(tmp_path):
     assert any("merged" in w for w in what) and any("inventories" in w for w in what)
 
 
+def test_a_misspelt_build_option_is_refused_before_any_file_is_read(tmp_path):
+    with pytest.raises(TypeError, match=r"unknown option\(s\) sectormap .*sector_map"):
+        build_world("oecd-icio", tmp_path / "absent.csv", name="x", sectormap="s.csv")  # type: ignore[call-arg]
+
+
 def test_icio_world_builds_balanced_and_a_zero_shock_changes_nothing(tmp_path):
     write_icio(tmp_path / "icio.csv", seed=3)
     world, report = build_world("oecd-icio", tmp_path / "icio.csv", name="icio", year=2020)

@@ -231,7 +231,7 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
 
     from tradewar.engine import economy_from_world
     from tradewar.model.economy import no_shock
-    from tradewar.model.equilibrium import goods_market
+    from tradewar.model.equilibrium import InnerSolve, goods_market
 
     econ = economy_from_world(tw.load_world("cp2015"))
     shock = no_shock(econ)
@@ -242,7 +242,7 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
         start = econ.expenditure
     ones = jnp.ones_like(econ.va)
     X, residual, used = goods_market(
-        econ.pi, shock, econ, econ.gamma_va, econ.gamma_io, ones, start, 1e-13, 400
+        econ.pi, shock, econ, econ.gamma_va, econ.gamma_io, ones, start, InnerSolve(1e-13, 400)
     )
     assert bool(used) is gmres
     assert float(residual) < 1e-12

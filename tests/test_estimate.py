@@ -10,7 +10,7 @@ from helpers.panels import COUNTRIES_1993
 from tradewar.cli import app
 from tradewar.errors import DataError
 from tradewar.estimate import load_panel, panel_from_world, trade_elasticity
-from tradewar.model.calibrate import world_from_shares
+from tradewar.model.calibrate import BaselineShares, world_from_shares
 
 runner = CliRunner()
 THETA = np.array([2.0, 5.0, 8.0])
@@ -39,21 +39,23 @@ def simulated_world(seed: int, noise: float, n: int = 14) -> tw.World:
     codes = tuple(f"C{k:02d}" for k in range(n))
     sectors = ("S1", "S2", "S3")
     world, _ = world_from_shares(
+        BaselineShares(
+            countries=codes,
+            country_names=codes,
+            sectors=sectors,
+            sector_names=sectors,
+            theta=THETA,
+            tradable=np.ones(J, dtype=bool),
+            pi=pi,
+            tau=tau,
+            gamma_io=np.zeros((n, J, J)),
+            alpha=np.full((n, J), 1.0 / J),
+            va=rng.uniform(50.0, 500.0, size=n),
+            deficit=np.zeros(n),
+            expenditure=np.full((n, J), 100.0),
+            meta={"unit": "USD million"},
+        ),
         name="simulated",
-        countries=codes,
-        country_names=codes,
-        sectors=sectors,
-        sector_names=sectors,
-        theta=THETA,
-        tradable=np.ones(J, dtype=bool),
-        pi=pi,
-        tau=tau,
-        gamma_io=np.zeros((n, J, J)),
-        alpha=np.full((n, J), 1.0 / J),
-        va=rng.uniform(50.0, 500.0, size=n),
-        deficit=np.zeros(n),
-        expenditure_guess=np.full((n, J), 100.0),
-        meta={"unit": "USD million"},
     )
     return world
 

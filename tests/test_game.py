@@ -262,7 +262,7 @@ def test_best_of_several_searches_prefers_a_converged_one_among_equal_values():
 
 
 def test_bounded_minimize_scales_and_reports_in_the_callers_units():
-    from tradewar.game.optimize import bounded_minimize, projected_stationary
+    from tradewar.game.optimize import Stopping, bounded_minimize, projected_stationary
 
     def fun(t):  # minimum at t = (0.2, 1.5); the second is beyond the bound 1.0
         return float(np.sum((t - [0.2, 1.5]) ** 2)), 2.0 * (t - [0.2, 1.5])
@@ -274,9 +274,7 @@ def test_bounded_minimize_scales_and_reports_in_the_callers_units():
         1.0,
         scale=np.array([10.0, 0.1]),
         objective_scale=1e3,
-        ftol=1e-15,
-        gtol=1e-12,
-        maxiter=200,
+        stop=Stopping(ftol=1e-15, gtol=1e-12, maxiter=200),
     )
     np.testing.assert_allclose(res.x, [0.2, 1.0], atol=1e-8)
     np.testing.assert_allclose(res.grad, [0.0, -1.0], atol=1e-6)

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.optimize import rosen, rosen_der
 
-from tradewar.game.optimize import bounded_minimize, projected_stationary
+from tradewar.game.optimize import Stopping, bounded_minimize, projected_stationary
 
 
 def rosenbrock(t: np.ndarray) -> tuple[float, np.ndarray]:
@@ -13,7 +13,7 @@ def rosenbrock(t: np.ndarray) -> tuple[float, np.ndarray]:
 def test_a_stop_on_the_function_change_is_not_called_stationary():
     # A loose ftol makes L-BFGS-B report success long before the valley's end at (1, 1).
     res = bounded_minimize(
-        rosenbrock, np.array([-1.2, 1.0]), -5.0, 5.0, ftol=0.5, gtol=1e-12, maxiter=2
+        rosenbrock, np.array([-1.2, 1.0]), -5.0, 5.0, stop=Stopping(ftol=0.5, gtol=1e-12, maxiter=2)
     )
     assert res.success  # scipy's own test passed ...
     assert "REDUCTION OF F" in res.message
@@ -23,7 +23,11 @@ def test_a_stop_on_the_function_change_is_not_called_stationary():
 
 def test_restarts_finish_a_search_that_stopped_early():
     res = bounded_minimize(
-        rosenbrock, np.array([-1.2, 1.0]), -5.0, 5.0, ftol=1e-9, gtol=1e-12, maxiter=1000
+        rosenbrock,
+        np.array([-1.2, 1.0]),
+        -5.0,
+        5.0,
+        stop=Stopping(ftol=1e-9, gtol=1e-12, maxiter=1000),
     )
     assert res.stationary and res.restarts >= 1
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-5)
@@ -36,9 +40,7 @@ def test_a_bound_that_binds_is_stationary():
         np.array([0.3]),
         0.0,
         1.0,
-        ftol=1e-12,
-        gtol=1e-10,
-        maxiter=100,
+        stop=Stopping(ftol=1e-12, gtol=1e-10, maxiter=100),
     )
     assert res.stationary and res.x[0] == 1.0 and res.grad[0] == -2.0
 

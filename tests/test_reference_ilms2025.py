@@ -367,7 +367,7 @@ def test_the_true_us_optimum_beats_the_formula():
     +1.806%", while the formula's 21.8% gives +1.790%. Compared at half a unit of the notes'
     last printed digit.
     """
-    from tradewar.engine.scenario import scenario_margins
+    from tradewar.engine.armington import scenario_margins
     from tradewar.game import GameSettings, TariffGame, optimal_tariffs
 
     world = tw.load_world("baci2023")
@@ -393,7 +393,7 @@ def test_margins_payoff_gradients_match_finite_differences():
     import jax.numpy as jnp
 
     from tradewar.engine import economy_from_world
-    from tradewar.engine.scenario import scenario_margins
+    from tradewar.engine.armington import scenario_margins
     from tradewar.game.objectives import margins_objective
     from tradewar.model.solver import SolverOptions
 

@@ -12,9 +12,15 @@ import tradewar as tw
 from tradewar.cli import app
 from tradewar.data.world import World
 from tradewar.engine import economy_from_world
-from tradewar.game import GameSettings, TariffGame, nash_tariffs, optimal_tariffs
+from tradewar.game import (
+    ControlArrays,
+    GameSettings,
+    TariffGame,
+    nash_tariffs,
+    optimal_tariffs,
+)
 from tradewar.game.objectives import objective_values
-from tradewar.model.calibrate import world_from_shares
+from tradewar.model.calibrate import BaselineShares, world_from_shares
 from tradewar.model.economy import Shock
 from tradewar.model.implicit import DENSE_LIMIT, adjoint_solve, equilibrium_conditions
 from tradewar.model.outcomes import compute_outcome
@@ -27,21 +33,23 @@ def balanced(world: World) -> World:
     """``world`` re-solved with zero deficits, as a world package (exactly balanced)."""
     econ = economy_from_world(world)
     out, _ = world_from_shares(
+        BaselineShares(
+            countries=world.countries,
+            country_names=world.country_names,
+            sectors=world.sectors,
+            sector_names=world.sector_names,
+            theta=world.theta,
+            tradable=world.tradable,
+            pi=np.asarray(econ.pi),
+            tau=world.tariffs,
+            gamma_io=np.asarray(econ.gamma_io),
+            alpha=np.asarray(econ.alpha),
+            va=np.asarray(econ.va),
+            deficit=np.zeros(world.n_countries),
+            expenditure=np.asarray(econ.expenditure),
+            meta=dict(world.meta),
+        ),
         name=f"{world.name}-balanced",
-        countries=world.countries,
-        country_names=world.country_names,
-        sectors=world.sectors,
-        sector_names=world.sector_names,
-        theta=world.theta,
-        tradable=world.tradable,
-        pi=np.asarray(econ.pi),
-        tau=world.tariffs,
-        gamma_io=np.asarray(econ.gamma_io),
-        alpha=np.asarray(econ.alpha),
-        va=np.asarray(econ.va),
-        deficit=np.zeros(world.n_countries),
-        expenditure_guess=np.asarray(econ.expenditure),
-        meta=dict(world.meta),
         options=SolverOptions(tol=1e-13),
     )
     return out
@@ -215,7 +223,7 @@ def test_environment_ban_is_checked_for_feasibility(tiny):
     is_open[0, :, 1] = 0.0  # HOM can buy MAN from nobody, itself included
     is_open[0, 0, 1] = 0.0
     with pytest.raises(tw.ScenarioError, match="infeasible ban: HOM buys sector MAN"):
-        TariffGame(tiny, "caliendo-parro", environment=(export_tax, is_open))
+        TariffGame(tiny, "caliendo-parro", controls=ControlArrays(export_tax, is_open))
 
 
 def test_a_good_with_no_supplier_is_not_finite_rather_than_free(tiny):

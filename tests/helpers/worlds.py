@@ -7,7 +7,7 @@ import numpy as np
 import tradewar as tw
 from tradewar.data.world import World
 from tradewar.engine import economy_from_world
-from tradewar.model.calibrate import world_from_shares
+from tradewar.model.calibrate import BaselineShares, world_from_shares
 from tradewar.model.solver import SolverOptions
 
 
@@ -23,22 +23,24 @@ def roundabout_baci(labour_share: float = 0.49) -> World:
     econ = economy_from_world(base)
     n = base.n_countries
     world, _ = world_from_shares(
+        BaselineShares(
+            countries=base.countries,
+            country_names=base.country_names,
+            sectors=base.sectors,
+            sector_names=base.sector_names,
+            theta=base.theta,
+            tradable=base.tradable,
+            pi=np.asarray(econ.pi),
+            tau=base.tariffs,
+            gamma_io=np.full((n, 1, 1), 1.0 - labour_share),
+            alpha=np.asarray(econ.alpha),
+            va=np.asarray(econ.va),
+            deficit=np.asarray(econ.deficit),
+            expenditure=np.asarray(econ.expenditure) / labour_share,
+            meta={**base.meta, "name": "baci2023-roundabout"},
+            tariff_tables=dict(base.tariff_tables),
+        ),
         name="baci2023-roundabout",
-        countries=base.countries,
-        country_names=base.country_names,
-        sectors=base.sectors,
-        sector_names=base.sector_names,
-        theta=base.theta,
-        tradable=base.tradable,
-        pi=np.asarray(econ.pi),
-        tau=base.tariffs,
-        gamma_io=np.full((n, 1, 1), 1.0 - labour_share),
-        alpha=np.asarray(econ.alpha),
-        va=np.asarray(econ.va),
-        deficit=np.asarray(econ.deficit),
-        expenditure_guess=np.asarray(econ.expenditure) / labour_share,
-        meta={**base.meta, "name": "baci2023-roundabout"},
-        tariff_tables=dict(base.tariff_tables),
         options=SolverOptions(max_iterations=5000),
     )
     return world

@@ -23,11 +23,12 @@ from tradewar.build.tariffs import tariff_tables_from_long
 from tradewar.build.theta import theta_for_sectors
 from tradewar.build.update import Targets, UpdateReport, read_targets, update_baseline
 from tradewar.build.wiod import read_wiod
-from tradewar.build.world import BuildReport, aggregate_tables, build_world
+from tradewar.build.world import BuildOptions, BuildReport, aggregate_tables, build_world
 
 __all__ = [
     "Adjustment",
     "BaselineShares",
+    "BuildOptions",
     "BuildReport",
     "SourceTables",
     "Targets",

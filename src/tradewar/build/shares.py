@@ -19,46 +19,14 @@ sector ``k``; ``[n, k, j]`` is country ``n``, input sector ``k``, using sector `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from tradewar.data.world import World
 from tradewar.errors import DataError
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """One accounting adjustment a builder made to the source data.
-
-    Attributes
-    ----------
-    what
-        What was changed, e.g. ``"negative value added set to zero"``.
-    cells
-        How many cells it touched.
-    amount
-        Their total (absolute) value in the source unit.
-    share_pct
-        ``amount`` as a percentage of the reference total named in ``of``.
-    of
-        The reference total, e.g. ``"world gross output"``.
-    """
-
-    what: str
-    cells: int
-    amount: float
-    share_pct: float
-    of: str
-
-    def __str__(self) -> str:
-        if not self.of:
-            return self.what
-        return (
-            f"{self.what}: {self.cells} cell(s), {self.amount:,.6g} "
-            f"({self.share_pct:.3g}% of {self.of})"
-        )
+from tradewar.model.calibrate import Adjustment, BaselineShares, world_from_shares
 
 
 @dataclass(frozen=True)
@@ -95,49 +63,6 @@ class SourceTables:
     value_added: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
     adjustments: tuple[Adjustment, ...] = ()
-
-
-@dataclass(frozen=True)
-class BaselineShares:
-    """The shares and levels a Caliendo–Parro world is calibrated to.
-
-    Attributes
-    ----------
-    pi
-        ``(N, N, J)`` tariff-inclusive expenditure shares ``[n, i, k]``; each ``[n, :, k]``
-        sums to one (or zero where ``n`` buys nothing of ``k``).
-    tau
-        ``(N, N, J)`` ad valorem tariffs (fractions).
-    gamma_io
-        ``(N, J, J)`` input cost shares ``[n, k, j]``; value added is the remainder.
-    alpha
-        ``(N, J)`` final-demand shares, rows sum to one.
-    va, deficit
-        ``(N,)`` value added and trade deficit (imports minus exports).
-    expenditure
-        ``(N, J)`` the data's spending, the solver's starting point.
-    theta
-        ``(J,)`` trade elasticities; ``tradable`` ``(J,)`` flags.
-    tariff_tables
-        Other tariff tables by label.
-    """
-
-    countries: tuple[str, ...]
-    country_names: tuple[str, ...]
-    sectors: tuple[str, ...]
-    sector_names: tuple[str, ...]
-    pi: np.ndarray
-    tau: np.ndarray
-    gamma_io: np.ndarray
-    alpha: np.ndarray
-    va: np.ndarray
-    deficit: np.ndarray
-    expenditure: np.ndarray
-    theta: np.ndarray
-    tradable: np.ndarray
-    meta: dict[str, Any] = field(default_factory=dict)
-    adjustments: tuple[Adjustment, ...] = ()
-    tariff_tables: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def adjustment(
@@ -291,8 +216,6 @@ def world_from_baseline(shares: BaselineShares, name: str) -> tuple[World, np.nd
     The adjustments are written into the world's ``meta`` (``build_adjustments``), so
     ``world.toml`` says what was changed.
     """
-    from tradewar.model.calibrate import world_from_shares
-
     theta = np.asarray(shares.theta, dtype=float)
     if theta.shape != (len(shares.sectors),) or not np.all(np.isfinite(theta) & (theta > 0)):
         raise DataError(
@@ -303,24 +226,7 @@ def world_from_baseline(shares: BaselineShares, name: str) -> tuple[World, np.nd
         meta["build_adjustments"] = "; ".join(str(a) for a in shares.adjustments)
     meta.setdefault("countries", len(shares.countries))
     meta.setdefault("sectors", len(shares.sectors))
-    return world_from_shares(
-        name=name,
-        countries=shares.countries,
-        country_names=shares.country_names,
-        sectors=shares.sectors,
-        sector_names=shares.sector_names,
-        theta=theta,
-        tradable=shares.tradable,
-        pi=shares.pi,
-        tau=shares.tau,
-        gamma_io=shares.gamma_io,
-        alpha=shares.alpha,
-        va=shares.va,
-        deficit=shares.deficit,
-        expenditure_guess=shares.expenditure,
-        meta=meta,
-        tariff_tables=shares.tariff_tables,
-    )
+    return world_from_shares(replace(shares, theta=theta, meta=meta), name=name)
 
 
 def _check_shape(array: np.ndarray, shape: tuple[int, ...], what: str) -> None:

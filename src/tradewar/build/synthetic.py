@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from tradewar.data.world import World
-from tradewar.model.calibrate import world_from_shares
+from tradewar.model.calibrate import BaselineShares, world_from_shares
 from tradewar.model.solver import SolverOptions
 
 
@@ -71,27 +71,29 @@ def synthetic_world(
     alpha = rng.dirichlet(np.ones(J), size=N)
     deficit = rng.normal(0.0, 0.02, N) * size
     world, _ = world_from_shares(
+        BaselineShares(
+            countries=tuple(f"C{k:03d}" for k in range(1, N + 1)),
+            country_names=tuple(f"Country {k}" for k in range(1, N + 1)),
+            sectors=tuple(f"S{k:02d}" for k in range(1, J + 1)),
+            sector_names=tuple(f"Sector {k}" for k in range(1, J + 1)),
+            theta=rng.uniform(2.0, 10.0, J),
+            tradable=np.ones(J, dtype=bool),
+            pi=pi,
+            tau=tau,
+            gamma_io=gamma_io,
+            alpha=alpha,
+            va=size,
+            deficit=deficit,
+            expenditure=alpha * (size / 0.5)[:, None],
+            meta={
+                "name": name or f"synthetic-{N}x{J}",
+                "description": f"synthetic gravity-shaped world, {N} countries x {J} sectors "
+                f"(seed {seed}, {zero_share:.0%} zero flows on average); not real data",
+                "unit": "USD million",
+                "source": "tradewar.build.synthetic_world",
+            },
+        ),
         name=name or f"synthetic-{N}x{J}",
-        countries=tuple(f"C{k:03d}" for k in range(1, N + 1)),
-        country_names=tuple(f"Country {k}" for k in range(1, N + 1)),
-        sectors=tuple(f"S{k:02d}" for k in range(1, J + 1)),
-        sector_names=tuple(f"Sector {k}" for k in range(1, J + 1)),
-        theta=rng.uniform(2.0, 10.0, J),
-        tradable=np.ones(J, dtype=bool),
-        pi=pi,
-        tau=tau,
-        gamma_io=gamma_io,
-        alpha=alpha,
-        va=size,
-        deficit=deficit,
-        expenditure_guess=alpha * (size / 0.5)[:, None],
-        meta={
-            "name": name or f"synthetic-{N}x{J}",
-            "description": f"synthetic gravity-shaped world, {N} countries x {J} sectors "
-            f"(seed {seed}, {zero_share:.0%} zero flows on average); not real data",
-            "unit": "USD million",
-            "source": "tradewar.build.synthetic_world",
-        },
         options=SolverOptions(max_iterations=5000),
     )
     return world

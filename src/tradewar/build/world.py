@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -78,20 +79,41 @@ def read_sector_map(path: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     return dict(zip(frame["sector"], frame["group"], strict=True)), names
 
 
+class BuildOptions(TypedDict, total=False):
+    """The optional inputs of `build_world` (each a flag of ``tradewar build``).
+
+    Attributes
+    ----------
+    year
+        The source's year, where a file holds several (``oecd-icio``, ``wiod``).
+    regions, keep
+        Country aggregation (`region_map`); ``keep`` sends every other country to ``ROW``.
+    sector_map
+        CSV ``sector, group[, name]`` merging sectors.
+    theta
+        ``"cp2015"`` (the default) or a CSV ``sector, theta`` (ignored for ``world``, which
+        keeps its own).
+    tariffs, concordance
+        Long tariff file (`tariff_tables_from_long`): its baseline rows are the baseline
+        tariffs (not allowed for ``world``, whose accounts include its tariffs); other labels
+        become tariff tables for scenario steps.
+    inputs, value_added
+        The input-use and value-added files of a ``long`` source (`read_long`).
+    """
+
+    year: int | None
+    regions: str | Path | None
+    keep: list[str] | None
+    sector_map: str | Path | None
+    theta: str | Path
+    tariffs: str | Path | None
+    concordance: str | Path | None
+    inputs: str | Path | None
+    value_added: str | Path | None
+
+
 def build_world(
-    source: str,
-    path: str | Path,
-    *,
-    name: str,
-    year: int | None = None,
-    regions: str | Path | None = None,
-    keep: list[str] | None = None,
-    sector_map: str | Path | None = None,
-    theta: str | Path = "cp2015",
-    tariffs: str | Path | None = None,
-    concordance: str | Path | None = None,
-    inputs: str | Path | None = None,
-    value_added: str | Path | None = None,
+    source: str, path: str | Path, *, name: str, **options: Unpack[BuildOptions]
 ) -> tuple[World, BuildReport]:
     """Build a balanced world from a source.
 
@@ -101,17 +123,39 @@ def build_world(
         ``"oecd-icio"`` (`read_oecd_icio`), ``"wiod"`` (`read_wiod`), ``"long"`` (`read_long`,
         with ``inputs`` and ``value_added``), or ``"world"`` (an existing world package or
         bundled name, to aggregate or add tariff tables to).
-    regions, keep
-        Country aggregation (`region_map`); ``keep`` sends every other country to ``ROW``.
-    sector_map
-        CSV ``sector, group[, name]`` merging sectors.
-    theta
-        ``"cp2015"`` or a CSV ``sector, theta`` (ignored for ``world``, which keeps its own).
-    tariffs, concordance
-        Long tariff file (`tariff_tables_from_long`): its baseline rows are the baseline
-        tariffs (not allowed for ``world``, whose accounts include its tariffs); other labels
-        become tariff tables for scenario steps.
+    path
+        The source file (or, for ``world``, the package folder or bundled name).
+    name
+        The new world's name.
+    **options
+        `BuildOptions`: year, regions, sector map, elasticities, tariffs and the ``long``
+        source's other files.
+
+    Returns
+    -------
+    world, report
+        The balanced world and a `BuildReport` of what the build changed.
+
+    Raises
+    ------
+    TypeError
+        For an option `BuildOptions` does not name.
+    DataError
+        For an unknown source or a file that cannot be read, naming it.
     """
+    unknown = sorted(set(options) - set(BuildOptions.__annotations__))
+    if unknown:
+        raise TypeError(
+            f"build_world() got unknown option(s) {', '.join(unknown)} "
+            f"(one of {', '.join(BuildOptions.__annotations__)})"
+        )
+    year = options.get("year")
+    regions = options.get("regions")
+    keep = options.get("keep")
+    sector_map = options.get("sector_map")
+    theta = options.get("theta", "cp2015")
+    tariffs = options.get("tariffs")
+    concordance = options.get("concordance")
     if source not in SOURCES:
         raise DataError(f"unknown source '{source}' (one of {', '.join(SOURCES)})", field="from")
     sector_groups: dict[str, str] = {}
@@ -129,7 +173,9 @@ def build_world(
     elif source == "wiod":
         tables = read_wiod(path, year)
     else:
-        tables = read_long(path, inputs, value_added, meta={"year": year})
+        tables = read_long(
+            path, options.get("inputs"), options.get("value_added"), meta={"year": year}
+        )
     _require_finite_totals(tables, Path(path).name)
     country_map = (
         region_map(tables.countries, regions or "", keep) if regions or keep is not None else {}

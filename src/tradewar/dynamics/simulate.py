@@ -283,7 +283,7 @@ class Negotiation:
                 key="player.strategy",
             )
         if self._game is None:
-            from tradewar.game import GameSettings, TariffGame
+            from tradewar.game import ControlArrays, GameSettings, TariffGame
 
             self._game = TariffGame(
                 self.world,
@@ -292,7 +292,7 @@ class Negotiation:
                 GameSettings(deficits="keep"),
                 sectors=[self.world.sectors[s] for s in self.sectors],
                 ces=self.ces.model_dump() if get_model(self.model).nested_ces else None,
-                environment=(self.export_tax, self.is_open),
+                controls=ControlArrays(self.export_tax, self.is_open),
             )
         new, info = self._game.best_response(i, tau, [j for j in self.players if j != i])
         if not info["success"]:

@@ -1,9 +1,12 @@
 """The model protocol and the lookup of a model by name.
 
-Every model is solved by the engine's one solver (`tradewar.model.solver`): the economy a model
-builds selects its equations (input-output cost shares, nested CES parameters, profit shares).
-So a model is what it builds from a world and its settings, and what it takes: the ``[ces]``
-table (``nested_ces``) or the one-sector ``[armington]`` margins (``margins``).
+A model is what it builds from a world and its settings (`EngineModel.shares`,
+`EngineModel.economy`), what it takes (the ``[ces]`` table, ``nested_ces``; the one-sector
+``[armington]`` margins, ``margins``) and how a scenario's steps are solved
+(`EngineModel.step_solver`). Most models are solved by the engine's one solver
+(`tradewar.model.solver`), the economy they build selecting its equations (input-output cost
+shares, nested CES parameters, profit shares), inside the default `StepSolver`, which adds the
+scenario's short run (supply limits, sticky wages, rationed quotas) to any model.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import threading
 from typing import Any, ClassVar
 
 from tradewar.data.world import World
+from tradewar.engine.steps import StepSolver
 from tradewar.errors import ScenarioError
 from tradewar.model.economy import Economy
-from tradewar.policy.scenario import CESSettings
+from tradewar.model.solver import SolverOptions
+from tradewar.policy.scenario import CESSettings, Scenario
 from tradewar.registry import check_model, model_module
 
 
@@ -70,6 +75,46 @@ class EngineModel:
             `shares` unless the model overrides it.
         """
         return self.shares(world)
+
+    def step_solver(
+        self, world: World, scenario: Scenario, econ: Economy, options: SolverOptions
+    ) -> StepSolver:
+        """How the steps of ``scenario`` are solved under this model.
+
+        Parameters
+        ----------
+        world
+            The scenario's world (after its ``[parameters]``).
+        scenario
+            The scenario (its horizon, limits and settings).
+        econ
+            The model's baseline economy for the scenario (`economy`, rebalanced if it asks).
+        options
+            Solver settings.
+
+        Returns
+        -------
+        StepSolver
+            The default: the engine's solver with the scenario's short run around it.
+            Raises `ScenarioError` for an ``[armington]`` table the model does not take.
+        """
+        check_margins_allowed(scenario)
+        return StepSolver(world, scenario, econ, options)
+
+
+def check_margins_allowed(scenario: Scenario) -> None:
+    """Refuse a scenario whose ``[armington]`` table sets margins its model does not take.
+
+    Raises
+    ------
+    ScenarioError
+        (key ``armington``) naming the model.
+    """
+    if scenario.armington.active and not get_model(scenario.model).margins:
+        raise ScenarioError(
+            f"[armington] margins apply to model = 'armington', not '{scenario.model}'",
+            key="armington",
+        )
 
 
 _LOCK = threading.Lock()

@@ -2,9 +2,9 @@
 
 `solve_scenario` is what `tradewar.run_scenario` runs once it has checked its arguments; the
 strategy and negotiation layers take "the tariffs in force at a step" from `scenario_step`.
-Each step is solved by the short-run rationing wrapper (`tradewar.engine.rationing.solve_state`,
-which is the plain solve when nothing is rationed) or, for the one-sector model with
-``[armington]`` margins, by `tradewar.model.margins`.
+Each step is solved by the model's step solver (`tradewar.engine.models.EngineModel.step_solver`):
+for every model the engine's solver inside the scenario's short run (`tradewar.engine.steps`),
+for the one-sector model with ``[armington]`` margins `tradewar.model.margins`.
 """
 
 from __future__ import annotations
@@ -13,30 +13,18 @@ import threading
 import time
 from collections import OrderedDict
 
-import jax.numpy as jnp
 import numpy as np
 
 from tradewar.data.io import load_world
 from tradewar.data.world import World
-from tradewar.engine.capacity import chokepoint_meta
-from tradewar.engine.economies import horizon_economy, scenario_world
-from tradewar.engine.models import economy_for, economy_from_world, get_model
-from tradewar.engine.rationing import Rationed, solve_state
+from tradewar.engine.economies import scenario_world
+from tradewar.engine.models import economy_for, get_model
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import filled
 from tradewar.model.calibrate import rebalanced
-from tradewar.model.economy import Economy, Shock
-from tradewar.model.margins import (
-    Margins,
-    make_margins,
-    margins_baseline,
-    margins_outcome,
-    solve_margins,
-)
-from tradewar.model.outcomes import Outcome
+from tradewar.model.economy import Economy
 from tradewar.model.solver import SolverOptions
-from tradewar.policy.chokepoints import HORIZONS
-from tradewar.policy.scenario import Scenario, Step, per_code
+from tradewar.policy.scenario import Scenario, Step
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
 from tradewar.progress import ProgressCallback, report
 from tradewar.registry import check_model
@@ -97,38 +85,19 @@ def _solve(
     start = time.perf_counter()
     data_hash = world.data_hash()
     econ = _baseline_economy(world, data_hash, scenario, options)
-    margins = scenario_margins(world, scenario, econ)
-    if scenario.deficits == "zero" and margins is not None:
-        raise ScenarioError(
-            "deficits = 'zero' is not available with [armington] margins", key="deficits"
-        )
-    if margins is not None and scenario.horizon_parameters() != HORIZONS["long"]:
-        raise ScenarioError(
-            "short-run horizons ([chokepoints] limits, sticky wages) are not available with "
-            "[armington] margins",
-            key="horizon",
-        )
-    econ, capacity = horizon_economy(world, econ, scenario)
+    steps = get_model(scenario.model).step_solver(world, scenario, econ, options)
+    econ = steps.econ
     state = PolicyState.baseline(np.asarray(econ.tau))
     if scenario.step:
         state = apply_policies(world, scenario.policy, state, "policy")
     pi0 = np.asarray(econ.pi)
-    steps = []
-    previous: Rationed | None = None
-    z_previous = None
+    results = []
     todo = scenario.steps()
     for number, (step, key_prefix) in enumerate(todo, start=1):
         in_force = state
         state = apply_policies(world, step.policy, state, key_prefix)
         check_bans_feasible(world, state, pi0, key_prefix)
-        if margins is not None:
-            outcome, z_previous = _solve_margins_state(
-                econ, state, margins, options, z_previous, key_prefix
-            )
-        else:
-            outcome, previous = solve_state(
-                econ, state, options, previous, capacity, scenario.parameters.quota_rent
-            )
+        outcome = steps.solve(state, key_prefix)
         if strict and not outcome.converged:
             raise ConvergenceError(
                 outcome.iterations,
@@ -137,7 +106,7 @@ def _solve(
                 _hint(step),
                 reason=Status(outcome.status).message,
             )
-        steps.append(
+        results.append(
             StepResult(
                 label=step.label,
                 date=step.date if scenario.step else None,
@@ -159,13 +128,13 @@ def _solve(
         sectors=world.sectors,
         unit=world.unit,
         year=world.year,
-        steps=steps,
+        steps=results,
         elapsed_s=time.perf_counter() - start,
         meta={
             "data_hash": data_hash,
             "scenario": scenario.model_dump(mode="json"),
             "quota_rent": scenario.parameters.quota_rent,
-            **chokepoint_meta(world, econ, capacity),
+            **steps.meta(world),
         },
     )
 
@@ -215,98 +184,6 @@ def scenario_step(
     if label and label not in labels:
         raise ScenarioError(f"no step '{label}'; steps: {', '.join(labels)}", key=key)
     return result.steps[labels.index(label)] if label else result.steps[-1]
-
-
-def scenario_margins(
-    world: World, scenario: Scenario, econ: Economy | None = None
-) -> Margins | None:
-    """The `Margins` of a scenario's ``[armington]`` table on ``world`` (None: all off).
-
-    Raises `ScenarioError` naming the key for an unknown country, a margin outside [0, 1), a
-    world with several sectors or baseline tariffs, or transfers that cannot close. ``econ``
-    is the world's ``armington`` economy, if already built.
-    """
-    settings = scenario.armington
-    if not settings.active:
-        return None
-    if not get_model(scenario.model).margins:
-        raise ScenarioError(
-            f"[armington] margins apply to model = 'armington', not '{scenario.model}'",
-            key="armington",
-        )
-    if world.n_sectors != 1:
-        raise ScenarioError(
-            f"[armington] margins need a one-sector world; '{world.name}' has "
-            f"{world.n_sectors} sectors",
-            key="armington",
-        )
-    if np.any(world.tariffs != 0):
-        raise ScenarioError(
-            "[armington] margins are calibrated to a baseline without tariffs (as in Ignatenko "
-            f"et al. 2025); world '{world.name}' has baseline tariffs",
-            key="armington",
-        )
-    nu = per_code(world.countries, settings.local_margin, "armington.local_margin", 0.0, "country")
-    if not np.all((nu >= 0) & (nu < 1)):
-        raise ScenarioError("local margins must be in [0, 1)", key="armington.local_margin")
-    codes = {}
-    for key in ("dropped_market", "remove_imbalance_with"):
-        code = getattr(settings, key)
-        if code is not None and code not in world.countries:
-            raise ScenarioError(f"unknown country '{code}'", key=f"armington.{key}")
-        codes[key] = None if code is None else world.countries.index(code)
-    margins = make_margins(
-        world.n_countries,
-        kappa=settings.labour_supply_elasticity,
-        psi=settings.scale_elasticity,
-        nu=nu,
-        phi_tilde=settings.pass_through,
-        tax_relief=settings.revenue == "income_tax_relief",
-        numeraire=settings.numeraire,
-        dropped_market=codes["dropped_market"],
-        balanced_with=codes["remove_imbalance_with"],
-        beta=settings.roundabout_labour_share,
-    )
-    if econ is None:
-        econ = economy_from_world(world, scenario.model)
-    gap = float(jnp.sum(margins_baseline(econ, margins).T) / jnp.sum(econ.va))
-    if abs(gap) > 1e-9 and settings.dropped_market is None:
-        raise ScenarioError(
-            f"the transfers sum to {gap:.3g} of world income, not zero, so the world's accounts "
-            "cannot close; name the market whose equation absorbs the gap with "
-            "armington.dropped_market (a quirk of Ignatenko et al. 2025, Table 10)",
-            key="armington.remove_imbalance_with",
-        )
-    return margins
-
-
-def _solve_margins_state(
-    econ: Economy,
-    state: PolicyState,
-    margins: Margins,
-    options: SolverOptions,
-    start: jnp.ndarray | None,
-    key: str,
-) -> tuple[Outcome, jnp.ndarray | None]:
-    """Solve one policy state of the extended one-sector model (warm-started from ``start``).
-
-    Returns the outcome and the solution to warm-start the next state from (None after a
-    failure, so no later state starts from it).
-    """
-    if np.any(state.export_tax != 0) or np.any(np.isfinite(state.quota)):
-        raise ScenarioError(
-            "export taxes and quotas are not available with [armington] margins (bans are)",
-            key=key,
-        )
-    shock = Shock(
-        tau=jnp.asarray(state.tariffs),
-        cost_hat=jnp.asarray(state.cost_hat),
-        deficit=econ.deficit,
-        open=jnp.asarray(state.open) if np.any(state.open == 0) else None,
-    )
-    sol = solve_margins(econ, shock, margins, tol=options.tol, max_iterations=100, start=start)
-    outcome = margins_outcome(econ, shock, margins, sol, options.tol)
-    return outcome, (sol.z if outcome.converged else None)
 
 
 def _hint(step: Step) -> str:

@@ -1,6 +1,6 @@
 """Strategy: optimal tariffs, Nash tariffs, cooperative tariffs and Nash bargaining."""
 
-from tradewar.game.core import GameSettings, TariffGame
+from tradewar.game.core import ControlArrays, GameSettings, TariffGame
 from tradewar.game.result import GameResult
 from tradewar.game.solvers import (
     cooperative_tariffs,
@@ -10,6 +10,7 @@ from tradewar.game.solvers import (
 )
 
 __all__ = [
+    "ControlArrays",
     "GameResult",
     "GameSettings",
     "TariffGame",

@@ -113,7 +113,7 @@ def build_game(
             raise ScenarioError(
                 f"armington margins apply to the armington model, not {chosen}", key="armington"
             )
-        from tradewar.engine.scenario import scenario_margins
+        from tradewar.engine.armington import scenario_margins
 
         scenario = Scenario(name="game", world=world.name, model=chosen, armington=armington)
         margins = scenario_margins(world, scenario)

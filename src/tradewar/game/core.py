@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -21,7 +21,7 @@ from tradewar.data.world import World
 from tradewar.engine import economy_for, get_model
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.game.objectives import OBJECTIVES, margins_objective, objective_values
-from tradewar.game.optimize import BoundedSearch, bounded_minimize
+from tradewar.game.optimize import BoundedSearch, Stopping, bounded_minimize
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Economy
 from tradewar.model.implicit import baseline_state
@@ -35,8 +35,8 @@ from tradewar.status import Status
 #: minimise ``OBJECTIVE_SCALE * (-log payoff)``, so a relative change of 1e-10 is about 1e-12 of
 #: log payoff, seven orders below the Nash gap tolerance; tighter tests (1e-12) only chased
 #: round-off along tariffs on negligible flows (40% more evaluations in Ossa's Nash, same gaps).
-TIGHT_TOLERANCES = {"ftol": 1e-10, "gtol": 1e-6, "stationarity_tol": 1e-6}
-LOOSE_TOLERANCES = {"ftol": 1e-9, "gtol": 1e-5, "stationarity_tol": 1e-5}
+TIGHT_TOLERANCES = Stopping(ftol=1e-10, gtol=1e-6, maxiter=3000, stationarity_tol=1e-6)
+LOOSE_TOLERANCES = Stopping(ftol=1e-9, gtol=1e-5, maxiter=3000, stationarity_tol=1e-5)
 
 #: Default Nash search tolerance: the largest tariff change over a round, percentage points.
 
@@ -115,6 +115,17 @@ class EvaluationFailed(Exception):
     """A payoff evaluation inside a game search failed (equilibrium or gradient); internal."""
 
 
+class ControlArrays(NamedTuple):
+    """Export controls in force as arrays ``(N, N, J)`` ``[importer, exporter, sector]``.
+
+    ``export_tax``: the exporters' taxes (fractions, above -1); ``open``: 1 where the flow is
+    allowed, 0 where it is banned.
+    """
+
+    export_tax: np.ndarray
+    open: np.ndarray
+
+
 class TariffGame:
     """A world, a model and an objective, with jitted payoffs and payoff gradients.
 
@@ -133,17 +144,14 @@ class TariffGame:
         Solver options for every equilibrium.
     ces
         `CESSettings` (or a dict) for ``model="ces-network"``.
-    environment
-        ``(export_tax, open)`` arrays ``(N, N, J)`` of export controls in force, as an
-        alternative to ``controls``.
     controls
-        `ExportControl` policies (bans or export taxes) that are part of the environment in
-        every payoff, e.g. China's rare-earth ban in a threat point. Quotas are not supported
-        here (use their tax equivalents).
+        The export controls that are part of the environment in every payoff, e.g. China's
+        rare-earth ban in a threat point: `ExportControl` policies (bans or export taxes;
+        quotas are not supported here, use their tax equivalents), or their `ControlArrays`.
     margins
         `tradewar.model.margins.Margins` of the extended one-sector ``armington`` model
         (labour supply, scale economies, local margins, pass-through; built by
-        `tradewar.engine.scenario.scenario_margins` from a scenario's ``[armington]`` table).
+        `tradewar.engine.armington.scenario_margins` from a scenario's ``[armington]`` table).
         Payoffs are then that model's welfare; it needs ``deficits="keep"`` (its transfers are fixed
         shares of world income) and allows bans but not export taxes.
     """
@@ -155,9 +163,8 @@ class TariffGame:
         settings: GameSettings | None = None,
         sectors: list[str] | None = None,
         options: SolverOptions | None = None,
-        controls: list | None = None,
+        controls: list | ControlArrays | None = None,
         ces: dict | None = None,
-        environment: tuple[np.ndarray, np.ndarray] | None = None,
         margins: Margins | None = None,
     ) -> None:
         if world.n_countries < 2:
@@ -186,7 +193,7 @@ class TariffGame:
             )
         self.weights = jnp.asarray(weights) if weights is not None else None
         self.base_tau = np.asarray(self.econ.tau)
-        self.export_tax, self.open = self._environment(environment, controls)
+        self.export_tax, self.open = self._environment(controls)
         if margins is not None:
             if self.export_tax is not None and np.any(np.asarray(self.export_tax) != 0):
                 raise ScenarioError(
@@ -209,17 +216,14 @@ class TariffGame:
         self._start: jnp.ndarray | None = None
 
     def _environment(
-        self, environment: tuple[np.ndarray, np.ndarray] | None, controls: list | None
+        self, controls: list | ControlArrays | None
     ) -> tuple[jnp.ndarray | None, jnp.ndarray | None]:
-        """The export taxes and open flows of the game's environment (None, None without).
-
-        ``controls``, when given, set them (after ``environment`` is checked).
-        """
+        """The export taxes and open flows of the game's environment (None, None without)."""
         found: tuple[jnp.ndarray | None, jnp.ndarray | None] = (None, None)
-        if environment is not None:
+        if isinstance(controls, ControlArrays):
             from tradewar.policy.shocks import check_open_feasible
 
-            export_tax, is_open = (np.asarray(a, dtype=float) for a in environment)
+            export_tax, is_open = (np.asarray(a, dtype=float) for a in controls)
             shape = self.base_tau.shape
             if export_tax.shape != shape or is_open.shape != shape:
                 raise ScenarioError(
@@ -230,7 +234,7 @@ class TariffGame:
                     "environment export taxes must be finite and above -100%", key="environment"
                 )
             check_open_feasible(self.world, is_open, np.asarray(self.econ.pi), "environment")
-            found = (jnp.asarray(export_tax), jnp.asarray(is_open))
+            return jnp.asarray(export_tax), jnp.asarray(is_open)
         if controls:
             from tradewar.policy.shocks import PolicyState, apply_policies, check_open_feasible
 
@@ -450,8 +454,7 @@ class TariffGame:
                 hi,
                 scale=scale,
                 objective_scale=OBJECTIVE_SCALE,
-                **(LOOSE_TOLERANCES if loose else TIGHT_TOLERANCES),
-                maxiter=3000,
+                stop=LOOSE_TOLERANCES if loose else TIGHT_TOLERANCES,
             )
         except EvaluationFailed as exc:
             info = {

@@ -47,6 +47,21 @@ STATIONARITY_TOL = 1e-6
 MAX_RESTARTS = 3
 
 
+@dataclass(frozen=True)
+class Stopping:
+    """When a bounded search stops.
+
+    ``ftol``, ``gtol``, ``maxiter``: L-BFGS-B's own rules (in the scaled problem);
+    ``stationarity_tol``: the largest projected gradient, in the caller's units, of a point
+    called stationary.
+    """
+
+    ftol: float
+    gtol: float
+    maxiter: int
+    stationarity_tol: float = STATIONARITY_TOL
+
+
 def bounded_minimize(
     fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
     x0: np.ndarray,
@@ -55,10 +70,7 @@ def bounded_minimize(
     *,
     scale: float | np.ndarray = 1.0,
     objective_scale: float = 1.0,
-    ftol: float,
-    gtol: float,
-    maxiter: int,
-    stationarity_tol: float = STATIONARITY_TOL,
+    stop: Stopping,
 ) -> BoundedSearch:
     """Minimise ``fun(t) -> (value, gradient)`` for ``t`` in ``[lo, hi]`` from ``x0``.
 
@@ -70,10 +82,9 @@ def bounded_minimize(
         Start and bounds, in tariffs.
     scale, objective_scale
         The optimiser works on ``t * scale`` and ``objective_scale * fun``.
-    ftol, gtol, maxiter
-        L-BFGS-B's own stopping rules (in the scaled problem).
-    stationarity_tol
-        Largest projected gradient, in the caller's units, of a point called stationary.
+    stop
+        L-BFGS-B's own stopping rules (in the scaled problem) and the stationarity test's
+        tolerance (in the caller's units).
 
     Returns
     -------
@@ -98,14 +109,15 @@ def bounded_minimize(
             jac=True,
             method="L-BFGS-B",
             bounds=list(zip(low * scale, high * scale, strict=True)),
-            options={"maxiter": maxiter, "ftol": ftol, "gtol": gtol},
+            options={"maxiter": stop.maxiter, "ftol": stop.ftol, "gtol": stop.gtol},
         )
         return res, res.x / scale, res.jac * scale / objective_scale
 
     res, x, grad = search(np.clip(x0, low, high) * scale)
     iterations, restarts = int(res.nit), 0
     while (
-        not projected_stationary(x, grad, low, high, stationarity_tol) and restarts < MAX_RESTARTS
+        not projected_stationary(x, grad, low, high, stop.stationarity_tol)
+        and restarts < MAX_RESTARTS
     ):
         again, x_again, grad_again = search(res.x)
         restarts += 1
@@ -118,7 +130,7 @@ def bounded_minimize(
         value=float(res.fun) / objective_scale,
         grad=grad,
         success=bool(res.success),
-        stationary=projected_stationary(x, grad, low, high, stationarity_tol),
+        stationary=projected_stationary(x, grad, low, high, stop.stationarity_tol),
         message=str(res.message),
         iterations=iterations,
         restarts=restarts,

@@ -18,7 +18,7 @@ from tradewar.game.core import (
     TariffGame,
     stack_instruments,
 )
-from tradewar.game.optimize import BoundedSearch, bounded_minimize
+from tradewar.game.optimize import BoundedSearch, Stopping, bounded_minimize
 from tradewar.game.result import GameResult
 from tradewar.progress import ProgressCallback, report
 from tradewar.status import Status
@@ -374,9 +374,7 @@ def cooperative_tariffs(
                 hi,
                 scale=scale,
                 objective_scale=OBJECTIVE_SCALE,
-                ftol=1e-13,
-                gtol=1e-8,
-                maxiter=3000,
+                stop=Stopping(ftol=1e-13, gtol=1e-8, maxiter=3000),
             )
             x = res.x
         ok = res.stationary
@@ -505,7 +503,11 @@ def nash_bargain(
     searches, reason = [], ""
     try:
         for x0 in candidates:
-            searches.append(bounded_minimize(fun, x0, lo, hi, ftol=1e-14, gtol=1e-9, maxiter=2000))
+            searches.append(
+                bounded_minimize(
+                    fun, x0, lo, hi, stop=Stopping(ftol=1e-14, gtol=1e-9, maxiter=2000)
+                )
+            )
     except EvaluationFailed as exc:
         reason = str(exc)
     best = _best_search(searches)

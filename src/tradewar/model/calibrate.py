@@ -7,7 +7,7 @@ accounts do not add up exactly (inventories, rounding) become a consistent world
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jax
@@ -22,6 +22,82 @@ from tradewar.model.economy import Economy, Shock
 from tradewar.model.equilibrium import cost_structure
 from tradewar.model.outcomes import solution_status
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One accounting adjustment a builder made to the source data.
+
+    Attributes
+    ----------
+    what
+        What was changed, e.g. ``"negative value added set to zero"``.
+    cells
+        How many cells it touched.
+    amount
+        Their total (absolute) value in the source unit.
+    share_pct
+        ``amount`` as a percentage of the reference total named in ``of``.
+    of
+        The reference total, e.g. ``"world gross output"``.
+    """
+
+    what: str
+    cells: int
+    amount: float
+    share_pct: float
+    of: str
+
+    def __str__(self) -> str:
+        if not self.of:
+            return self.what
+        return (
+            f"{self.what}: {self.cells} cell(s), {self.amount:,.6g} "
+            f"({self.share_pct:.3g}% of {self.of})"
+        )
+
+
+@dataclass(frozen=True)
+class BaselineShares:
+    """The shares and levels a Caliendo–Parro world is calibrated to.
+
+    Attributes
+    ----------
+    pi
+        ``(N, N, J)`` tariff-inclusive expenditure shares ``[n, i, k]``; each ``[n, :, k]``
+        sums to one (or zero where ``n`` buys nothing of ``k``).
+    tau
+        ``(N, N, J)`` ad valorem tariffs (fractions).
+    gamma_io
+        ``(N, J, J)`` input cost shares ``[n, k, j]``; value added is the remainder.
+    alpha
+        ``(N, J)`` final-demand shares, rows sum to one.
+    va, deficit
+        ``(N,)`` value added and trade deficit (imports minus exports).
+    expenditure
+        ``(N, J)`` the data's spending, the solver's starting point.
+    theta
+        ``(J,)`` trade elasticities; ``tradable`` ``(J,)`` flags.
+    tariff_tables
+        Other tariff tables by label.
+    """
+
+    countries: tuple[str, ...]
+    country_names: tuple[str, ...]
+    sectors: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    pi: np.ndarray
+    tau: np.ndarray
+    gamma_io: np.ndarray
+    alpha: np.ndarray
+    va: np.ndarray
+    deficit: np.ndarray
+    expenditure: np.ndarray
+    theta: np.ndarray
+    tradable: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    adjustments: tuple[Adjustment, ...] = ()
+    tariff_tables: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @jax.jit
@@ -71,62 +147,50 @@ def rebalanced(
 
 
 def world_from_shares(
-    *,
-    name: str,
-    countries: tuple[str, ...],
-    country_names: tuple[str, ...],
-    sectors: tuple[str, ...],
-    sector_names: tuple[str, ...],
-    theta: np.ndarray,
-    tradable: np.ndarray,
-    pi: np.ndarray,
-    tau: np.ndarray,
-    gamma_io: np.ndarray,
-    alpha: np.ndarray,
-    va: np.ndarray,
-    deficit: np.ndarray,
-    expenditure_guess: np.ndarray,
-    meta: dict[str, Any],
-    tariff_tables: dict[str, np.ndarray] | None = None,
-    options: SolverOptions | None = None,
+    shares: BaselineShares, *, name: str, options: SolverOptions | None = None
 ) -> tuple[World, np.ndarray]:
     """Build a balanced `World` whose levels are the model's equilibrium at the given shares.
 
     Parameters
     ----------
-    pi, tau
-        ``(N, N, J)`` tariff-inclusive expenditure shares and tariffs (fractions), ``[n, i, j]``.
-    gamma_io
-        ``(N, J, J)`` input cost shares ``[n, k, j]``; the value-added share is the remainder.
-    alpha
-        ``(N, J)`` final-demand shares.
-    va, deficit
-        ``(N,)`` value added and trade deficits from the data (deficits are re-centred to sum to 0).
-    expenditure_guess
-        ``(N, J)`` data spending, used as the solver's starting point.
+    shares
+        The labels, trade, cost and final-demand shares, tariffs, value added, deficits
+        (re-centred here to sum to 0), elasticities and ``meta`` of the world;
+        ``shares.expenditure`` is the solver's starting point. ``shares.adjustments`` are not
+        written here (a builder puts them in ``meta``).
+    name
+        The world's name.
+    options
+        Solver settings (default `SolverOptions`); inner solves are always exact, so that a
+        package rebuilds to the same bytes.
 
     Returns
     -------
     world, w_hat
         The balanced world and the wage changes needed to balance it
         (all ones means the data already balanced).
+
+    Raises
+    ------
+    ConvergenceError
+        If the model cannot be solved at these shares within ``options.tol``.
     """
     # Exact inner solves: a calibrated world must not depend on the solver's speed heuristics
     # (the inner tolerance schedule), so that a package rebuilds to the same bytes.
     options = replace(options or SolverOptions(), adaptive_inner=False)
-    va = np.asarray(va, dtype=float)
-    deficit = np.asarray(deficit, dtype=float)
+    va = np.asarray(shares.va, dtype=float)
+    deficit = np.asarray(shares.deficit, dtype=float)
     deficit = deficit - deficit.sum() * va / va.sum()
     econ = Economy(
-        pi=on_device(pi, np.float64),
-        tau=on_device(tau, np.float64),
-        theta=on_device(theta, np.float64),
-        gamma_va=on_device(1.0 - gamma_io.sum(axis=1), np.float64),
-        gamma_io=on_device(gamma_io, np.float64),
-        alpha=on_device(alpha, np.float64),
+        pi=on_device(shares.pi, np.float64),
+        tau=on_device(shares.tau, np.float64),
+        theta=on_device(shares.theta, np.float64),
+        gamma_va=on_device(1.0 - shares.gamma_io.sum(axis=1), np.float64),
+        gamma_io=on_device(shares.gamma_io, np.float64),
+        alpha=on_device(shares.alpha, np.float64),
         va=on_device(va, np.float64),
         deficit=on_device(deficit, np.float64),
-        expenditure=on_device(expenditure_guess, np.float64),
+        expenditure=on_device(shares.expenditure, np.float64),
     )
     shock = Shock(tau=econ.tau, cost_hat=filled(tuple(econ.tau.shape), 1.0), deficit=econ.deficit)
     sol = solve_arrays(econ, shock, options)
@@ -134,26 +198,26 @@ def world_from_shares(
         raise ConvergenceError(int(sol.iterations), float(sol.max_residual), options.tol)
     X = np.asarray(sol.expenditure)
     pi_new = np.asarray(sol.pi)
-    flows = pi_new * X[:, None, :] / (1.0 + tau)
+    flows = pi_new * X[:, None, :] / (1.0 + shares.tau)
     Y = flows.sum(axis=0)
-    intermediates = gamma_io * Y[:, None, :]
+    intermediates = np.asarray(shares.gamma_io) * Y[:, None, :]
     value_added = Y - intermediates.sum(axis=1)
     final_demand = X - intermediates.sum(axis=2)
     world = World(
         name=name,
-        countries=countries,
-        country_names=country_names,
-        sectors=sectors,
-        sector_names=sector_names,
-        theta=np.asarray(theta, dtype=float),
-        tradable=np.asarray(tradable, dtype=bool),
+        countries=shares.countries,
+        country_names=shares.country_names,
+        sectors=shares.sectors,
+        sector_names=shares.sector_names,
+        theta=np.asarray(shares.theta, dtype=float),
+        tradable=np.asarray(shares.tradable, dtype=bool),
         flows=flows,
-        tariffs=np.asarray(tau),
+        tariffs=np.asarray(shares.tau),
         value_added=np.maximum(value_added, 0.0),
         intermediates=intermediates,
         final_demand=np.maximum(final_demand, 0.0),
-        tariff_tables=tariff_tables or {},
-        meta=meta,
+        tariff_tables=dict(shares.tariff_tables),
+        meta=dict(shares.meta),
     )
     check_world(world)
     return world, np.asarray(sol.w_hat)

@@ -9,6 +9,8 @@ equations.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 
@@ -195,26 +197,30 @@ def _goods_map(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bil
     return demand
 
 
-def goods_market(
-    pi_new,
-    shock: Shock,
-    econ: Economy,
-    gamma_va,
-    gamma_io,
-    w_hat,
-    X0,
-    tol,
-    max_inner,
-    fallback: bool = True,
-):
+class InnerSolve(NamedTuple):
+    """How far an inner solve (price indices, goods market) goes.
+
+    ``tol``: the largest change at which it stops (for spending, relative to world value
+    added); ``max_iterations``: the cap; ``krylov``: whether the goods market falls back on
+    GMRES when its contraction fails (without it the failure is flagged and left unsolved).
+    """
+
+    tol: float | jnp.ndarray
+    max_iterations: int
+    krylov: bool = True
+
+
+def goods_market(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat, X0, inner):
     """Solve the goods-market system (eqs. 4–5) for X' (N, J).
 
     The system is affine, ``X = T X + b``. It is iterated from the warm start while that
     contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
-    system is solved by GMRES instead (``fallback``; without it the system is left unsolved).
+    system is solved by GMRES instead (``inner.krylov``; without it the system is left
+    unsolved). ``inner`` is an `InnerSolve`.
     Returns ``(X, relative residual, contraction_failed)``, the last a boolean scalar: True
     when GMRES solved the system, or, without the fallback, when nothing did.
     """
+    tol, max_inner, fallback = inner
     demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
     scale = jnp.sum(econ.va)
 

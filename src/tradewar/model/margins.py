@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict, Unpack
 
 import jax
 import jax.numpy as jnp
@@ -98,33 +98,71 @@ def pass_through(nu: np.ndarray, psi: float, phi_tilde: float) -> np.ndarray:
     return phi_tilde - 1.0 + (1.0 + psi) / (1.0 - np.asarray(nu)) - psi
 
 
+class MarginValues(TypedDict, total=False):
+    """The scalar settings of `make_margins`, as in `Margins` (the defaults switch them off).
+
+    ``kappa`` (0), ``psi`` (0), ``phi_tilde`` (the pass-through parameter, 1), ``tax_relief``
+    (False), ``numeraire`` (``"world_value_added"``) and ``beta`` (1).
+    """
+
+    kappa: float
+    psi: float
+    phi_tilde: float
+    tax_relief: bool
+    numeraire: str
+    beta: float
+
+
 def make_margins(
     n_countries: int,
     *,
-    kappa: float = 0.0,
-    psi: float = 0.0,
     nu: np.ndarray | None = None,
-    phi_tilde: float = 1.0,
-    tax_relief: bool = False,
-    numeraire: str = "world_value_added",
     dropped_market: int | None = None,
     balanced_with: int | None = None,
-    beta: float = 1.0,
+    **values: Unpack[MarginValues],
 ) -> Margins:
-    """Build `Margins` from plain values (``nu`` ``(N,)``, default zeros)."""
-    nu = np.zeros(n_countries) if nu is None else np.asarray(nu, dtype=float)
+    """Build `Margins` from plain values (every margin off by default: the plain model).
+
+    Parameters
+    ----------
+    n_countries
+        ``N``.
+    nu
+        ``(N,)`` local margins (default zeros).
+    dropped_market, balanced_with
+        Country indices (default: the last country; none).
+    **values
+        `MarginValues`: the elasticities, pass-through, revenue use, numeraire and labour
+        share.
+
+    Returns
+    -------
+    Margins
+        With each importer's pass-through exponent ``phi`` computed from ``nu``.
+
+    Raises
+    ------
+    ValueError
+        For a value `MarginValues` does not name or an unknown numeraire.
+    """
+    unknown = sorted(set(values) - set(MarginValues.__annotations__))
+    if unknown:
+        raise ValueError(f"unknown margin value(s) {', '.join(unknown)}")
+    numeraire = values.get("numeraire", "world_value_added")
     if numeraire not in NUMERAIRES:
         raise ValueError(f"numeraire must be one of {', '.join(NUMERAIRES)}")
+    nu = np.zeros(n_countries) if nu is None else np.asarray(nu, dtype=float)
+    psi = float(values.get("psi", 0.0))
     return Margins(
-        kappa=jnp.asarray(float(kappa)),
-        psi=jnp.asarray(float(psi)),
+        kappa=jnp.asarray(float(values.get("kappa", 0.0))),
+        psi=jnp.asarray(psi),
         nu=jnp.asarray(nu),
-        phi=jnp.asarray(pass_through(nu, psi, phi_tilde)),
-        tax_relief=tax_relief,
+        phi=jnp.asarray(pass_through(nu, psi, float(values.get("phi_tilde", 1.0)))),
+        tax_relief=bool(values.get("tax_relief", False)),
         numeraire=numeraire,
         dropped_market=n_countries - 1 if dropped_market is None else int(dropped_market),
         balanced_with=-1 if balanced_with is None else int(balanced_with),
-        beta=float(beta),
+        beta=float(values.get("beta", 1.0)),
     )
 
 

@@ -28,6 +28,7 @@ from tradewar.model.accounts import border_factor, national_income, shock_accoun
 from tradewar.model.arrays import filled, on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.equilibrium import (
+    InnerSolve,
     _log_prices,
     cost_structure,
     goods_market,
@@ -320,9 +321,8 @@ def _solve_jit(
         log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, inner_tol, lim.max_inner)
         pi_new = trade_shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
-        X, ch_x, failed = goods_market(
-            pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner_tol, lim.max_inner, krylov
-        )
+        inner = InnerSolve(inner_tol, lim.max_inner, krylov)
+        X, ch_x, failed = goods_market(pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner)
         missed = jnp.asarray(False) if krylov else failed
         acc = shock_accounts(econ, shock, pi_new, X, gamma_va)
         demand = acc.labour_demand
