@@ -1,14 +1,18 @@
 """Measure the server's memory while a large valid world is uploaded (run as a script).
 
 Prints one JSON line: the zip's size, the upload's status, the server process's peak memory
-growth during the upload (VmHWM, MB) and the growth of resident memory when the same package
-is read in this process instead. A fresh interpreter, so no earlier peak hides the growth.
+growth during the upload (VmHWM, MB) and the peak growth of memory when the same package is
+read in a server-like process instead (a fresh interpreter with tradewar imported, whose
+VmHWM is taken before and after `load_world`: memory freed earlier in a long-lived process can
+be reused and hide part of that growth, which made an in-process measurement vary from 49 to
+97 MB). A fresh interpreter, so no earlier peak hides the growth.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -33,6 +37,23 @@ def _status(key: str) -> float:
     raise AssertionError(f"no {key}")
 
 
+#: Reads a package in a fresh interpreter and prints its peak memory growth (MB).
+_READ_ALONE = """
+import sys
+from tradewar.data.io import load_world
+
+
+def status(key):
+    with open("/proc/self/status") as rows:
+        return next(int(r.split()[1]) / 1024 for r in rows if r.startswith(key))
+
+
+before = status("VmHWM")
+load_world(sys.argv[1])
+print(status("VmHWM") - before)
+"""
+
+
 def main() -> None:
     countries, sectors = int(sys.argv[1]), int(sys.argv[2])
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,9 +74,15 @@ def main() -> None:
                 "/api/worlds", content=data, headers={"content-type": "application/zip"}
             )
             upload_peak = _status("VmHWM") - before
-        resident = _status("VmRSS")
         world = load_world(str(package))
-        in_process = _status("VmRSS") - resident
+        alone = subprocess.run(
+            [sys.executable, "-c", _READ_ALONE, str(package)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
+        in_process = float(alone.stdout.strip().splitlines()[-1])
         print(
             json.dumps(
                 {
