@@ -1,4 +1,5 @@
-"""The package's layers import in one direction only, and no private name crosses packages.
+"""The package's layers import in one direction only, no private name crosses packages, and
+modules and functions stay small.
 
 data → policy → model → results → engine (the models) → api → game → dynamics → backtest →
 report → cli, with the utilities (errors, status, progress, jsonsafe, registry, folders,
@@ -108,3 +109,34 @@ def test_strategy_and_dynamics_never_import_the_public_api():
         if layer in ("engine", "game", "dynamics") and module == "tradewar.api"
     ]
     assert not upward, "\n".join(upward)
+
+
+def _is_typer_command(path: Path, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A command of the command line (``@app.command``): its parameters are its flags."""
+    return "cli" in path.relative_to(SRC).parts and any(
+        isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "command"
+        for d in node.decorator_list
+    )
+
+
+def test_modules_and_functions_stay_small():
+    """No module over 600 lines; no function over 100 lines or 8 parameters (``self`` aside),
+    except the command line's commands, whose parameters are their flags."""
+    too_big = []
+    for path in sorted(SRC.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(SRC)
+        if text.count("\n") > 600:
+            too_big.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if _is_typer_command(path, node):
+                continue
+            args = node.args
+            params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            count = len(params) - (1 if params and params[0].arg in ("self", "cls") else 0)
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > 100 or count > 8:
+                too_big.append(f"{name}:{node.lineno} {node.name}: {length} lines, {count} params")
+    assert not too_big, "\n".join(too_big)

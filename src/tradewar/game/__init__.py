@@ -1,6 +1,7 @@
 """Strategy: optimal tariffs, Nash tariffs, cooperative tariffs and Nash bargaining."""
 
-from tradewar.game.core import ControlArrays, GameSettings, TariffGame
+from tradewar.game.core import GameSettings, TariffGame
+from tradewar.game.environment import ControlArrays
 from tradewar.game.result import GameResult
 from tradewar.game.solvers import (
     cooperative_tariffs,

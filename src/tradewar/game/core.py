@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -20,6 +20,7 @@ import numpy as np
 from tradewar.data.world import World
 from tradewar.engine import economy_for, get_model
 from tradewar.errors import ConvergenceError, ScenarioError
+from tradewar.game.environment import ControlArrays, environment_arrays
 from tradewar.game.objectives import OBJECTIVES, margins_objective, objective_values
 from tradewar.game.optimize import BoundedSearch, Stopping, bounded_minimize
 from tradewar.model.calibrate import rebalanced
@@ -115,17 +116,6 @@ class EvaluationFailed(Exception):
     """A payoff evaluation inside a game search failed (equilibrium or gradient); internal."""
 
 
-class ControlArrays(NamedTuple):
-    """Export controls in force as arrays ``(N, N, J)`` ``[importer, exporter, sector]``.
-
-    ``export_tax``: the exporters' taxes (fractions, above -1); ``open``: 1 where the flow is
-    allowed, 0 where it is banned.
-    """
-
-    export_tax: np.ndarray
-    open: np.ndarray
-
-
 class TariffGame:
     """A world, a model and an objective, with jitted payoffs and payoff gradients.
 
@@ -193,7 +183,9 @@ class TariffGame:
             )
         self.weights = jnp.asarray(weights) if weights is not None else None
         self.base_tau = np.asarray(self.econ.tau)
-        self.export_tax, self.open = self._environment(controls)
+        self.export_tax, self.open = environment_arrays(
+            world, np.asarray(self.econ.pi), self.base_tau, controls
+        )
         if margins is not None:
             if self.export_tax is not None and np.any(np.asarray(self.export_tax) != 0):
                 raise ScenarioError(
@@ -214,40 +206,6 @@ class TariffGame:
             self._player_vg = jax.jit(self._player_value_and_grad)
         self.evaluations = 0
         self._start: jnp.ndarray | None = None
-
-    def _environment(
-        self, controls: list | ControlArrays | None
-    ) -> tuple[jnp.ndarray | None, jnp.ndarray | None]:
-        """The export taxes and open flows of the game's environment (None, None without)."""
-        found: tuple[jnp.ndarray | None, jnp.ndarray | None] = (None, None)
-        if isinstance(controls, ControlArrays):
-            from tradewar.policy.shocks import check_open_feasible
-
-            export_tax, is_open = (np.asarray(a, dtype=float) for a in controls)
-            shape = self.base_tau.shape
-            if export_tax.shape != shape or is_open.shape != shape:
-                raise ScenarioError(
-                    f"environment arrays must have shape {shape}", key="environment"
-                )
-            if not (np.all(np.isfinite(export_tax)) and np.all(export_tax > -1.0)):
-                raise ScenarioError(
-                    "environment export taxes must be finite and above -100%", key="environment"
-                )
-            check_open_feasible(self.world, is_open, np.asarray(self.econ.pi), "environment")
-            return jnp.asarray(export_tax), jnp.asarray(is_open)
-        if controls:
-            from tradewar.policy.shocks import PolicyState, apply_policies, check_open_feasible
-
-            state = apply_policies(
-                self.world, controls, PolicyState.baseline(self.base_tau), "controls"
-            )
-            if np.any(np.isfinite(state.quota)):
-                raise ScenarioError(
-                    "quotas cannot be part of a game environment; use tax_pct", key="controls"
-                )
-            check_open_feasible(self.world, state.open, np.asarray(self.econ.pi), "controls")
-            found = (jnp.asarray(state.export_tax), jnp.asarray(state.open))
-        return found
 
     # ------------------------------------------------------------------ payoffs
     def country_index(self, code: str) -> int:
