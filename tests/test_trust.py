@@ -1,6 +1,7 @@
 """No silent wrong answers: every layer above the solver fails loudly and says why."""
 
 import json
+from dataclasses import replace
 
 import jax
 import jax.numpy as jnp
@@ -31,24 +32,9 @@ runner = CliRunner()
 
 def balanced(world: World) -> World:
     """``world`` re-solved with zero deficits, as a world package (exactly balanced)."""
-    econ = economy_from_world(world)
+    shares = BaselineShares.of(world, economy_from_world(world))
     out, _ = world_from_shares(
-        BaselineShares(
-            countries=world.countries,
-            country_names=world.country_names,
-            sectors=world.sectors,
-            sector_names=world.sector_names,
-            theta=world.theta,
-            tradable=world.tradable,
-            pi=np.asarray(econ.pi),
-            tau=world.tariffs,
-            gamma_io=np.asarray(econ.gamma_io),
-            alpha=np.asarray(econ.alpha),
-            va=np.asarray(econ.va),
-            deficit=np.zeros(world.n_countries),
-            expenditure=np.asarray(econ.expenditure),
-            meta=dict(world.meta),
-        ),
+        replace(shares, deficit=np.zeros(world.n_countries)),
         name=f"{world.name}-balanced",
         options=SolverOptions(tol=1e-13),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 import tradewar as tw
@@ -21,25 +23,14 @@ def roundabout_baci(labour_share: float = 0.49) -> World:
     """
     base = tw.load_world("baci2023")
     econ = economy_from_world(base)
-    n = base.n_countries
+    shares = replace(
+        BaselineShares.of(base, econ),
+        gamma_io=np.full((base.n_countries, 1, 1), 1.0 - labour_share),
+        expenditure=np.asarray(econ.expenditure) / labour_share,
+        meta={**base.meta, "name": "baci2023-roundabout"},
+    )
     world, _ = world_from_shares(
-        BaselineShares(
-            countries=base.countries,
-            country_names=base.country_names,
-            sectors=base.sectors,
-            sector_names=base.sector_names,
-            theta=base.theta,
-            tradable=base.tradable,
-            pi=np.asarray(econ.pi),
-            tau=base.tariffs,
-            gamma_io=np.full((n, 1, 1), 1.0 - labour_share),
-            alpha=np.asarray(econ.alpha),
-            va=np.asarray(econ.va),
-            deficit=np.asarray(econ.deficit),
-            expenditure=np.asarray(econ.expenditure) / labour_share,
-            meta={**base.meta, "name": "baci2023-roundabout"},
-            tariff_tables=dict(base.tariff_tables),
-        ),
+        shares,
         name="baci2023-roundabout",
         options=SolverOptions(max_iterations=5000),
     )

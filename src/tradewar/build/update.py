@@ -362,22 +362,6 @@ def with_base_tariffs(world: World, tariffs: np.ndarray, name: str | None = None
     X = spend.sum(axis=1)
     eye = np.eye(world.n_countries)[:, :, None]
     pi = np.where(X[:, None, :] > 0, spend / np.where(X > 0, X, 1.0)[:, None, :], eye)
-    shares = BaselineShares(
-        countries=world.countries,
-        country_names=world.country_names,
-        sectors=world.sectors,
-        sector_names=world.sector_names,
-        pi=pi,
-        tau=tariffs,
-        gamma_io=np.asarray(econ.gamma_io),
-        alpha=np.asarray(econ.alpha),
-        va=np.asarray(econ.va),
-        deficit=np.asarray(econ.deficit),
-        expenditure=X,
-        theta=world.theta,
-        tradable=world.tradable,
-        meta={**world.meta},
-        tariff_tables=dict(world.tariff_tables),
-    )
+    shares = replace(BaselineShares.of(world, econ), pi=pi, tau=tariffs, expenditure=X)
     new, _ = world_from_baseline(shares, name or world.name)
     return replace(new, sector_groups=world.sector_groups, theta_se=world.theta_se)

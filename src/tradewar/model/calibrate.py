@@ -99,6 +99,32 @@ class BaselineShares:
     adjustments: tuple[Adjustment, ...] = ()
     tariff_tables: dict[str, np.ndarray] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, world: World, econ: Economy) -> BaselineShares:
+        """The shares of ``econ``, a calibration of ``world``, with the world's own data.
+
+        Labels, elasticities, tariffs, ``meta`` and tariff tables are ``world``'s; trade, cost
+        and final-demand shares, value added, deficits and spending are ``econ``'s (as numpy
+        arrays). Change any with `dataclasses.replace` before `world_from_shares`.
+        """
+        return cls(
+            countries=world.countries,
+            country_names=world.country_names,
+            sectors=world.sectors,
+            sector_names=world.sector_names,
+            pi=np.asarray(econ.pi),
+            tau=world.tariffs,
+            gamma_io=np.asarray(econ.gamma_io),
+            alpha=np.asarray(econ.alpha),
+            va=np.asarray(econ.va),
+            deficit=np.asarray(econ.deficit),
+            expenditure=np.asarray(econ.expenditure),
+            theta=world.theta,
+            tradable=world.tradable,
+            meta=dict(world.meta),
+            tariff_tables=dict(world.tariff_tables),
+        )
+
 
 @jax.jit
 def economy_after(econ: Economy, shock: Shock, sol: Solution) -> Economy:

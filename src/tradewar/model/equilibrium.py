@@ -152,13 +152,16 @@ def _two_lines(shares, logs, rho_t, dependence):
     return log_c, top_new
 
 
-def _log_prices(A, econ: Economy, log_w, log_P0, tol, max_inner):
+def _log_prices(A, econ: Economy, log_w, log_P0, inner: InnerSolve):
     """Solve eqs. 1–2 for ``log P_hat`` (N, J); returns (log_P, log_c, last change).
+
+    ``inner`` (`InnerSolve`) gives the tolerance on the change of ``log P_hat`` and the cap.
 
     A sector that a country buys in the baseline but can no longer source from anyone (every
     supplier banned) has an infinite price: ``+inf``, which makes the solution non-finite and
     so reported as failed, never a silent zero.
     """
+    tol, max_inner = inner.tol, inner.max_iterations
     bought = econ.pi.sum(axis=1) > 0
 
     def step(log_P):

@@ -142,12 +142,17 @@ def make_margins(
 
     Raises
     ------
+    TypeError
+        For a value `MarginValues` does not name (as for any unknown keyword).
     ValueError
-        For a value `MarginValues` does not name or an unknown numeraire.
+        For an unknown numeraire.
     """
     unknown = sorted(set(values) - set(MarginValues.__annotations__))
     if unknown:
-        raise ValueError(f"unknown margin value(s) {', '.join(unknown)}")
+        raise TypeError(
+            f"make_margins() got unknown value(s) {', '.join(unknown)} "
+            f"(one of {', '.join(MarginValues.__annotations__)})"
+        )
     numeraire = values.get("numeraire", "world_value_added")
     if numeraire not in NUMERAIRES:
         raise ValueError(f"numeraire must be one of {', '.join(NUMERAIRES)}")

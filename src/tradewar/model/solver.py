@@ -318,10 +318,10 @@ def _solve_jit(
 
     def evaluate(x, log_P0, X0, inner_tol):
         w = jnp.exp(x)
-        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, inner_tol, lim.max_inner)
+        inner = InnerSolve(inner_tol, lim.max_inner, krylov)
+        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, inner)
         pi_new = trade_shares(A, econ, log_c, log_P)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
-        inner = InnerSolve(inner_tol, lim.max_inner, krylov)
         X, ch_x, failed = goods_market(pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner)
         missed = jnp.asarray(False) if krylov else failed
         acc = shock_accounts(econ, shock, pi_new, X, gamma_va)
