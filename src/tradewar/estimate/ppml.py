@@ -69,7 +69,8 @@ def ppml_elasticities(
     n_obs = frame.groupby("sector", sort=False).size()
     rows = []
     coef = se = pd.Series(dtype=float)
-    converged = True
+    # pyfixest's verdict, set by the fit below; without a fit no sector reaches `status_of`.
+    converged = False
     if identified:
         used = [f"lt_{codes.index(code)}" for code in identified]
         formula = "y ~ " + " + ".join(used) + " | exs + ims + pair"
