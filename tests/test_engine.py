@@ -230,6 +230,7 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
     import jax.numpy as jnp
 
     from tradewar.engine import economy_from_world
+    from tradewar.model.accounts import Wedges, sector_major, spending_shares
     from tradewar.model.economy import no_shock
     from tradewar.model.equilibrium import InnerSolve, goods_market
 
@@ -241,8 +242,9 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
         shock = shock._replace(tau=jnp.where(jnp.eye(n)[:, :, None] > 0, econ.tau, subsidy))
         start = econ.expenditure
     ones = jnp.ones_like(econ.va)
+    shares = spending_shares(sector_major(econ.pi), Wedges.of_shock(shock))
     X, residual, used = goods_market(
-        econ.pi, shock, econ, econ.gamma_va, econ.gamma_io, ones, start, InnerSolve(1e-13, 400)
+        shares, shock, econ, econ.gamma_va, econ.gamma_io, ones, start, InnerSolve(1e-13, 400)
     )
     assert bool(used) is gmres
     assert float(residual) < 1e-12

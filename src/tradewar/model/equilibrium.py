@@ -14,7 +14,12 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from tradewar.model.accounts import border_factor, national_income, shock_accounts
+from tradewar.model.accounts import (
+    SpendingShares,
+    accounts_from_shares,
+    border_factor,
+    national_income,
+)
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.linear import gmres
 
@@ -152,10 +157,11 @@ def _two_lines(shares, logs, rho_t, dependence):
     return log_c, top_new
 
 
-def _log_prices(A, econ: Economy, log_w, log_P0, inner: InnerSolve):
+def _log_prices(A_by_sector, econ: Economy, log_w, log_P0, inner: InnerSolve):
     """Solve eqs. 1–2 for ``log P_hat`` (N, J); returns (log_P, log_c, last change).
 
-    ``inner`` (`InnerSolve`) gives the tolerance on the change of ``log P_hat`` and the cap.
+    ``A_by_sector`` is the shock's `trade_weights`, `sector_major`; ``inner``
+    (`InnerSolve`) gives the tolerance on the change of ``log P_hat`` and the cap.
 
     A sector that a country buys in the baseline but can no longer source from anyone (every
     supplier banned) has an infinite price: ``+inf``, which makes the solution non-finite and
@@ -166,7 +172,7 @@ def _log_prices(A, econ: Economy, log_w, log_P0, inner: InnerSolve):
 
     def step(log_P):
         log_c, _, _ = cost_structure(econ, log_w, log_P)
-        s = jnp.einsum("nij,ij->nj", A, jnp.exp(-econ.theta * log_c))
+        s = jnp.einsum("jin,ij->nj", A_by_sector, jnp.exp(-econ.theta * log_c))
         direct = -jnp.log(jnp.where(s > 0, s, 1.0)) / econ.theta
         return jnp.where(s > 0, direct, jnp.where(bought, jnp.inf, 0.0))
 
@@ -189,11 +195,43 @@ def trade_shares(A, econ: Economy, log_c, log_P):
     return A * jnp.exp(-econ.theta * (log_c[None, :, :] - log_P[:, None, :]))
 
 
-def _goods_map(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bill):
+#: Largest ``|theta * log change|`` of a unit cost or price index for which `trade_shares_by_sector`
+#: takes the exponential of each factor apart (their product stays far inside float64's range).
+SEPARABLE_BELOW = 300.0
+
+
+def trade_shares_by_sector(A_by_sector, econ: Economy, log_c, log_P):
+    """`trade_shares` from `sector_major` weights, sector-major: ``(J, N, N)`` ``[j, i, n]``.
+
+    With ``A_by_sector`` divided by the border wedges (`border_factor`), the shares at world
+    prices.
+
+    ``exp(-theta (log_c[i] - log_P[n]))`` is the product of an exporter's and an importer's
+    factor, so ``2 N J`` exponentials serve the ``N^2 J`` shares (the same numbers to
+    rounding). Where a factor could leave float64's range (an infinite price index, a change
+    beyond `SEPARABLE_BELOW` in ``theta`` units) each share's exponential is taken whole.
+    """
+    theta = econ.theta[:, None]
+    exporter = -theta * log_c.T  # (J, N)
+    importer = theta * log_P.T  # (J, N)
+    small = (jnp.max(jnp.abs(exporter)) < SEPARABLE_BELOW) & (
+        jnp.max(jnp.abs(importer)) < SEPARABLE_BELOW
+    )
+
+    def separable(_):
+        return A_by_sector * jnp.exp(exporter)[:, :, None] * jnp.exp(importer)[:, None, :]
+
+    def whole(_):
+        return A_by_sector * jnp.exp(exporter[:, :, None] + importer[:, None, :])
+
+    return jax.lax.cond(small, separable, whole, None)
+
+
+def _goods_map(shares: SpendingShares, shock: Shock, econ: Economy, gamma_va, gamma_io, wage_bill):
     """``X -> intermediate + final demand at spending X`` (eqs. 4–5), an affine map of ``X``."""
 
     def demand(X):
-        acc = shock_accounts(econ, shock, pi_new, X, gamma_va)
+        acc = accounts_from_shares(econ, shares, X, gamma_va)
         income = national_income(wage_bill, shock.deficit, acc)
         return jnp.einsum("nkj,nj->nk", gamma_io, acc.output) + econ.alpha * income[:, None]
 
@@ -213,8 +251,13 @@ class InnerSolve(NamedTuple):
     krylov: bool = True
 
 
-def goods_market(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat, X0, inner):
+def goods_market(
+    shares: SpendingShares, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat, X0, inner
+):
     """Solve the goods-market system (eqs. 4–5) for X' (N, J).
+
+    ``shares`` (`SpendingShares`) split spending at the new trade shares; ``shock`` gives the
+    deficits, ``w_hat`` ``(N,)`` the wage bills, ``X0`` ``(N, J)`` the start.
 
     The system is affine, ``X = T X + b``. It is iterated from the warm start while that
     contracts (the usual case); large import subsidies can make ``T`` expansive, and then the
@@ -224,7 +267,7 @@ def goods_market(pi_new, shock: Shock, econ: Economy, gamma_va, gamma_io, w_hat,
     when GMRES solved the system, or, without the fallback, when nothing did.
     """
     tol, max_inner, fallback = inner
-    demand = _goods_map(pi_new, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
+    demand = _goods_map(shares, shock, econ, gamma_va, gamma_io, w_hat * econ.va)
     scale = jnp.sum(econ.va)
 
     def cond(state):

@@ -24,7 +24,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tradewar.model.accounts import border_factor, national_income, shock_accounts
+from tradewar.model.accounts import (
+    Wedges,
+    accounts_from_shares,
+    border_factor,
+    national_income,
+    sector_major,
+    shock_accounts,
+    spending_shares,
+)
 from tradewar.model.arrays import filled, on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.equilibrium import (
@@ -33,6 +41,7 @@ from tradewar.model.equilibrium import (
     cost_structure,
     goods_market,
     trade_shares,
+    trade_shares_by_sector,
     trade_weights,
 )
 
@@ -310,6 +319,10 @@ def _solve_jit(
     n = econ.va.shape[0]
     m = max(anderson_memory, 1)
     A = trade_weights(econ, shock)
+    # The inner loops' arrays, sector-major once per solve (`sector_major`).
+    A_by_sector = sector_major(A)
+    wedges = Wedges.of_shock(shock)
+    at_world_prices = A_by_sector / border_factor(wedges.tau, wedges.import_rent, wedges.dissipated)
     total_va = jnp.sum(econ.va)
     weights = econ.va / total_va
 
@@ -319,12 +332,13 @@ def _solve_jit(
     def evaluate(x, log_P0, X0, inner_tol):
         w = jnp.exp(x)
         inner = InnerSolve(inner_tol, lim.max_inner, krylov)
-        log_P, log_c, ch_p = _log_prices(A, econ, x, log_P0, inner)
-        pi_new = trade_shares(A, econ, log_c, log_P)
+        log_P, log_c, ch_p = _log_prices(A_by_sector, econ, x, log_P0, inner)
+        world_price = trade_shares_by_sector(at_world_prices, econ, log_c, log_P)
+        shares = spending_shares(world_price, wedges)
         _, gamma_va, gamma_io = cost_structure(econ, x, log_P)
-        X, ch_x, failed = goods_market(pi_new, shock, econ, gamma_va, gamma_io, w, X0, inner)
+        X, ch_x, failed = goods_market(shares, shock, econ, gamma_va, gamma_io, w, X0, inner)
         missed = jnp.asarray(False) if krylov else failed
-        acc = shock_accounts(econ, shock, pi_new, X, gamma_va)
+        acc = accounts_from_shares(econ, shares, X, gamma_va)
         demand = acc.labour_demand
         excess = jnp.log(jnp.maximum(demand, 1e-300)) - jnp.log(w * econ.va)
         residual = jnp.max(jnp.abs(demand / (w * econ.va) - 1.0))
