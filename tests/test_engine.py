@@ -242,7 +242,8 @@ def test_goods_market_contracts_usually_and_uses_gmres_only_when_expansive(subsi
         shock = shock._replace(tau=jnp.where(jnp.eye(n)[:, :, None] > 0, econ.tau, subsidy))
         start = econ.expenditure
     ones = jnp.ones_like(econ.va)
-    shares = spending_shares(sector_major(econ.pi), Wedges.of_shock(shock))
+    wedges = Wedges.of_shock(shock)
+    shares = spending_shares(sector_major(econ.pi) / wedges.border(), wedges)
     X, residual, used = goods_market(
         shares, shock, econ, econ.gamma_va, econ.gamma_io, ones, start, InnerSolve(1e-13, 400)
     )
@@ -296,3 +297,36 @@ def test_the_anderson_step_solves_its_small_system_like_lapack():
         x = np.asarray(_solve_spd(jnp.asarray(a), jnp.asarray(b)))
         expected = np.linalg.solve(a, b)
         assert np.max(np.abs(x - expected)) <= 1e-10 * np.max(np.abs(expected))
+
+
+@pytest.mark.parametrize("shift", [0.3, 800.0])
+def test_trade_shares_by_sector_are_eq_3_with_or_without_separable_exponentials(shift):
+    """The solver's sector-major trade shares equal eq. 3 taken whole with NumPy: with
+    moderate price changes (one exponential per exporter and per importer) and with changes
+    of ``shift / theta`` that would overflow that product (each share's exponential whole)."""
+    import jax.numpy as jnp
+
+    from tradewar.engine import economy_from_world
+    from tradewar.model.accounts import sector_major
+    from tradewar.model.economy import no_shock
+    from tradewar.model.equilibrium import (
+        SEPARABLE_BELOW,
+        trade_shares_by_sector,
+        trade_weights,
+    )
+
+    econ = economy_from_world(tw.load_world("tiny"))
+    theta = np.asarray(econ.theta)
+    n, j = econ.alpha.shape
+    rng = np.random.default_rng(3)
+    log_c = rng.uniform(-0.2, 0.2, (n, j)) + shift / theta
+    log_P = rng.uniform(-0.2, 0.2, (n, j)) + shift / theta
+    assert (shift > SEPARABLE_BELOW) is (shift == 800.0)
+    A = np.asarray(trade_weights(econ, no_shock(econ)))
+    expected = A * np.exp(-theta * (log_c[None, :, :] - log_P[:, None, :]))
+    got = trade_shares_by_sector(
+        sector_major(jnp.asarray(A)), econ, jnp.asarray(log_c), jnp.asarray(log_P)
+    )
+    got = np.asarray(sector_major(got))
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)

@@ -128,6 +128,10 @@ class Wedges(NamedTuple):
         """The wedges of a `tradewar.model.economy.Shock`."""
         return cls.of(shock.tau, shock.export_tax, shock.import_rent, shock.dissipated)
 
+    def border(self):
+        """`border_factor` of these wedges: domestic over world price, ``[k, i, n]``."""
+        return border_factor(self.tau, self.import_rent, self.dissipated)
+
 
 class SpendingShares(NamedTuple):
     """Where each unit of an importer's spending goes, at given expenditure shares.

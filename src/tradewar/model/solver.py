@@ -322,7 +322,7 @@ def _solve_jit(
     # The inner loops' arrays, sector-major once per solve (`sector_major`).
     A_by_sector = sector_major(A)
     wedges = Wedges.of_shock(shock)
-    at_world_prices = A_by_sector / border_factor(wedges.tau, wedges.import_rent, wedges.dissipated)
+    at_world_prices = A_by_sector / wedges.border()
     total_va = jnp.sum(econ.va)
     weights = econ.va / total_va
 
