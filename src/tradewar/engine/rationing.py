@@ -36,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tradewar.engine.capacity import Capacity, with_stocks
-from tradewar.model.arrays import on_device
+from tradewar.model.arrays import filled, on_device
 from tradewar.model.economy import Economy, Shock
 from tradewar.model.outcomes import Outcome, compute_outcome
 from tradewar.model.solver import Solution, SolverOptions, solve_arrays
@@ -77,6 +77,8 @@ def split_wedges(
     importer keeps all of it; under ``none`` all of it is dissipated. Cells without a binding
     quota keep the policy's export tax.
     """
+    if not binding.any():  # no quota binds: the policies' export taxes, nothing else
+        return Wedges(export_tax=np.array(tax, dtype=float), import_rent=None, dissipated=None)
     regimes = state.rent_regimes(default_rent)
     base = state.export_tax
     quota_rent = np.where(binding, (1.0 + tax) / (1.0 + base) - 1.0, 0.0)
@@ -98,7 +100,9 @@ def _shock(econ: Economy, state: PolicyState, wedges: Wedges, rent: np.ndarray) 
     factor = (1.0 + wedges.export_tax) * (1.0 + rent[None, :, :])
     return Shock(
         tau=on_device(state.tariffs, np.float64),
-        cost_hat=on_device(state.cost_hat, np.float64),
+        cost_hat=filled(state.cost_hat.shape, 1.0)
+        if not np.any(state.cost_hat != 1.0)
+        else on_device(state.cost_hat, np.float64),
         deficit=econ.deficit,
         export_tax=on_device(factor - 1.0, np.float64) if wedge else None,
         open=on_device(state.open, np.float64) if wedge else None,

@@ -86,29 +86,34 @@ class Outcome:
         """True only for a finite solution, inside the model's domain, within tolerance."""
         return Status(self.status).converged
 
-    @property
+    @functools.cached_property
     def exports_before(self) -> np.ndarray:
         """Exports before tariffs, excluding domestic sales, ``(N,)``."""
-        return _offdiag(self.flows_before).sum(axis=(0, 2))
+        return _foreign(self.flows_before, axis=(0, 2))
 
-    @property
+    @functools.cached_property
     def exports_after(self) -> np.ndarray:
         """Counterfactual exports, ``(N,)``."""
-        return _offdiag(self.flows_after).sum(axis=(0, 2))
+        return _foreign(self.flows_after, axis=(0, 2))
 
-    @property
+    @functools.cached_property
     def imports_before(self) -> np.ndarray:
         """Imports before tariffs, excluding domestic purchases, ``(N,)``."""
-        return _offdiag(self.flows_before).sum(axis=(1, 2))
+        return _foreign(self.flows_before, axis=(1, 2))
 
-    @property
+    @functools.cached_property
     def imports_after(self) -> np.ndarray:
         """Counterfactual imports, ``(N,)``."""
-        return _offdiag(self.flows_after).sum(axis=(1, 2))
+        return _foreign(self.flows_after, axis=(1, 2))
 
 
-def _offdiag(flows: np.ndarray) -> np.ndarray:
-    return flows * (1.0 - np.eye(flows.shape[0]))[:, :, None]
+def _foreign(flows: np.ndarray, axis: tuple[int, int]) -> np.ndarray:
+    """Sums of ``flows`` ``[importer, exporter, sector]`` over ``axis``, domestic flows left out.
+
+    Made once per outcome and kept (an outcome's arrays are never changed in place): a country
+    table reads each several times.
+    """
+    return (flows * (1.0 - np.eye(flows.shape[0]))[:, :, None]).sum(axis=axis)
 
 
 def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
@@ -236,7 +241,8 @@ def compute_outcome(
 
     tot_b, vot_b = cp_decomposition(M0, M1, c_hat, tau0, I0)
 
-    trade_gap = _offdiag(M1).sum(axis=(1, 2)) - _offdiag(M1).sum(axis=(0, 2)) - d1
+    foreign = M1 * (1.0 - np.eye(M1.shape[0]))[:, :, None]
+    trade_gap = foreign.sum(axis=(1, 2)) - foreign.sum(axis=(0, 2)) - d1
     walras = float(np.max(np.abs(trade_gap)) / va0.sum())
     return Outcome(
         w_hat=w_hat,
