@@ -3,8 +3,8 @@
 Run: ``python benchmarks/bench_targets.py`` (about three minutes) or with ``--all`` to add the
 README's report, Ossa's Nash tariffs, the US–China Nash on all of ``wiod2014-ree``, outer
 iterations on every bundled scenario, 1,000 Monte Carlo draws from the command line's default,
-a batched (``vmap``) solve against a loop, and a 5-player Nash and a report on an 81 x 50 world
-(tens of minutes). ``--smoke`` runs two lines at a tiny size, as the tests do.
+a batched solve (``vmap`` and ``lax.map``) against a loop, and a 5-player Nash and a report on
+an 81 x 50 world (tens of minutes). ``--smoke`` runs two lines at a tiny size, as the tests do.
 
 Each line: the case, the measured figure, the target and whether it is met. Warm
 figures are medians of repeated runs after a first (compiling) one; "cold" figures are whole
@@ -90,12 +90,14 @@ def monte_carlo_cli(draws: int = 1000) -> None:
 
 
 def batched_solve(batch: int = 100) -> None:
-    """A ``jax.vmap`` of the solver over elasticity draws against a loop of single solves."""
+    """The solver batched over elasticity draws (``vmap``, ``lax.map``) against a loop."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_uncertainty import vmap_against_loop
+    from bench_uncertainty import map_against_loop, vmap_against_loop
 
     ratio = vmap_against_loop(batch)
     line(f"vmap of {batch} NAFTA solves: speed against a loop", ratio, 1.0, "x", at_least=True)
+    ratio = map_against_loop(batch)
+    line(f"lax.map of {batch} NAFTA solves: speed against a loop", ratio, 1.0, "x", at_least=True)
 
 
 def large_world_strategy() -> None:

@@ -71,13 +71,17 @@ class UncertaintyResult:
         """
         qs = tuple(quantiles or self.quantiles)
         keys = ["step", "date", "label", "country", "variable"]
-        grouped = self.values.groupby(keys, sort=False)["value"]
-        out = grouped.agg(
-            mean="mean",
-            p_negative=lambda v: float((v < 0).mean()),
-            p_positive=lambda v: float((v > 0).mean()),
-            runs="count",
+        value = self.values["value"]
+        signs = self.values[keys].assign(
+            value=value, negative=(value < 0).astype(float), positive=(value > 0).astype(float)
         )
+        out = signs.groupby(keys, sort=False).agg(
+            mean=("value", "mean"),
+            p_negative=("negative", "mean"),
+            p_positive=("positive", "mean"),
+            runs=("value", "count"),
+        )
+        grouped = self.values.groupby(keys, sort=False)["value"]
         for q in qs:
             out[f"q{q:g}"] = grouped.quantile(q / 100.0)
         out = out.reset_index()

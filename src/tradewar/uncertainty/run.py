@@ -288,20 +288,33 @@ def _values(
     cat = np.concatenate
     step = cat([p.step for p in parts]) if parts else np.zeros(0, dtype=np.int64)
     steps = spec.steps()
-    dates = np.array([s.date.isoformat() if spec.step else "" for s, _ in steps], dtype=object)
-    labels = np.array([s.label for s, _ in steps], dtype=object)
+    dates = [s.date.isoformat() if spec.step else "" for s, _ in steps]
+    labels = [s.label for s, _ in steps]
+    country = cat([p.country for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    variable = cat([p.variable for p in parts]) if parts else np.zeros(0, dtype=np.int64)
     return pd.DataFrame(
         {
             run_column: cat([p.draw for p in parts]) if parts else np.zeros(0, dtype=np.int64),
             "step": step,
-            "date": dates[step],
-            "label": labels[step],
-            "country": np.array(countries, dtype=object)[cat([p.country for p in parts])]
-            if parts
-            else np.zeros(0, dtype=object),
-            "variable": np.array(variables or [""], dtype=object)[cat([p.variable for p in parts])]
-            if parts
-            else np.zeros(0, dtype=object),
+            "date": _labelled(dates, step),
+            "label": _labelled(labels, step),
+            "country": _labelled(list(countries), country),
+            "variable": _labelled(variables or [""], variable),
             "value": cat([p.value for p in parts]) if parts else np.zeros(0),
         }
     )
+
+
+def _labelled(names: list[str], codes: np.ndarray) -> pd.Series:
+    """``names[codes]`` as pandas' string column, built through Arrow.
+
+    A million rows of Monte Carlo values take 0.14 s a column this way, 0.5 s from Python
+    strings.
+    """
+    import pyarrow as pa
+
+    dtype = pd.Series(["a"]).dtype  # the string dtype pandas gives a column of str
+    taken = pa.DictionaryArray.from_arrays(
+        pa.array(codes.astype(np.int32)), pa.array(names, type=pa.string())
+    ).cast(pa.large_string())
+    return pd.Series(pd.array(taken, dtype=dtype))
