@@ -620,3 +620,161 @@ def test_a_server_that_does_not_speak_dask_is_exit_2_in_seconds(
     assert res.exit_code == 2, res.output
     assert f"cannot talk to a Dask scheduler at {address}" in res.stderr
     assert "scheduler" in res.stderr and time.perf_counter() - started < 30
+
+
+# ------------------------------------------------------------------ draws solved together
+THETA_ONLY = (
+    TINY.replace('model = "caliendo-parro"', 'model = "caliendo-parro"\ndeficits = "zero"')
+    + """
+[uncertainty]
+draws = 6
+seed = 11
+[[uncertainty.parameter]]
+path = "parameters.theta.MAN"
+distribution = "uniform"
+low = 3.0
+high = 6.0
+"""
+)
+TIMELINE = """
+name = "tiny timeline"
+world = "tiny"
+model = "caliendo-parro"
+focus = ["HOM", "FOR"]
+[[step]]
+date = 2025-01-01
+label = "tariff"
+[[step.policy]]
+kind = "tariff"
+importer = "HOM"
+exporter = "FOR"
+add_pct = 30
+[[step]]
+date = 2025-06-01
+label = "retaliation"
+[[step.policy]]
+kind = "tariff"
+importer = "FOR"
+exporter = "HOM"
+add_pct = 30
+
+[uncertainty]
+draws = 6
+seed = 5
+[[uncertainty.parameter]]
+path = "parameters.theta.MAN"
+distribution = "uniform"
+low = 3.0
+high = 6.0
+"""
+QUOTA_STEP = """
+[[policy]]
+kind = "export_control"
+exporter = "FOR"
+importer = "*"
+sectors = "MAN"
+quota_pct_of_baseline = 50
+"""
+
+
+def _counting_batches(monkeypatch):
+    """Count the chunks `solve_draws` solved together (a result) and left (None), with the
+    draws of any run solved together (not only from `MIN_RUNS_TOGETHER`)."""
+    import tradewar.engine.draws as draws
+    import tradewar.uncertainty.engine as engine
+
+    monkeypatch.setattr(engine, "MIN_RUNS_TOGETHER", 2)
+
+    counts = {"together": 0, "left": 0}
+    original = draws.solve_draws
+
+    def counted(scenarios, world):
+        out = original(scenarios, world)
+        counts["together" if out is not None else "left"] += 1
+        return out
+
+    monkeypatch.setattr(draws, "solve_draws", counted)
+    return counts
+
+
+@pytest.mark.parametrize(
+    "extra", ["", QUOTA_STEP, "timeline"], ids=["plain", "with a quota", "two steps"]
+)
+def test_elasticity_draws_solved_together_are_those_solved_one_by_one(tmp_path, monkeypatch, extra):
+    """Chunks of one draw are solved draw by draw; larger chunks of elasticity draws together
+    (every step's solves in one program, each step warm-started from the one before): the
+    frames are equal bit for bit, on threads too. A scenario with a quota is left to the
+    draw-by-draw path, with the same result."""
+    if extra == "timeline":
+        text = TIMELINE
+    else:
+        text = THETA_ONLY.replace("\n[uncertainty]", extra + "\n[uncertainty]")
+    path = tmp_path / "theta.toml"
+    path.write_text(text, encoding="utf-8")
+    counts = _counting_batches(monkeypatch)
+    alone = monte_carlo(path, scheduler="none", chunk_size=1)
+    assert counts == {"together": 0, "left": 0}  # one draw a chunk: nothing to batch
+    together = monte_carlo(path, scheduler="none", chunk_size=4)
+    threads = monte_carlo(path, scheduler="threads", workers=2, chunk_size=3)
+    if extra == QUOTA_STEP:
+        assert counts == {"together": 0, "left": 4}
+    else:
+        assert counts == {"together": 4, "left": 0}
+    assert alone.failed == 0
+    _same(alone, together)
+    _same(alone, threads)
+
+
+def test_zero_variance_elasticity_draws_give_the_point_solve_exactly(tmp_path, monkeypatch):
+    counts = _counting_batches(monkeypatch)
+    path = tmp_path / "theta.toml"
+    path.write_text(THETA_ONLY, encoding="utf-8")
+    scenario = tw.load_scenario(path)
+    central = float(scenario.parameters.theta["MAN"]) if scenario.parameters.theta else None
+    theta = central if central is not None else float(tw.load_world("tiny").theta[1])
+    point = tw.run_scenario(
+        scenario.model_copy(update={"uncertainty": None}), strict=True
+    ).country_table()
+    parameters = {
+        "parameter": [
+            {"path": "parameters.theta.MAN", "distribution": "normal", "mean": theta, "sd": 0.0}
+        ]
+    }
+    result = monte_carlo(scenario, draws=4, parameters=parameters, scheduler="none")
+    summary = result.summary().set_index(["country", "variable"])
+    for variable in ("welfare_pct", "real_wage_pct", "terms_of_trade_pct", "tariff_revenue"):
+        for code in point.index:
+            row = summary.loc[(code, variable)]
+            assert row["q5"] == row["q95"] == point.loc[code, variable]
+    assert counts == {"together": 1, "left": 0}
+
+
+def test_solve_many_is_solve_arrays_bit_for_bit_gmres_member_included():
+    """`solve_many` on problems of different tariffs: each solution equals `solve_arrays`
+    exactly, including a member whose goods market needs the GMRES fallback (a 60% import
+    subsidy), which it solves again alone."""
+    import jax
+    import jax.numpy as jnp
+
+    from tradewar.engine import economy_from_world
+    from tradewar.model.batch import solve_many
+    from tradewar.model.economy import no_shock
+    from tradewar.model.solver import SolverOptions, solve_arrays
+
+    econ = economy_from_world(tw.load_world("tiny"))
+    n = econ.va.shape[0]
+    options = SolverOptions()
+    shocks = [
+        no_shock(econ)._replace(tau=jnp.where(jnp.eye(n)[:, :, None] > 0, econ.tau, subsidy))
+        for subsidy in (0.1, -0.3, -0.6, 0.4)
+    ]
+    # The member that needs GMRES leaves NaN in the batch's output (it is solved again).
+    with jax.debug_nans(False):
+        many = solve_many([econ] * len(shocks), shocks, options)
+    for shock, solution in zip(shocks, many, strict=True):
+        alone = solve_arrays(econ, shock, options)
+        for got, expected in zip(solution, alone, strict=True):
+            assert np.array_equal(np.asarray(got), np.asarray(expected), equal_nan=True)
+    assert float(many[2].max_residual) < 1e-10  # the expansive member was solved, by GMRES
+    with pytest.raises(ValueError, match="one shock"):
+        solve_many([econ], shocks, options)

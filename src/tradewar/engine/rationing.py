@@ -303,18 +303,20 @@ def solve_state(
     ``import_rent`` and ``dissipated`` the importer-side parts; with ``capacity`` its
     ``capacity_rent`` ``(N, J)`` holds the premia (fractions of unit cost).
 
-    The search is quasi-Newton in the log wedges: Broyden's updates from a Jacobian that is the
-    last step's (for the same cells), or else the partial elasticities of the quota cells with
-    finite-difference columns for the capacity-limited producers (few, and the ones whose
-    slopes the partial elasticities miss when demand is very inelastic).
+    Without a binding quota or limit it is one solve (`plain_solve`). Otherwise the search is
+    quasi-Newton in the log wedges: Broyden's updates from the last step's Jacobian (same
+    cells), else the quota cells' partial elasticities with finite-difference columns for the
+    capacity-limited producers (few, and those whose slopes the partial elasticities miss).
     """
+    plain = plain_solve(econ, state, previous, capacity, quota_rent)
+    if plain is not None:
+        return plain_outcome(
+            econ, plain, solve_arrays(econ, plain.shock, options, plain.start), options
+        )
     pi = np.asarray(econ.pi)
     if capacity is not None:
         state = with_stocks(state, capacity, pi)
-    quota = np.nan_to_num(state.quota, nan=np.inf)
-    # A quota on a flow with no baseline trade caps nothing (zero stays below any cap), and
-    # nor does one on a banned flow.
-    binding = np.isfinite(quota) & (pi > 0) & (state.open > 0)
+    quota, binding = _quota_cells(state, pi)
     limited = capacity.limited if capacity is not None else np.zeros(pi.shape[1:], dtype=bool)
     start, tax, rent, jacobian, capacity_block = _warm_start(previous, state, binding, limited)
     reported = capacity is not None
@@ -382,6 +384,62 @@ def solve_state(
     # The wedges did not settle: the numbers are those of the last round, flagged.
     status = Status.QUOTA_NOT_SETTLED if quota_gap >= capacity_gap else Status.CAPACITY_NOT_SETTLED
     return replace(outcome, status=status), Rationed(solution, tax, rent)
+
+
+def _quota_cells(state: PolicyState, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The quotas ``(N, N, J)`` (inf where none) and the cells where one can bind.
+
+    A quota on a flow with no baseline trade caps nothing (zero stays below any cap), and nor
+    does one on a banned flow.
+    """
+    quota = np.nan_to_num(state.quota, nan=np.inf)
+    return quota, np.isfinite(quota) & (pi > 0) & (state.open > 0)
+
+
+class PlainSolve(NamedTuple):
+    """The one solve of a policy state in which no quota or capacity limit can bind.
+
+    ``shock`` and ``start`` are what the solver gets; ``wedges``, ``tax`` and ``rent`` what the
+    outcome and the next step keep (`plain_outcome`).
+    """
+
+    shock: Shock
+    start: Solution | None
+    wedges: Wedges
+    tax: np.ndarray
+    rent: np.ndarray
+
+
+def plain_solve(
+    econ: Economy,
+    state: PolicyState,
+    previous: Rationed | None,
+    capacity: Capacity | None,
+    quota_rent: str = "exporter",
+) -> PlainSolve | None:
+    """The solve of `solve_state` when nothing is rationed; None when a quota or limit can bind.
+
+    Split out so that the solves of many such states can be made together
+    (`tradewar.model.batch.solve_many`) and finished one by one with `plain_outcome`.
+    """
+    if capacity is not None:
+        return None
+    _, binding = _quota_cells(state, np.asarray(econ.pi))
+    if binding.any():
+        return None
+    start, tax, rent, _, _ = _warm_start(
+        previous, state, binding, np.zeros(binding.shape[1:], dtype=bool)
+    )
+    wedges = split_wedges(state, tax, binding, quota_rent)
+    return PlainSolve(_shock(econ, state, wedges, rent), start, wedges, tax, rent)
+
+
+def plain_outcome(
+    econ: Economy, plain: PlainSolve, solution: Solution, options: SolverOptions
+) -> tuple[Outcome, Rationed]:
+    """The outcome of a `plain_solve` from its solution, and what the next step starts from."""
+    outcome = _outcome(econ, plain.shock, solution, options, plain.wedges, None)
+    return outcome, Rationed(solution, plain.tax, plain.rent)
 
 
 def _warm_start(

@@ -15,10 +15,16 @@ from typing import Any
 from tradewar.data.world import World
 from tradewar.engine.capacity import chokepoint_meta
 from tradewar.engine.economies import horizon_economy
-from tradewar.engine.rationing import Rationed, solve_state
+from tradewar.engine.rationing import (
+    PlainSolve,
+    Rationed,
+    plain_outcome,
+    plain_solve,
+    solve_state,
+)
 from tradewar.model.economy import Economy
 from tradewar.model.outcomes import Outcome
-from tradewar.model.solver import SolverOptions
+from tradewar.model.solver import Solution, SolverOptions
 from tradewar.policy.scenario import Scenario
 from tradewar.policy.shocks import PolicyState
 
@@ -71,6 +77,19 @@ class StepSolver:
         outcome, self._previous = solve_state(
             self.econ, state, self.options, self._previous, self.capacity, self.quota_rent
         )
+        return outcome
+
+    def plan(self, state: PolicyState) -> PlainSolve | None:
+        """The solve of ``state`` when nothing in it is rationed, else None.
+
+        With `finish`, `solve` split in two, so that the solves of many draws can be made
+        together (`tradewar.engine.draws`).
+        """
+        return plain_solve(self.econ, state, self._previous, self.capacity, self.quota_rent)
+
+    def finish(self, plain: PlainSolve, solution: Solution) -> Outcome:
+        """The outcome of a `plan` from its solution; the next step starts from it."""
+        outcome, self._previous = plain_outcome(self.econ, plain, solution, self.options)
         return outcome
 
     def meta(self, world: World) -> dict[str, Any]:

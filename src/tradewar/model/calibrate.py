@@ -157,10 +157,27 @@ def rebalanced(
         If the re-solve does not meet ``options.tol``.
     """
     options = options or SolverOptions()
-    shock = Shock(
+    shock = rebalance_shock(econ, deficit)
+    return rebalanced_economy(econ, shock, solve_arrays(econ, shock, options), options)
+
+
+def rebalance_shock(econ: Economy, deficit: jnp.ndarray) -> Shock:
+    """The shock of `rebalanced`: the baseline's tariffs and costs, the new deficits ``(N,)``."""
+    return Shock(
         tau=econ.tau, cost_hat=filled(tuple(econ.tau.shape), 1.0), deficit=on_device(deficit)
     )
-    sol = solve_arrays(econ, shock, options)
+
+
+def rebalanced_economy(
+    econ: Economy, shock: Shock, sol: Solution, options: SolverOptions
+) -> Economy:
+    """The new baseline of `rebalanced` from the solution of its shock (checked).
+
+    Raises
+    ------
+    ConvergenceError
+        If ``sol`` does not meet ``options.tol``.
+    """
     status = solution_status(sol, options.tol)
     if status != "converged":
         raise ConvergenceError(

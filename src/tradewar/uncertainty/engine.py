@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from tradewar.data.world import World
 from tradewar.errors import ConvergenceError, ScenarioError, TradewarError
 from tradewar.policy.scenario import Scenario, parse_scenario
 from tradewar.uncertainty.paths import set_path
+
+if TYPE_CHECKING:
+    from tradewar.results.result import Result
 
 #: Worlds loaded by this process, by source (a Dask worker keeps them between chunks).
 _WORLDS: dict[str, World] = {}
@@ -47,6 +50,13 @@ def apply_values(
         raise ScenarioError(f"{exc.reason} (with {_describe(values)})", key=exc.key) from None
 
 
+def _for_run(exc: ScenarioError, draw: int, values: dict[str, Any]) -> ScenarioError:
+    """``exc`` naming the run and its values."""
+    return ScenarioError(
+        f"{exc.reason} (run {draw}: {_describe(values)})", file=exc.file, key=exc.key
+    )
+
+
 def _describe(values: dict[str, Any]) -> str:
     shown = [f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in values.items()]
     return ", ".join(shown[:4]) + (", ..." if len(shown) > 4 else "")
@@ -69,30 +79,62 @@ class ChunkResult:
     status: list[dict[str, Any]]
 
 
+#: Runs (draws or sweep points) from which a run's chunks of elasticity draws are solved
+#: together. Solving together compiles one more solver program for each kind of solve (about
+#: 2.7 s each, two for a zero-deficit scenario) and then saves about a quarter of each draw
+#: (NAFTA: 38 -> 28 ms a draw in one thread), so it pays back from about 500 draws in a fresh
+#: process; the command line keeps compiled programs, so it pays once per machine.
+MIN_RUNS_TOGETHER = 500
+
+
 def solve_chunk(
-    scenario_data: dict[str, Any], items: list[tuple[int, dict[str, Any]]]
+    scenario_data: dict[str, Any],
+    items: list[tuple[int, dict[str, Any]]],
+    together: bool = True,
 ) -> ChunkResult:
-    """Solve the scenario once per ``(draw, values)`` item; see the module docstring."""
+    """Solve the scenario once per ``(draw, values)`` item; see the module docstring.
+
+    With ``together``, a chunk whose draws change only the trade elasticities is solved
+    together (`tradewar.engine.draws.solve_draws`: each step's solves in one program, the same
+    numbers bit for bit); any other chunk, or one that function does not take, draw by draw.
+    """
     from tradewar.api import run_scenario
+    from tradewar.engine.draws import solve_draws
 
     world = cached_world(scenario_data["world"])
+    scenarios = []
+    for draw, values in items:
+        try:
+            scenarios.append(apply_values(scenario_data, values))
+        except ScenarioError as exc:
+            raise _for_run(exc, draw, values) from None
+    together = (
+        together
+        and len(items) > 1
+        and all(path.startswith("parameters.theta.") for _, values in items for path in values)
+    )
+    batched = solve_draws(scenarios, world) if together else None
     variables: list[str] = []
     parts: list[tuple[int, int, np.ndarray]] = []
     status = []
-    for draw, values in items:
+    for k, (draw, values) in enumerate(items):
         row: dict[str, Any] = {"draw": draw}
         try:
-            scenario = apply_values(scenario_data, values)
-            result = run_scenario(scenario, world=world, strict=False)
+            solved: Result | ConvergenceError
+            if batched is None:
+                solved = run_scenario(scenarios[k], world=world, strict=False)
+            else:
+                solved = batched[k]
+            if isinstance(solved, ConvergenceError):
+                raise solved
+            result = solved
         except ConvergenceError as exc:
             row.update(converged=False, status="not converged", max_residual=exc.max_residual)
             row["error"] = str(exc)
             status.append(row)
             continue
         except ScenarioError as exc:  # bad input, not a failed solve: the caller must fix it
-            raise ScenarioError(
-                f"{exc.reason} (run {draw}: {_describe(values)})", file=exc.file, key=exc.key
-            ) from None
+            raise _for_run(exc, draw, values) from None
         except TradewarError as exc:
             row.update(converged=False, status="failed", max_residual=float("nan"))
             row["error"] = str(exc)
@@ -108,12 +150,12 @@ def solve_chunk(
         status.append(row)
         if not result.converged:  # its numbers are not an equilibrium: counted, not used
             continue
-        for k in range(len(result.steps)):
-            columns = result.country_arrays(k)
+        for step in range(len(result.steps)):
+            columns = result.country_arrays(step)
             if not variables:
                 variables = list(columns)
             block = np.stack([np.asarray(columns[v], dtype=float) for v in variables], axis=1)
-            parts.append((draw, k, block))
+            parts.append((draw, step, block))
     n_countries = len(world.countries)
     n_vars = len(variables)
     size = n_countries * n_vars

@@ -18,6 +18,7 @@ from tradewar.errors import ScenarioError
 from tradewar.policy.scenario import Scenario, load_scenario, validation_error
 from tradewar.policy.uncertainty import MAX_DRAWS, UncertaintySettings
 from tradewar.progress import ProgressCallback
+from tradewar.uncertainty import engine
 from tradewar.uncertainty.cluster import choose_scheduler, run_chunks
 from tradewar.uncertainty.engine import ChunkResult, apply_values, cached_world, solve_chunk
 from tradewar.uncertainty.result import UncertaintyResult
@@ -249,7 +250,8 @@ def _run_all(
     if size < 1:
         raise ScenarioError(f"chunk_size must be at least 1, got {size}", key="chunk_size")
     items = list(enumerate(runs))
-    chunks = [(data, items[k : k + size]) for k in range(0, len(items), size)]
+    together = len(items) >= engine.MIN_RUNS_TOGETHER
+    chunks = [(data, items[k : k + size], together) for k in range(0, len(items), size)]
     chosen = choose_scheduler(scheduler, len(chunks), workers)
     parts: list[ChunkResult] = run_chunks(solve_chunk, chunks, chosen, progress, workers)
     world = cached_world(spec.world)
