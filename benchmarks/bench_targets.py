@@ -97,7 +97,7 @@ def batched_solve(batch: int = 100) -> None:
     ratio = vmap_against_loop(batch)
     line(f"vmap of {batch} NAFTA solves: speed against a loop", ratio, 1.0, "x", at_least=True)
     ratio = map_against_loop(batch)
-    line(f"lax.map of {batch} NAFTA solves: speed against a loop", ratio, 1.0, "x", at_least=True)
+    line(f"solve_many of {batch} NAFTA solves: speed vs a loop", ratio, 1.0, "x", at_least=True)
 
 
 def large_world_strategy() -> None:

@@ -5,8 +5,9 @@
    process, then on a local Dask cluster of one worker process per core; prints wall times,
    failed draws and the welfare quantiles of Mexico and the United States.
 2. The same NAFTA solve for a batch of elasticity draws as one ``jax.vmap`` of the jitted solver,
-   and as one ``jax.lax.map`` (the members one after another in one program), each against a
-   Python loop of single solves; prints both and their ratios.
+   and by `tradewar.model.batch.solve_many` (one ``jax.lax.map``: the members one after another
+   in one program, what Monte Carlo uses), each against a Python loop of single solves; prints
+   both and their ratios.
 
 Run: ``python benchmarks/bench_uncertainty.py [--draws 1000] [--batch 100]``, or ``--smoke``
 (4 draws in this process, a batch of 3) as the tests run it, so the script cannot rot.
@@ -25,6 +26,7 @@ import numpy as np
 
 import tradewar as tw
 from tradewar.engine import economy_from_world
+from tradewar.model.batch import solve_many
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Shock
 from tradewar.model.solver import SolverOptions, _solve_jit, solve_arrays
@@ -83,16 +85,41 @@ def vmap_against_loop(batch: int) -> float:
 
 
 def map_against_loop(batch: int) -> float:
-    """Print and return the speed of one ``lax.map`` of ``batch`` solves against a loop."""
-    return _batched_against_loop(batch, "lax.map")
+    """Print and return the speed of `solve_many` (one ``lax.map``) of ``batch`` solves
+    against a loop of single solves, and check that the numbers are the same bit for bit."""
+    base, shock, thetas, options = _nafta_draws(batch)
+    econs = [base._replace(theta=t) for t in thetas]
+    shocks = [shock] * batch
+    solve_many(econs, shocks, options)  # compile
+    solve_arrays(econs[0], shock, options)  # compile
+    many_times, loop_times = [], []
+    for _ in range(3):  # interleaved, so both see the same machine
+        start = time.perf_counter()
+        many = solve_many(econs, shocks, options)
+        many_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        singles = [solve_arrays(e, shock, options) for e in econs]
+        singles[-1].w_hat.block_until_ready()
+        loop_times.append(time.perf_counter() - start)
+    same = all(
+        np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+        for m, one in zip(many, singles, strict=True)
+        for a, b in zip(m, one, strict=True)
+    )
+    assert same, "solve_many differs from solve_arrays"
+    many_s, loop_s = min(many_times), min(loop_times)
+    print(
+        f"NAFTA solve, {batch} elasticity draws (best of 3): solve_many (lax.map) {many_s:.2f} s, "
+        f"loop of single solves {loop_s:.2f} s; speed-up {loop_s / many_s:.2f}x (bit-identical)"
+    )
+    return loop_s / many_s
 
 
 def _batched_against_loop(batch: int, how: str) -> float:
-    """One compiled program for ``batch`` solves (``vmap`` or ``lax.map``) against a loop.
+    """One compiled program for ``batch`` solves (``vmap``) against a loop.
 
     ``vmap`` iterates every member until the slowest has converged and runs both branches of
-    each conditional; ``lax.map`` solves the members one after another inside one program, each
-    to its own convergence, saving only the dispatch of each solve.
+    each conditional.
     """
     base, shock, thetas, options = _nafta_draws(batch)
     limits, memory = options.limits(), options.anderson_memory
@@ -112,8 +139,7 @@ def _batched_against_loop(batch: int, how: str) -> float:
             krylov=False,
         )
 
-    mapped = jax.vmap(one) if how == "vmap" else (lambda t: jax.lax.map(one, t))
-    batched = jax.jit(mapped)
+    batched = jax.jit(jax.vmap(one))
     batched(thetas)[0].w_hat.block_until_ready()  # compile
     solve_arrays(base._replace(theta=thetas[0]), shock, options)  # compile
     batch_times, loop_times = [], []

@@ -20,8 +20,9 @@ from tradewar.progress import ProgressCallback, report
 #: Seconds to wait for a named scheduler before giving up.
 CONNECT_TIMEOUT_S = 10.0
 #: Cores from which ``auto`` starts a local cluster. Below it, threads in this process are
-#: faster: on 2 cores, 1,000 NAFTA draws took 68 s on two worker processes (each compiles the
-#: solver again), 65 s one after another here, and fewer on two threads here (README).
+#: faster: on 2 cores, 1,000 NAFTA draws took 38.6 s on two worker processes (each starts and
+#: compiles the solvers again, about 13 s before its first chunk), 29.1 s one after another
+#: here and 19.2 s on two threads here (docs/uncertainty.md).
 AUTO_MIN_CORES = 4
 
 
