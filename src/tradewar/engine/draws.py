@@ -18,6 +18,7 @@ import numpy as np
 from tradewar.data.world import World
 from tradewar.engine.economies import scenario_world
 from tradewar.engine.models import economy_for, get_model
+from tradewar.engine.scenario import scenario_result
 from tradewar.engine.steps import StepSolver
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import filled, on_device
@@ -88,7 +89,7 @@ def solve_draws(scenarios: list[Scenario], world: World) -> list[Result | Conver
     if steps is None:
         return None
     for k in alive:
-        out[k] = _result(scenarios[k], worlds[k], steps[k])
+        out[k] = scenario_result(scenarios[k], worlds[k], steps[k])  # meta: a draw keeps none
     return [entry for entry in out if entry is not None]
 
 
@@ -203,18 +204,3 @@ def _steps(
                 )
             )
     return results
-
-
-def _result(scenario: Scenario, world: World, steps: list[StepResult]) -> Result:
-    """The draw's `Result` (its ``meta`` left empty: a draw keeps only its country arrays)."""
-    return Result(
-        scenario=scenario.name,
-        world=world.name,
-        model=scenario.model,
-        deficits=scenario.deficits,
-        countries=world.countries,
-        sectors=world.sectors,
-        unit=world.unit,
-        year=world.year,
-        steps=steps,
-    )

@@ -119,6 +119,28 @@ def _solve(
         if not step.in_force:
             state = in_force  # an announced step that never applied does not carry forward
         report(progress, number / len(todo), f"step {number} of {len(todo)}: {step.label}")
+    return scenario_result(
+        scenario,
+        world,
+        results,
+        elapsed_s=time.perf_counter() - start,
+        meta={
+            "data_hash": data_hash,
+            "scenario": scenario.model_dump(mode="json"),
+            "quota_rent": scenario.parameters.quota_rent,
+            **steps.meta(world),
+        },
+    )
+
+
+def scenario_result(
+    scenario: Scenario,
+    world: World,
+    steps: list[StepResult],
+    elapsed_s: float = 0.0,
+    meta: dict | None = None,
+) -> Result:
+    """The `Result` of ``scenario``'s ``steps`` solved on ``world`` (its labels and units)."""
     return Result(
         scenario=scenario.name,
         world=world.name,
@@ -128,14 +150,9 @@ def _solve(
         sectors=world.sectors,
         unit=world.unit,
         year=world.year,
-        steps=results,
-        elapsed_s=time.perf_counter() - start,
-        meta={
-            "data_hash": data_hash,
-            "scenario": scenario.model_dump(mode="json"),
-            "quota_rent": scenario.parameters.quota_rent,
-            **steps.meta(world),
-        },
+        steps=steps,
+        elapsed_s=elapsed_s,
+        meta=meta or {},
     )
 
 
