@@ -79,11 +79,6 @@ def _nafta_draws(batch: int):
     return base, shock, jnp.asarray(thetas), options
 
 
-def vmap_against_loop(batch: int) -> float:
-    """Print and return the speed of one ``vmap`` of ``batch`` solves against a loop."""
-    return _batched_against_loop(batch, "vmap")
-
-
 def map_against_loop(batch: int) -> float:
     """Print and return the speed of `solve_many` (one ``lax.map``) of ``batch`` solves
     against a loop of single solves, and check that the numbers are the same bit for bit."""
@@ -115,8 +110,8 @@ def map_against_loop(batch: int) -> float:
     return loop_s / many_s
 
 
-def _batched_against_loop(batch: int, how: str) -> float:
-    """One compiled program for ``batch`` solves (``vmap``) against a loop.
+def vmap_against_loop(batch: int) -> float:
+    """Print and return the speed of one ``vmap`` of ``batch`` solves against a loop.
 
     ``vmap`` iterates every member until the slowest has converged and runs both branches of
     each conditional.
@@ -157,8 +152,8 @@ def _batched_against_loop(batch: int, how: str) -> float:
     batch_s, loop_s = min(batch_times), min(loop_times)
     gap = float(jnp.max(jnp.abs(out.w_hat[-1] - single.w_hat)))
     print(
-        f"NAFTA solve, {batch} elasticity draws (best of 3): {how} batch {batch_s:.2f} s, loop "
-        f"of single solves {loop_s:.2f} s; {how} speed-up {loop_s / batch_s:.2f}x (wages agree "
+        f"NAFTA solve, {batch} elasticity draws (best of 3): vmap batch {batch_s:.2f} s, loop "
+        f"of single solves {loop_s:.2f} s; vmap speed-up {loop_s / batch_s:.2f}x (wages agree "
         f"to {gap:.1e})"
     )
     return loop_s / batch_s

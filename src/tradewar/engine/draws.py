@@ -18,7 +18,7 @@ import numpy as np
 from tradewar.data.world import World
 from tradewar.engine.economies import scenario_world
 from tradewar.engine.models import economy_for, get_model
-from tradewar.engine.scenario import scenario_result
+from tradewar.engine.scenario import policy_states, scenario_result, step_result
 from tradewar.engine.steps import StepSolver
 from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import filled, on_device
@@ -27,7 +27,7 @@ from tradewar.model.calibrate import rebalance_shock, rebalanced_economy
 from tradewar.model.economy import Economy
 from tradewar.model.solver import SolverOptions
 from tradewar.policy.scenario import Scenario, Step
-from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
+from tradewar.policy.shocks import PolicyState, check_bans_feasible
 from tradewar.registry import check_model
 from tradewar.results.result import Result, StepResult
 
@@ -147,21 +147,10 @@ def _states(scenario: Scenario, world: World, tau) -> list[tuple[Step, str, Poli
     (the draw-by-draw solve reports it, naming the draw).
     """
     try:
-        state = PolicyState.baseline(np.asarray(tau))
-        if scenario.step:
-            state = apply_policies(world, scenario.policy, state, "policy")
-        states = []
-        for step, key_prefix in scenario.steps():
-            in_force = state
-            state = apply_policies(world, step.policy, state, key_prefix)
-            if np.isfinite(state.quota).any():
-                return None
-            states.append((step, key_prefix, state))
-            if not step.in_force:
-                state = in_force  # an announced step that never applied does not carry forward
+        states = list(policy_states(scenario, world, tau))
     except ScenarioError:
         return None
-    return states
+    return None if any(np.isfinite(state.quota).any() for _, _, state in states) else states
 
 
 def _steps(
@@ -193,14 +182,5 @@ def _steps(
         )
         for k, plan, sol in zip(alive, plans, solutions, strict=True):
             assert plan is not None
-            results[k].append(
-                StepResult(
-                    label=step.label,
-                    date=step.date if scenario.step else None,
-                    source=step.source,
-                    outcome=steppers[k].finish(plan, sol),
-                    policies=state,
-                    in_force=step.in_force,
-                )
-            )
+            results[k].append(step_result(scenario, step, steppers[k].finish(plan, sol), state))
     return results

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from tradewar.errors import ConvergenceError, ScenarioError
 from tradewar.model.arrays import filled
 from tradewar.model.calibrate import rebalanced
 from tradewar.model.economy import Economy
+from tradewar.model.outcomes import Outcome
 from tradewar.model.solver import SolverOptions
 from tradewar.policy.scenario import Scenario, Step
 from tradewar.policy.shocks import PolicyState, apply_policies, check_bans_feasible
@@ -87,15 +89,11 @@ def _solve(
     econ = _baseline_economy(world, data_hash, scenario, options)
     steps = get_model(scenario.model).step_solver(world, scenario, econ, options)
     econ = steps.econ
-    state = PolicyState.baseline(np.asarray(econ.tau))
-    if scenario.step:
-        state = apply_policies(world, scenario.policy, state, "policy")
     pi0 = np.asarray(econ.pi)
     results = []
-    todo = scenario.steps()
-    for number, (step, key_prefix) in enumerate(todo, start=1):
-        in_force = state
-        state = apply_policies(world, step.policy, state, key_prefix)
+    todo = len(scenario.steps())
+    states = policy_states(scenario, world, econ.tau)
+    for number, (step, key_prefix, state) in enumerate(states, start=1):
         check_bans_feasible(world, state, pi0, key_prefix)
         outcome = steps.solve(state, key_prefix)
         if strict and not outcome.converged:
@@ -106,19 +104,8 @@ def _solve(
                 _hint(step),
                 reason=Status(outcome.status).message,
             )
-        results.append(
-            StepResult(
-                label=step.label,
-                date=step.date if scenario.step else None,
-                source=step.source,
-                outcome=outcome,
-                policies=state,
-                in_force=step.in_force,
-            )
-        )
-        if not step.in_force:
-            state = in_force  # an announced step that never applied does not carry forward
-        report(progress, number / len(todo), f"step {number} of {len(todo)}: {step.label}")
+        results.append(step_result(scenario, step, outcome, state))
+        report(progress, number / todo, f"step {number} of {todo}: {step.label}")
     return scenario_result(
         scenario,
         world,
@@ -130,6 +117,37 @@ def _solve(
             "quota_rent": scenario.parameters.quota_rent,
             **steps.meta(world),
         },
+    )
+
+
+def policy_states(scenario: Scenario, world: World, tau) -> Iterator[tuple[Step, str, PolicyState]]:
+    """Each step of ``scenario`` with its key prefix and the policies in force at it.
+
+    Starts from the baseline tariffs ``tau`` ``(N, N, J)`` and the scenario's own policies
+    (a timeline's base), applies each step's policies on the last state in force, and lets an
+    announced step that never applied (``in_force = false``) not carry forward. A generator:
+    each step's policies are applied (and refused, naming their key) when it is reached.
+    """
+    state = PolicyState.baseline(np.asarray(tau))
+    if scenario.step:
+        state = apply_policies(world, scenario.policy, state, "policy")
+    for step, key_prefix in scenario.steps():
+        in_force = state
+        state = apply_policies(world, step.policy, state, key_prefix)
+        yield step, key_prefix, state
+        if not step.in_force:
+            state = in_force
+
+
+def step_result(scenario: Scenario, step: Step, outcome: Outcome, state: PolicyState) -> StepResult:
+    """The `StepResult` of ``step`` solved to ``outcome`` under the policies ``state``."""
+    return StepResult(
+        label=step.label,
+        date=step.date if scenario.step else None,
+        source=step.source,
+        outcome=outcome,
+        policies=state,
+        in_force=step.in_force,
     )
 
 

@@ -207,7 +207,7 @@ def accounts(
     quota wedges of the shock (`tradewar.model.economy.Shock`).
     """
     wedges = Wedges.of(tau, export_tax, import_rent, dissipated)
-    world_price = sector_major(pi / border_factor(tau, import_rent, dissipated))
+    world_price = sector_major(pi) / wedges.border()
     return accounts_from_shares(econ, spending_shares(world_price, wedges), X, gamma_va)
 
 

@@ -20,9 +20,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tradewar.model.arrays import filled
 from tradewar.model.economy import Economy, Shock
-from tradewar.model.solver import Solution, SolverOptions, _Limits, _solve_jit, solve_arrays
+from tradewar.model.solver import (
+    Solution,
+    SolverOptions,
+    _Limits,
+    _solve_jit,
+    solve_arrays,
+    starting_point,
+)
 
 
 def solve_many(
@@ -62,7 +68,7 @@ def solve_many(
     if count == 0:
         return []
     problems = [
-        (econ, shock, *_start(econ, start))
+        (econ, shock, *starting_point(econ, start))
         for econ, shock, start in zip(econs, shocks, chosen, strict=True)
     ]
     flat = [jax.tree_util.tree_flatten(p) for p in problems]
@@ -82,17 +88,6 @@ def solve_many(
     for k in (int(i) for i in np.flatnonzero(np.asarray(flagged))):
         solutions[k] = solve_arrays(econs[k], shocks[k], options, start=chosen[k])
     return solutions
-
-
-def _start(econ: Economy, start: Solution | None) -> tuple[jnp.ndarray, ...]:
-    """``(x0, log_P0, X0)`` exactly as `solve_arrays` makes them."""
-    if start is None:
-        return (
-            filled(tuple(econ.va.shape), 0.0),
-            filled(tuple(econ.alpha.shape), 0.0),
-            econ.expenditure,
-        )
-    return jnp.log(start.w_hat), start.log_P_hat, start.expenditure
 
 
 @partial(jax.jit, static_argnames=("treedef", "shared", "anderson_memory"))

@@ -281,13 +281,7 @@ def solve_arrays(
     economy (e.g. the previous round of a quota search or a negotiation).
     """
     options = options or SolverOptions()
-    if start is None:
-        x0 = filled(tuple(econ.va.shape), 0.0)
-        log_P0 = filled(tuple(econ.alpha.shape), 0.0)
-        X0 = econ.expenditure
-    else:
-        x0, log_P0, X0 = jnp.log(start.w_hat), start.log_P_hat, start.expenditure
-    args = (econ, shock, options.anderson_memory, options.limits(), x0, log_P0, X0)
+    args = (econ, shock, options.anderson_memory, options.limits(), *starting_point(econ, start))
     traced = any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args))
     if not traced:
         # The usual program has no GMRES: tracing, lowering and loading it is half as costly,
@@ -297,6 +291,17 @@ def solve_arrays(
         if not bool(needs_krylov):
             return solution
     return _solve_jit(*args, krylov=True)[0]
+
+
+def starting_point(econ: Economy, start: Solution | None) -> tuple[jnp.ndarray, ...]:
+    """The solver's start ``(log w_hat, log P_hat, X')``: the baseline, or ``start``'s."""
+    if start is None:
+        return (
+            filled(tuple(econ.va.shape), 0.0),
+            filled(tuple(econ.alpha.shape), 0.0),
+            econ.expenditure,
+        )
+    return jnp.log(start.w_hat), start.log_P_hat, start.expenditure
 
 
 @partial(jax.jit, static_argnames=("anderson_memory", "krylov"))

@@ -75,13 +75,14 @@ class UncertaintyResult:
         signs = self.values[keys].assign(
             value=value, negative=(value < 0).astype(float), positive=(value > 0).astype(float)
         )
-        out = signs.groupby(keys, sort=False).agg(
+        groups = signs.groupby(keys, sort=False)
+        out = groups.agg(
             mean=("value", "mean"),
             p_negative=("negative", "mean"),
             p_positive=("positive", "mean"),
             runs=("value", "count"),
         )
-        grouped = self.values.groupby(keys, sort=False)["value"]
+        grouped = groups["value"]
         for q in qs:
             out[f"q{q:g}"] = grouped.quantile(q / 100.0)
         out = out.reset_index()
